@@ -1,0 +1,89 @@
+/**
+ * Typed errors for everything the kernel or a tool can say back. Error text is built here
+ * and only here, so every failure reads the same way:
+ *   failed to <verb> <kind> "<name>" in netns "<ns>": `<command>`: <what the kernel said>
+ */
+
+export type ErrorKind = "not-found" | "exists" | "not-supported" | "permission" | "busy" | "invalid" | "failed";
+
+/** What was being attempted, on which object; used to word the one-line error. */
+export interface Attempt {
+  verb: string;
+  kind: string;
+  name: string;
+  netns?: string;
+}
+
+/** Ordered: the first matching pattern decides the kind. Patterns are iproute2/iptables/sysctl stderr text. */
+const PATTERNS: ReadonlyArray<[RegExp, ErrorKind]> = [
+  [/Unknown device type|Operation not supported|not supported|Protocol not supported|Address family not supported/i, "not-supported"],
+  [/File exists|already exists/i, "exists"],
+  [
+    /Cannot find device|does not exist|No such device|No such file or directory|Cannot open network namespace|No such process|cannot stat .*No such file|not found/i,
+    "not-found",
+  ],
+  [/Operation not permitted|Permission denied|must be root/i, "permission"],
+  [/Device or resource busy|Resource temporarily unavailable|Another app is currently holding the xtables lock/i, "busy"],
+  [/Invalid argument|Numerical result out of range|is wrong|Error: .* invalid|Invalid "|inet prefix is expected|not a valid/i, "invalid"],
+];
+
+export function classify(stderr: string): ErrorKind {
+  for (const [re, kind] of PATTERNS) if (re.test(stderr)) return kind;
+  return "failed";
+}
+
+/** Extra words for messages whose cause is known but which the kernel words cryptically. */
+function hint(argv: readonly string[], stderr: string): string {
+  if (/Unknown device type/i.test(stderr)) {
+    const type = argv[argv.indexOf("type") + 1];
+    if (type === "vlan") return " (the kernel has no 802.1Q VLAN support: load module 8021q or use a kernel built with it)";
+    if (type) return ` (the kernel has no support for link type "${type}")`;
+  }
+  return "";
+}
+
+/** The most telling line of a tool's stderr: iproute2 prints "Error: ..." or "RTNETLINK answers: ...". */
+export function kernelSays(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !/^Command failed/.test(l));
+  const said = lines.find((l) => /^(Error|RTNETLINK answers):/.test(l)) ?? lines[0] ?? "";
+  return said.replace(/^Error:\s*/, "");
+}
+
+/** A command that ran and failed. `kind` lets handlers treat "already gone" or "already there" as success. */
+export class CommandError extends Error {
+  readonly kind: ErrorKind;
+  readonly argv: readonly string[];
+  readonly stderr: string;
+  readonly exitCode: number | undefined;
+
+  constructor(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt) {
+    const said = kernelSays(stderr) || `exit code ${exitCode ?? "unknown"}`;
+    super(`${describe(attempt)}\`${argv.join(" ")}\`: ${said}${hint(argv, stderr)}`);
+    this.name = "CommandError";
+    this.kind = classify(stderr);
+    this.argv = argv;
+    this.stderr = stderr;
+    this.exitCode = exitCode;
+  }
+}
+
+/** An input the provider refuses; the message already names field, value and rule. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
+  }
+}
+
+export function describe(attempt?: Attempt): string {
+  if (!attempt) return "";
+  const where = attempt.netns ? ` in netns "${attempt.netns}"` : "";
+  return `failed to ${attempt.verb} ${attempt.kind} "${attempt.name}"${where}: `;
+}
+
+export function isKind(err: unknown, kind: ErrorKind): err is CommandError {
+  return err instanceof CommandError && err.kind === kind;
+}

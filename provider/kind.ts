@@ -1,0 +1,109 @@
+/**
+ * The shape every resource kind shares. A kind supplies its schema, the fields that force a
+ * replacement, and create/read/update/delete; check and diff are derived from that data, so
+ * the replace rule lives in one list per kind rather than in per-kind if-chains.
+ */
+import type { z } from "zod";
+import { InputError } from "./errors";
+import { checkWith, type CheckFailure, UNKNOWN } from "./validate";
+
+type Props = Record<string, unknown>;
+
+export interface DiffResult {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/** What `read` found: current inputs and outputs, or undefined when the object is gone. */
+export type ReadResult<I, O> = { inputs: I; outs: O } | undefined;
+
+export interface KindSpec<S extends z.ZodObject, O extends Props> {
+  /** Type name as users see it, e.g. "Namespace". */
+  kind: string;
+  schema: S;
+  /** Fields whose change means delete-then-create (kernel names are unique). */
+  replaceOn: ReadonlyArray<keyof z.output<S> & string>;
+  /** The id Pulumi keeps for the object (stable across in-place updates). */
+  id(inputs: z.output<S>): string;
+  create(inputs: z.output<S>): Promise<O>;
+  read(inputs: z.output<S>): Promise<ReadResult<z.output<S>, O>>;
+  /** Applies only the fields in `changed`; the rest are as in `olds`. */
+  update(olds: z.output<S>, news: z.output<S>, changed: ReadonlySet<string>): Promise<O>;
+  delete(inputs: z.output<S>): Promise<void>;
+}
+
+/** Stable comparison: key order must not make two equal values differ. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") {
+    const entries = Object.entries(v as Props)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(",")}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/** The input fields that differ between olds and news (news may still hold unknowns). */
+export function changedFields(fields: readonly string[], olds: Props, news: Props): string[] {
+  return fields.filter((f) => news[f] === UNKNOWN || canonical(olds[f]) !== canonical(news[f]));
+}
+
+/** changed ∩ replaceOn → replaces; any replacement deletes first, since kernel names are unique. */
+export function diffProps(fields: readonly string[], replaceOn: readonly string[], olds: Props, news: Props): DiffResult {
+  const changed = changedFields(fields, olds, news);
+  const replaces = changed.filter((f) => replaceOn.includes(f));
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+}
+
+/** The dynamic-provider methods for one kind, built from its spec. */
+export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<S, O>) {
+  type I = z.output<S>;
+  const fields = Object.keys(spec.schema.shape);
+
+  /** Inputs as stored in the state (outputs are a superset of inputs). */
+  const parse = (props: Props, what: string): I => {
+    const { inputs, failures } = checkWith(spec.schema, props);
+    if (!inputs) throw new InputError(`${spec.kind}: invalid ${what}: ${failures.map((f) => f.reason).join("; ")}`);
+    return inputs;
+  };
+  const pick = (props: Props): Props => Object.fromEntries(fields.filter((f) => f in props).map((f) => [f, props[f]]));
+  const outputs = (inputs: I, outs: O): Props => ({ ...inputs, ...outs });
+
+  return {
+    async check(_olds: Props, news: Props): Promise<{ inputs?: Props; failures: CheckFailure[] }> {
+      const { inputs, failures } = checkWith(spec.schema, news);
+      return failures.length ? { failures } : { inputs: inputs as Props, failures: [] };
+    },
+
+    async diff(_id: string, olds: Props, news: Props): Promise<DiffResult> {
+      return diffProps(fields, spec.replaceOn, pick(olds), pick(news));
+    },
+
+    async create(props: Props): Promise<{ id: string; outs: Props }> {
+      const inputs = parse(props, "inputs");
+      const outs = await spec.create(inputs);
+      return { id: spec.id(inputs), outs: outputs(inputs, outs) };
+    },
+
+    async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
+      const found = await spec.read(parse(pick(props), "state"));
+      if (!found) return { id: "", props: {} };
+      return { id, props: outputs(found.inputs, found.outs), inputs: found.inputs as Props };
+    },
+
+    async update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+      const o = parse(pick(olds), "state");
+      const n = parse(news, "inputs");
+      const changed = new Set(changedFields(fields, o as Props, n as Props));
+      return { outs: outputs(n, await spec.update(o, n, changed)) };
+    },
+
+    async delete(_id: string, props: Props): Promise<void> {
+      await spec.delete(parse(pick(props), "state"));
+    },
+  };
+}
+
+export type Handlers = ReturnType<typeof handlers>;

@@ -1,0 +1,90 @@
+/**
+ * Namespace: a named network namespace (`ip netns add NAME`), loopback up by default.
+ */
+import { z } from "zod";
+import { isKind } from "./errors";
+import { handlers, type KindSpec } from "./kind";
+import { ip, ipJson, netnsInode } from "./runner";
+import { transaction } from "./undo";
+import { bool, netnsName } from "./validate";
+
+// ── schema ──────────────────────────────────────────────────────────────────────────────
+export const schema = z.strictObject({
+  name: netnsName("name"),
+  loopbackUp: bool("loopbackUp").default(true),
+});
+export type NamespaceInputs = z.output<typeof schema>;
+
+export interface NamespaceOutputs extends Record<string, unknown> {
+  /** Inode of the namespace (as in `/proc/PID/ns/net -> net:[INODE]`): tells a recreated namespace from the old one. */
+  inode: number;
+}
+
+// ── replacement ─────────────────────────────────────────────────────────────────────────
+const replaceOn = ["name"] as const;
+
+// ── argv builders ───────────────────────────────────────────────────────────────────────
+export const argv = {
+  add: (name: string) => ["netns", "add", name],
+  del: (name: string) => ["netns", "del", name],
+  loopback: (up: boolean) => ["link", "set", "lo", up ? "up" : "down"],
+  showLoopback: () => ["link", "show", "lo"],
+};
+
+// ── handlers ────────────────────────────────────────────────────────────────────────────
+const attempt = (verb: string, name: string) => ({ verb, kind: "namespace", name });
+
+interface LinkJson {
+  ifname: string;
+  flags?: string[];
+}
+
+async function observe(name: string): Promise<{ loopbackUp: boolean; inode: number } | undefined> {
+  try {
+    const [lo] = await ipJson<LinkJson>(argv.showLoopback(), { netns: name }, attempt("read", name));
+    const inode = await netnsInode(name);
+    return { loopbackUp: Boolean(lo?.flags?.includes("UP")), inode };
+  } catch (e) {
+    if (isKind(e, "not-found")) return undefined;
+    throw e;
+  }
+}
+
+const spec: KindSpec<typeof schema, NamespaceOutputs> = {
+  kind: "Namespace",
+  schema,
+  replaceOn,
+  id: (i) => i.name,
+
+  create: (i) =>
+    transaction(async (onFailure) => {
+      await ip(argv.add(i.name), {}, attempt("create", i.name));
+      onFailure(() => ip(argv.del(i.name)));
+      if (i.loopbackUp) await ip(argv.loopback(true), { netns: i.name }, attempt("set loopback up in", i.name));
+      const seen = await observe(i.name);
+      if (!seen) throw new Error(`failed to create namespace "${i.name}": it vanished right after creation`);
+      return { inode: seen.inode };
+    }),
+
+  async read(i) {
+    const seen = await observe(i.name);
+    return seen && { inputs: { ...i, loopbackUp: seen.loopbackUp }, outs: { inode: seen.inode } };
+  },
+
+  async update(_o, n, changed) {
+    if (changed.has("loopbackUp")) {
+      await ip(argv.loopback(n.loopbackUp), { netns: n.name }, attempt(`set loopback ${n.loopbackUp ? "up" : "down"} in`, n.name));
+    }
+    return { inode: await netnsInode(n.name) };
+  },
+
+  async delete(i) {
+    try {
+      await ip(argv.del(i.name), {}, attempt("delete", i.name));
+    } catch (e) {
+      if (!isKind(e, "not-found")) throw e; // already gone (deleted by hand): nothing to do
+    }
+  },
+};
+
+export const namespace = handlers(spec);

@@ -1,0 +1,123 @@
+/**
+ * The one place that spawns processes. Everything the provider does to the kernel goes
+ * through `run`: argv arrays only (never a shell), a namespace target turned into
+ * `ip -n NS …` / `ip netns exec NS …`, `-json` output parsed here, stderr turned into a
+ * typed CommandError that says what was attempted on which object.
+ */
+import type { Attempt } from "./errors";
+import { CommandError } from "./errors";
+
+/** Where a command runs. Omitted netns: the namespace the provider process itself is in. */
+export interface Target {
+  netns?: string;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** Counters for the benchmark: how many processes the provider started. */
+export const stats = { spawns: 0 };
+
+// execa is ESM-only; a dynamic import keeps this module loadable with require() (the
+// dynamic-provider process and jest both load it as CommonJS) and defers its ~50 ms import
+// until the first command actually runs.
+type Execa = typeof import("execa", { with: { "resolution-mode": "import" } }).execa;
+let execaPromise: Promise<Execa> | undefined;
+function loadExeca(): Promise<Execa> {
+  execaPromise ??= import("execa").then((m) => m.execa);
+  return execaPromise;
+}
+
+const TIMEOUT_MS = 120_000;
+
+/** Runs one argv and returns its output, or throws a CommandError worded from `attempt`. */
+export async function run(argv: readonly string[], attempt?: Attempt, input?: string): Promise<RunResult> {
+  if (argv.length === 0) throw new Error("run: empty argv");
+  const execa = await loadExeca();
+  stats.spawns++;
+  if (process.env.LINUXNET_TRACE) process.stderr.write(`linuxnet: ${argv.join(" ")}\n`);
+  const result = await execa(argv[0], argv.slice(1), {
+    input,
+    reject: false,
+    timeout: TIMEOUT_MS,
+    stripFinalNewline: true,
+    env: { LC_ALL: "C" },
+  });
+  if (result.failed) {
+    const stderr = result.stderr || (result.timedOut ? `timed out after ${TIMEOUT_MS} ms` : result.shortMessage);
+    throw new CommandError(argv, String(stderr ?? ""), result.exitCode, attempt);
+  }
+  return { stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
+}
+
+/** `ip [-n NS] ARGS…` */
+export function ipArgv(args: readonly string[], target: Target = {}): string[] {
+  return target.netns ? ["ip", "-n", target.netns, ...args] : ["ip", ...args];
+}
+
+/** Any other tool (sysctl, iptables, ping, …) inside the target namespace. */
+export function execArgv(argv: readonly string[], target: Target = {}): string[] {
+  return target.netns ? ["ip", "netns", "exec", target.netns, ...argv] : [...argv];
+}
+
+export function ip(args: readonly string[], target: Target = {}, attempt?: Attempt): Promise<RunResult> {
+  return run(ipArgv(args, target), attempt);
+}
+
+/** `ip -json …`, parsed. iproute2 prints nothing (not `[]`) for some empty results. */
+export async function ipJson<T = unknown>(args: readonly string[], target: Target = {}, attempt?: Attempt): Promise<T[]> {
+  const { stdout } = await ip(["-json", ...args], target, attempt);
+  if (!stdout.trim()) return [];
+  try {
+    const parsed: unknown = JSON.parse(stdout);
+    if (!Array.isArray(parsed)) throw new Error("not an array");
+    return parsed as T[];
+  } catch (e) {
+    throw new CommandError(ipArgv(["-json", ...args], target), `unparsable JSON from ip: ${(e as Error).message}`, 0, attempt);
+  }
+}
+
+/** One batch line's tokens must survive iproute2's whitespace split unchanged. */
+function batchLine(tokens: readonly string[]): string {
+  for (const t of tokens) {
+    if (t === "" || /[\s"'\\#]/.test(t)) throw new Error(`ip -batch: token ${JSON.stringify(t)} cannot be passed safely`);
+  }
+  return tokens.join(" ");
+}
+
+/**
+ * Several `ip` commands in one process (`ip [-n NS] -batch -`): one spawn instead of N.
+ * iproute2 stops at the first failing line; the error names that line's command.
+ */
+export async function ipBatch(commands: readonly (readonly string[])[], target: Target = {}, attempt?: Attempt): Promise<void> {
+  if (commands.length === 0) return;
+  if (commands.length === 1) {
+    await ip(commands[0], target, attempt);
+    return;
+  }
+  const script = commands.map(batchLine).join("\n") + "\n";
+  try {
+    await run(ipArgv(["-batch", "-"], target), attempt, script);
+  } catch (e) {
+    if (!(e instanceof CommandError)) throw e;
+    const m = /Command failed -:(\d+)/.exec(e.stderr);
+    const failed = m ? commands[Number(m[1]) - 1] : undefined;
+    throw new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attempt);
+  }
+}
+
+/** Where `ip netns` keeps its named namespaces (iproute2's NETNS_RUN_DIR). */
+export const NETNS_RUN_DIR = "/run/netns";
+
+/** The inode of a named namespace: a stat, not a spawn. */
+export async function netnsInode(name: string): Promise<number> {
+  const { stat } = await import("node:fs/promises");
+  const path = `${NETNS_RUN_DIR}/${name}`;
+  try {
+    return (await stat(path)).ino;
+  } catch (e) {
+    throw new CommandError(["stat", path], String((e as Error).message), undefined, { verb: "read", kind: "namespace", name });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Input rules shared by every kind, and the bridge from zod issues to Pulumi check failures.
+ * Every message reads `invalid <field> <value> (must …)`, so the user sees field, value and rule.
+ */
+import { z } from "zod";
+
+/** Pulumi's placeholder for a value not known until apply (preview of a new dependency). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+const show = (v: unknown) => JSON.stringify(v);
+
+/** The rule broken by a name, or undefined. `max` in bytes, as the kernel counts. */
+function nameProblem(v: string, max: number, what: string): string | undefined {
+  if (v.length === 0) return "must not be empty";
+  if (Buffer.byteLength(v) > max) return `must be at most ${max} bytes, ${what}; it has ${Buffer.byteLength(v)}`;
+  if (v.includes("/")) return `must not contain "/"`;
+  if (/\s/.test(v)) return "must not contain whitespace";
+  if (v.includes(":")) return `must not contain ":"`;
+  if (v === "." || v === "..") return `must not be "." or ".."`;
+  if (v.startsWith("-")) return `must not start with "-"`;
+  if (!/^[A-Za-z0-9_.+@-]+$/.test(v)) return "may contain only letters, digits and _ . + @ -";
+  return undefined;
+}
+
+function named(field: string, max: number, what: string) {
+  return z.string({ error: `invalid ${field} (must be a string)` }).superRefine((v, ctx) => {
+    const problem = nameProblem(v, max, what);
+    if (problem) ctx.addIssue({ code: "custom", message: `invalid ${field} ${show(v)} (${problem})` });
+  });
+}
+
+/** A network interface name: at most 15 bytes (IFNAMSIZ - 1). */
+export const ifName = (field = "name") => named(field, 15, "the kernel's IFNAMSIZ limit");
+
+/** A named network namespace: a file under /run/netns. */
+export const netnsName = (field = "netns") => named(field, 255, "a file name under /run/netns");
+
+export const bool = (field: string) => z.boolean({ error: `invalid ${field} (must be true or false)` });
+
+/** True when `value` at `path` inside `inputs` is (or sits inside) the preview's unknown placeholder. */
+function isUnknownAt(inputs: unknown, path: readonly PropertyKey[]): boolean {
+  let cur: unknown = inputs;
+  if (cur === UNKNOWN) return true;
+  for (const key of path) {
+    if (cur === null || typeof cur !== "object") return false;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+    if (cur === UNKNOWN) return true;
+  }
+  return false;
+}
+
+export interface Checked<T> {
+  inputs?: T;
+  failures: CheckFailure[];
+}
+
+/**
+ * Validates inputs against a kind's schema. Values still unknown at preview are let through
+ * untouched (they are checked again at apply, when known). Returns normalized inputs with
+ * defaults filled in, or the failures, one per bad field.
+ */
+export function checkWith<S extends z.ZodObject>(schema: S, news: Record<string, unknown>): Checked<z.output<S>> {
+  const { __provider: _ignored, ...inputs } = news;
+  const parsed = schema.safeParse(inputs);
+  if (parsed.success) return { inputs: parsed.data, failures: [] };
+  const failures: CheckFailure[] = [];
+  for (const issue of parsed.error.issues) {
+    if (isUnknownAt(inputs, issue.path)) continue;
+    const property = issue.path.map(String).join(".") || "(inputs)";
+    const reason =
+      issue.code === "unrecognized_keys"
+        ? `unknown field(s) ${issue.keys.map(show).join(", ")} (must be one of the documented arguments)`
+        : issue.message;
+    failures.push({ property, reason });
+  }
+  if (failures.length) return { failures };
+  // Only unknown values failed: validate the known fields one by one (filling defaults),
+  // pass the unknown ones through; they are checked whole again at apply.
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    if (isUnknownAt(inputs, [key])) out[key] = inputs[key];
+    else {
+      const v = field.safeParse(inputs[key]);
+      if (v.success) { if (v.data !== undefined) out[key] = v.data; }
+      else out[key] = inputs[key];
+    }
+  }
+  return { inputs: out as z.output<S>, failures: [] };
+}

