@@ -98,8 +98,8 @@ _tc_pulumi() {
 _tc_npm() {
   local stamp="$LINUXNET_ROOT/node_modules/.linuxnet-installed"
   if [ ! -f "$stamp" ] || [ "$LINUXNET_ROOT/package-lock.json" -nt "$stamp" ]; then
-    _tc_step "installing npm dependencies (npm ci)"
-    (cd "$LINUXNET_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || _tc_fail "npm ci failed" || return 1
+    _tc_step "installing npm dependencies (npm install, as pinned by package-lock.json)"
+    (cd "$LINUXNET_ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error) || _tc_fail "npm install failed" || return 1
     touch "$stamp"
   fi
   _tc_step "compiling TypeScript (tsc)"

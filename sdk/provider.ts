@@ -10,7 +10,7 @@ export function providerFor(kind: string): pulumi.dynamic.ResourceProvider {
   const call =
     (method: string) =>
     (...args: unknown[]) =>
-      require("pulumi-linuxnet/provider").dispatch(kind, method, args);
+      require("pulumi-linuxnet/dist/provider").dispatch(kind, method, args);
   return {
     check: call("check"),
     diff: call("diff"),
