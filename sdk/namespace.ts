@@ -25,6 +25,6 @@ export class Namespace extends pulumi.dynamic.Resource {
   public declare readonly inode: pulumi.Output<number>;
 
   constructor(name: string, args: NamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(providerFor("namespace"), name, { ...args, name: args.name ?? name, inode: undefined }, opts, MODULE, "Namespace");
+    super(providerFor("namespace"), name, { loopbackUp: undefined, ...args, name: args.name ?? name, inode: undefined }, opts, MODULE, "Namespace");
   }
 }
