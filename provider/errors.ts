@@ -59,11 +59,12 @@ export class CommandError extends Error {
   readonly stderr: string;
   readonly exitCode: number | undefined;
 
-  constructor(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt) {
+  constructor(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt, kind?: ErrorKind) {
     const said = kernelSays(stderr) || `exit code ${exitCode ?? "unknown"}`;
-    super(`${describe(attempt)}\`${argv.join(" ")}\`: ${said}${hint(argv, stderr)}`);
+    const command = argv.length ? `\`${argv.join(" ")}\`: ` : "";
+    super(`${describe(attempt)}${command}${said}${hint(argv, stderr)}`);
     this.name = "CommandError";
-    this.kind = classify(stderr);
+    this.kind = kind ?? classify(stderr);
     this.argv = argv;
     this.stderr = stderr;
     this.exitCode = exitCode;
@@ -82,6 +83,11 @@ export function describe(attempt?: Attempt): string {
   if (!attempt) return "";
   const where = attempt.netns ? ` in netns "${attempt.netns}"` : "";
   return `failed to ${attempt.verb} ${attempt.kind} "${attempt.name}"${where}: `;
+}
+
+/** An object the provider expected and did not find, worded like every other failure. */
+export function goneError(attempt: Attempt, detail: string): CommandError {
+  return new CommandError([], detail, undefined, attempt, "not-found");
 }
 
 export function isKind(err: unknown, kind: ErrorKind): err is CommandError {

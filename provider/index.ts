@@ -6,6 +6,8 @@ import type { Handlers } from "./kind";
 
 const kinds: Record<string, () => Handlers> = {
   namespace: () => require("./namespace").namespace,
+  veth: () => require("./veth").veth,
+  bridge: () => require("./bridge").bridge,
 };
 
 export type Method = keyof Handlers;

@@ -3,7 +3,7 @@
  * replacement, and create/read/update/delete; check and diff are derived from that data, so
  * the replace rule lives in one list per kind rather than in per-kind if-chains.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { InputError } from "./errors";
 import { checkWith, type CheckFailure, UNKNOWN } from "./validate";
 
@@ -22,8 +22,8 @@ export interface KindSpec<S extends z.ZodObject, O extends Props> {
   /** Type name as users see it, e.g. "Namespace". */
   kind: string;
   schema: S;
-  /** Fields whose change means delete-then-create (kernel names are unique). */
-  replaceOn: ReadonlyArray<keyof z.output<S> & string>;
+  /** Fields (dotted paths for nested ones) whose change means delete-then-create: kernel names are unique. */
+  replaceOn: readonly string[];
   /** The id Pulumi keeps for the object (stable across in-place updates). */
   id(inputs: z.output<S>): string;
   create(inputs: z.output<S>): Promise<O>;
@@ -45,22 +45,47 @@ function canonical(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-/** The input fields that differ between olds and news (news may still hold unknowns). */
-export function changedFields(fields: readonly string[], olds: Props, news: Props): string[] {
-  return fields.filter((f) => news[f] === UNKNOWN || canonical(olds[f]) !== canonical(news[f]));
+/** Input fields, with the fields of nested objects as dotted paths ("end.name"). */
+export function fieldPaths(schema: z.ZodObject): string[] {
+  const unwrap = (t: z.ZodType): z.ZodType => {
+    const inner = (t.def as { innerType?: z.ZodType }).innerType;
+    return inner ? unwrap(inner) : t;
+  };
+  return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, t]) => {
+    const inner = unwrap(t);
+    return inner instanceof z.ZodObject ? fieldPaths(inner).map((sub) => `${key}.${sub}`) : [key];
+  });
 }
 
-/** changed ∩ replaceOn → replaces; any replacement deletes first, since kernel names are unique. */
+function at(props: Props, path: string): unknown {
+  let cur: unknown = props;
+  for (const key of path.split(".")) {
+    if (cur === UNKNOWN) return UNKNOWN;
+    cur = cur && typeof cur === "object" ? (cur as Props)[key] : undefined;
+  }
+  return cur;
+}
+
+/** The input fields that differ between olds and news (news may still hold unknowns). */
+export function changedFields(fields: readonly string[], olds: Props, news: Props): string[] {
+  return fields.filter((f) => at(news, f) === UNKNOWN || canonical(at(olds, f)) !== canonical(at(news, f)));
+}
+
+/**
+ * changed ∩ replaceOn → replaces, reported as top-level properties (what the engine knows);
+ * any replacement deletes first, since kernel names are unique.
+ */
 export function diffProps(fields: readonly string[], replaceOn: readonly string[], olds: Props, news: Props): DiffResult {
   const changed = changedFields(fields, olds, news);
-  const replaces = changed.filter((f) => replaceOn.includes(f));
+  const replaces = [...new Set(changed.filter((f) => replaceOn.includes(f)).map((f) => f.split(".")[0]))];
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 
 /** The dynamic-provider methods for one kind, built from its spec. */
 export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<S, O>) {
   type I = z.output<S>;
-  const fields = Object.keys(spec.schema.shape);
+  const fields = fieldPaths(spec.schema);
+  const topLevel = Object.keys(spec.schema.shape);
 
   /** Inputs as stored in the state (outputs are a superset of inputs). */
   const parse = (props: Props, what: string): I => {
@@ -68,7 +93,7 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     if (!inputs) throw new InputError(`${spec.kind}: invalid ${what}: ${failures.map((f) => f.reason).join("; ")}`);
     return inputs;
   };
-  const pick = (props: Props): Props => Object.fromEntries(fields.filter((f) => f in props).map((f) => [f, props[f]]));
+  const pick = (props: Props): Props => Object.fromEntries(topLevel.filter((f) => f in props).map((f) => [f, props[f]]));
   const outputs = (inputs: I, outs: O): Props => ({ ...inputs, ...outs });
 
   return {

@@ -102,8 +102,11 @@ export async function ipBatch(commands: readonly (readonly string[])[], target: 
     await run(ipArgv(["-batch", "-"], target), attempt, script);
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
+    // iproute2 names the failing line ("Command failed -:N") for kernel errors, but exits at
+    // once on an argument it cannot parse; then the line is the one holding the quoted token.
     const m = /Command failed -:(\d+)/.exec(e.stderr);
-    const failed = m ? commands[Number(m[1]) - 1] : undefined;
+    const quoted = [...e.stderr.matchAll(/"([^"]+)"/g)].map((q) => q[1]);
+    const failed = m ? commands[Number(m[1]) - 1] : commands.find((c) => c.some((t) => quoted.includes(t)));
     throw new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attempt);
   }
 }

@@ -3,3 +3,6 @@
  * provider runs real `ip` commands against the kernel of the machine running `pulumi`.
  */
 export { Namespace, type NamespaceArgs } from "./namespace";
+export { VethPair, type VethPairArgs, type VethEndArgs, type VethEnd } from "./veth";
+export { Bridge, type BridgeArgs } from "./bridge";
+export type { LinkArgs } from "./link";

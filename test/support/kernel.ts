@@ -47,3 +47,47 @@ export async function links(netns?: string): Promise<LinkState[]> {
 }
 
 export { run };
+
+/** A namespace for one test, removed by `removeNamespaces(made)` in afterEach. */
+export async function freshNamespace(made: Set<string>, prefix = "k"): Promise<string> {
+  const n = uniqueName(prefix);
+  await ip(["netns", "add", n]);
+  made.add(n);
+  await ip(["link", "set", "lo", "up"], { netns: n });
+  return n;
+}
+
+export interface AddrState extends LinkState {
+  master?: string;
+  mtu: number;
+  address: string;
+  link_index?: number;
+  addr_info: Array<{ family: string; local: string; prefixlen: number; scope: string }>;
+}
+
+/** The link as `ip -d -j addr show dev NAME` has it, or undefined. */
+export async function linkState(name: string, netns?: string): Promise<AddrState | undefined> {
+  try {
+    const [l] = await ipJson<AddrState>(["-details", "addr", "show", "dev", name], { netns });
+    return l;
+  } catch (e) {
+    if (isKind(e, "not-found")) return undefined;
+    throw e;
+  }
+}
+
+export async function addressesOf(name: string, netns?: string): Promise<string[]> {
+  const l = await linkState(name, netns);
+  return (l?.addr_info ?? []).filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`);
+}
+
+/** One ICMP echo from a namespace; true if answered. */
+export async function pings(fromNetns: string | undefined, address: string): Promise<boolean> {
+  const argv = ["ping", "-c", "1", "-W", "1", address];
+  try {
+    await run(fromNetns ? ["ip", "netns", "exec", fromNetns, ...argv] : argv);
+    return true;
+  } catch {
+    return false;
+  }
+}
