@@ -81,6 +81,15 @@ export function diffProps(fields: readonly string[], replaceOn: readonly string[
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 
+/** Drops undefined values: the engine's protobuf Struct conversion rejects them ("Unexpected struct type"). */
+export function defined<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(defined) as T;
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v as Props).filter(([, x]) => x !== undefined).map(([k, x]) => [k, defined(x)])) as T;
+  }
+  return v;
+}
+
 /** The dynamic-provider methods for one kind, built from its spec. */
 export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<S, O>) {
   type I = z.output<S>;
@@ -94,12 +103,12 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     return inputs;
   };
   const pick = (props: Props): Props => Object.fromEntries(topLevel.filter((f) => f in props).map((f) => [f, props[f]]));
-  const outputs = (inputs: I, outs: O): Props => ({ ...inputs, ...outs });
+  const outputs = (inputs: I, outs: O): Props => defined({ ...inputs, ...outs });
 
   return {
     async check(_olds: Props, news: Props): Promise<{ inputs?: Props; failures: CheckFailure[] }> {
       const { inputs, failures } = checkWith(spec.schema, news);
-      return failures.length ? { failures } : { inputs: inputs as Props, failures: [] };
+      return failures.length ? { failures } : { inputs: defined(inputs as Props), failures: [] };
     },
 
     async diff(_id: string, olds: Props, news: Props): Promise<DiffResult> {
@@ -115,7 +124,7 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
       const found = await spec.read(parse(pick(props), "state"));
       if (!found) return { id: "", props: {} };
-      return { id, props: outputs(found.inputs, found.outs), inputs: found.inputs as Props };
+      return { id, props: outputs(found.inputs, found.outs), inputs: defined(found.inputs as Props) };
     },
 
     async update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {

@@ -19,7 +19,7 @@ ip link set lo up
 
 report=$(mktemp --suffix=.json)
 status=0
-NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning" npx jest --ci --json --outputFile="$report" "$@" || status=$?
+NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning" npx jest --ci --runInBand --json --outputFile="$report" "$@" || status=$?
 # The plain closing line CI reads, from jest's own counts.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));

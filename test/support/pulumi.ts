@@ -87,3 +87,13 @@ export class PulumiStack {
     }
   }
 }
+
+/** An example program's directory, from a compiled test file in dist/test/e2e. */
+export function exampleDir(name: string): string {
+  return join(__dirname, "..", "..", "..", "examples", name);
+}
+
+/** The lines of a preview that describe one resource's planned step, e.g. `(update)`. */
+export function planned(stdout: string, type: string, step: string): boolean {
+  return new RegExp(`pulumi-nodejs:dynamic/linuxnet:${type}: \\(${step}\\)`).test(stdout);
+}

@@ -34,3 +34,11 @@ describe("diffProps", () => {
     expect(changedFields(fields, { ...base, ifindex: 4 }, { ...base, ifindex: 9 })).toEqual([]);
   });
 });
+
+describe("defined", () => {
+  it("drops undefined values at any depth (the engine cannot encode them)", () => {
+    const { defined } = require("../../provider/kind");
+    expect(defined({ a: 1, b: undefined, c: { d: undefined, e: [1, { f: undefined }] } })).toEqual({ a: 1, c: { e: [1, {}] } });
+    expect(Object.keys(defined({ b: undefined }))).toEqual([]);
+  });
+});

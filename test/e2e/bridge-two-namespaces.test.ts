@@ -1,0 +1,59 @@
+import { ip } from "../../provider/runner";
+import { linkState, links, namedNamespaces, pings } from "../support/kernel";
+import { exampleDir, planned, PulumiStack } from "../support/pulumi";
+
+jest.setTimeout(300_000);
+
+const allPairsPing = async () =>
+  (await pings("net1", "192.168.0.102")) && (await pings("net2", "192.168.0.101")) && (await pings("net1", "192.168.0.100")) && (await pings(undefined, "192.168.0.102"));
+
+describe("examples/bridge-two-namespaces (scenario 2) through the real pulumi CLI", () => {
+  const stack = new PulumiStack(exampleDir("bridge-two-namespaces"));
+  beforeAll(() => stack.init({ withBridge: "false" }));
+  afterAll(() => stack.dispose());
+
+  it("without the bridge, net1 and net2 cannot reach each other", async () => {
+    await stack.up();
+    expect(namedNamespaces()).toEqual(expect.arrayContaining(["net1", "net2"]));
+    expect(await pings("net1", "192.168.0.102")).toBe(false);
+    expect(await pings("net2", "192.168.0.101")).toBe(false);
+  });
+
+  it("adding the bridge previews as one create and two in-place port updates; after up all ping", async () => {
+    await stack.setConfig("withBridge", "true");
+    const plan = await stack.preview();
+    expect(planned(plan.stdout, "Bridge", "create")).toBe(true);
+    expect(plan.stdout).toMatch(/\+ 1 to create/);
+    expect(plan.stdout).toMatch(/~ 2 to update/);
+    expect(plan.stdout).not.toMatch(/replace/);
+    await stack.up();
+    expect((await linkState("veth1_p"))?.master).toBe("br0");
+    expect(await allPairsPing()).toBe(true);
+    expect((await stack.preview("--expect-no-changes")).code).toBe(0);
+  });
+
+  it("refresh finds a port detached by hand; up attaches it again", async () => {
+    await ip(["link", "set", "dev", "veth1_p", "nomaster"]);
+    expect(await pings("net1", "192.168.0.102")).toBe(false);
+    await stack.refresh();
+    expect(planned((await stack.preview()).stdout, "VethPair", "update")).toBe(true);
+    await stack.up();
+    expect((await linkState("veth1_p"))?.master).toBe("br0");
+    expect(await allPairsPing()).toBe(true);
+  });
+
+  it("refresh finds the bridge deleted by hand; up recreates it and re-attaches both ports", async () => {
+    await ip(["link", "del", "dev", "br0"]);
+    const refreshed = await stack.refresh();
+    expect(refreshed.stdout).toMatch(/- +pulumi-nodejs:dynamic\/linuxnet:Bridge +br0 +deleted/);
+    await stack.up();
+    expect((await linkState("veth2_p"))?.master).toBe("br0");
+    expect(await allPairsPing()).toBe(true);
+  });
+
+  it("destroy leaves no namespace, link or address behind", async () => {
+    await stack.destroy();
+    expect(namedNamespaces().filter((n) => n.startsWith("net"))).toEqual([]);
+    expect((await links()).map((l) => l.ifname)).toEqual(["lo"]);
+  });
+});
