@@ -15,20 +15,26 @@ pulumi stack select --create "$stack" --non-interactive >/dev/null
 if [ "${1:-}" = "--destroy" ]; then
   pulumi destroy --yes --non-interactive --skip-preview
   pulumi stack rm --yes --non-interactive "$stack" >/dev/null
-  echo "demo lab destroyed; remaining named namespaces: $(ip netns list | awk '{print $1}' | grep '^demo-' | tr '\n' ' ' || true)"
+  left=$(ip netns list | awk '{print $1}' | grep '^demo-' | tr '\n' ' ' || true)
+  echo "demo lab destroyed; demo namespaces left: ${left:-none}"
   exit 0
 fi
 
 pulumi up --yes --non-interactive --skip-preview
 echo
 echo "== what now exists (stack $stack) =="
-pulumi stack output --json namespaces | node -e '
-  const list = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  for (const ns of list) console.log(`namespace ${ns.name.padEnd(12)} inode ${ns.inode}  lo ${ns.loopbackUp ? "up" : "down"}`);
-'
-for ns in $(pulumi stack output --json namespaces | node -e 'for (const n of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(n.name)'); do
-  echo "-- ip -n $ns -br addr"
-  ip -n "$ns" -br addr
+outputs=$(pulumi stack output --json)
+for ns in $(node -e 'for (const n of JSON.parse(process.argv[1]).namespaces) console.log(n)' "$outputs"); do
+  echo "-- namespace $ns"
+  ip -n "$ns" -br addr | sed 's/^/   /'
 done
+echo "-- bridge ports (demo-host)"
+ip -n demo-host -br link show master br0 | sed 's/^/   /'
+echo "-- reachability (one ping each)"
+node -e 'for (const [ns, to] of JSON.parse(process.argv[1]).reachability) console.log(ns, to)' "$outputs" |
+  while read -r ns to; do
+    if ip netns exec "$ns" ping -c 1 -W 1 "$to" >/dev/null 2>&1; then r=ok; else r=FAILED; fi
+    printf '   %-10s -> %-14s %s\n' "$ns" "$to" "$r"
+  done
 echo
 echo "Tear it down with: scripts/demo.sh --destroy"
