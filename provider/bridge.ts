@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { goneError } from "./errors";
 import { handlers, type KindSpec } from "./kind";
-import { deleteLink, linkFields, observedConfig, readLink, reconcileArgv, type LinkSeen } from "./link";
+import { deleteLink, linkFields, observedConfig, parseLink, readLink, reconcileArgv, showArgv, type LinkSeen } from "./link";
 import { ip, ipBatch } from "./runner";
 import { transaction } from "./undo";
 import { bool } from "./validate";
@@ -61,8 +61,8 @@ const spec: KindSpec<typeof schema, BridgeOutputs> = {
     transaction(async (onFailure) => {
       await ip(argv.add(i), { netns: i.netns }, attempt("create", i));
       onFailure(() => deleteLink(i.name, i.netns, attempt("clean up", i)));
-      await ipBatch(argv.lines(i, { addresses: [], up: false }), { netns: i.netns }, attempt("configure", i));
-      const s = await readBridge(i);
+      const printed = await ipBatch([...argv.lines(i, { addresses: [], up: false }), showArgv(i.name)], { netns: i.netns }, attempt("configure", i));
+      const s = parseLink(printed[0]);
       if (!s) throw goneError(attempt("create", i), "the bridge vanished right after it was made");
       return outputsOf(s);
     }),

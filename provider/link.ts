@@ -6,7 +6,7 @@
  */
 import { isKind, type Attempt } from "./errors";
 import { addresses, mac, mtu } from "./net";
-import { ipBatch, ipJson } from "./runner";
+import { ip, ipJson } from "./runner";
 import { bool, ifName, netnsName } from "./validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
@@ -69,7 +69,8 @@ interface LinkJson {
   addr_info?: AddrJson[];
 }
 
-export const showArgv = (name: string) => ["-details", "addr", "show", "dev", name];
+/** Reads one link with its addresses (in a batch, which runs with -json -details). */
+export const showArgv = (name: string) => ["addr", "show", "dev", name];
 
 /**
  * The `ip` lines that move a link from `current` to `desired`. Undeclared settings (mtu, mac,
@@ -96,6 +97,12 @@ export function reconcileArgv(desired: LinkConfig, current: Partial<LinkSeen>, p
 }
 
 // ── kernel I/O ──────────────────────────────────────────────────────────────────────────
+/** The link a show command printed, parsed; undefined if it printed none. */
+export function parseLink(printed: unknown[] | undefined): LinkSeen | undefined {
+  const j = printed?.[0] as LinkJson | undefined;
+  return j && seen(j);
+}
+
 function seen(j: LinkJson): LinkSeen {
   const addrs = (j.addr_info ?? [])
     .filter((a) => (a.family === "inet" || a.family === "inet6") && !(a.family === "inet6" && a.scope === "link"))
@@ -117,8 +124,7 @@ function seen(j: LinkJson): LinkSeen {
 /** One spawn: the link with its addresses, or undefined if it (or its namespace) is gone. */
 export async function readLink(name: string, netns: string | undefined, attempt?: Attempt): Promise<LinkSeen | undefined> {
   try {
-    const [j] = await ipJson<LinkJson>(showArgv(name), { netns }, attempt);
-    return j && seen(j);
+    return parseLink(await ipJson<LinkJson>(["-details", ...showArgv(name)], { netns }, attempt));
   } catch (e) {
     if (isKind(e, "not-found")) return undefined;
     throw e;
@@ -142,7 +148,7 @@ export function observedConfig<C extends LinkConfig>(declared: C, s: LinkSeen): 
 /** Deletes a link; one already gone (with its namespace, or its veth peer) is fine. */
 export async function deleteLink(name: string, netns: string | undefined, attempt: Attempt): Promise<boolean> {
   try {
-    await ipBatch([["link", "del", "dev", name]], { netns }, attempt);
+    await ip(["link", "del", "dev", name], { netns }, attempt);
     return true;
   } catch (e) {
     if (isKind(e, "not-found")) return false;

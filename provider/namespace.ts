@@ -61,9 +61,7 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
       await ip(argv.add(i.name), {}, attempt("create", i.name));
       onFailure(() => ip(argv.del(i.name)));
       if (i.loopbackUp) await ip(argv.loopback(true), { netns: i.name }, attempt("set loopback up in", i.name));
-      const seen = await observe(i.name);
-      if (!seen) throw new Error(`failed to create namespace "${i.name}": it vanished right after creation`);
-      return { inode: seen.inode };
+      return { inode: await netnsInode(i.name) };
     }),
 
   async read(i) {

@@ -4,6 +4,7 @@
  * `ip -n NS …` / `ip netns exec NS …`, `-json` output parsed here, stderr turned into a
  * typed CommandError that says what was attempted on which object.
  */
+import { appendFileSync } from "node:fs";
 import type { Attempt } from "./errors";
 import { CommandError } from "./errors";
 
@@ -38,6 +39,8 @@ export async function run(argv: readonly string[], attempt?: Attempt, input?: st
   const execa = await loadExeca();
   stats.spawns++;
   if (process.env.LINUXNET_TRACE) process.stderr.write(`linuxnet: ${argv.join(" ")}\n`);
+  // The benchmark counts the provider's spawns across the whole dynamic-provider process.
+  if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `${argv.join(" ")}\n`);
   const result = await execa(argv[0], argv.slice(1), {
     input,
     reject: false,
@@ -88,18 +91,17 @@ function batchLine(tokens: readonly string[]): string {
 }
 
 /**
- * Several `ip` commands in one process (`ip [-n NS] -batch -`): one spawn instead of N.
+ * Several `ip` commands in one process (`ip [-n NS] -json -details -batch -`): one spawn
+ * instead of N. Commands that show something print one JSON array per line; those arrays are
+ * returned in order, so a batch can change a link and read it back in the same spawn.
  * iproute2 stops at the first failing line; the error names that line's command.
  */
-export async function ipBatch(commands: readonly (readonly string[])[], target: Target = {}, attempt?: Attempt): Promise<void> {
-  if (commands.length === 0) return;
-  if (commands.length === 1) {
-    await ip(commands[0], target, attempt);
-    return;
-  }
+export async function ipBatch(commands: readonly (readonly string[])[], target: Target = {}, attempt?: Attempt): Promise<unknown[][]> {
+  if (commands.length === 0) return [];
   const script = commands.map(batchLine).join("\n") + "\n";
+  let stdout: string;
   try {
-    await run(ipArgv(["-batch", "-"], target), attempt, script);
+    ({ stdout } = await run(ipArgv(["-json", "-details", "-batch", "-"], target), attempt, script));
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
     // iproute2 names the failing line ("Command failed -:N") for kernel errors, but exits at
@@ -108,6 +110,14 @@ export async function ipBatch(commands: readonly (readonly string[])[], target: 
     const quoted = [...e.stderr.matchAll(/"([^"]+)"/g)].map((q) => q[1]);
     const failed = m ? commands[Number(m[1]) - 1] : commands.find((c) => c.some((t) => quoted.includes(t)));
     throw new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attempt);
+  }
+  try {
+    return stdout
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as unknown[]);
+  } catch (e) {
+    throw new CommandError(ipArgv(["-batch", "-"], target), `unparsable JSON from ip -batch: ${(e as Error).message}`, 0, attempt);
   }
 }
 

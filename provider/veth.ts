@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { goneError, isKind } from "./errors";
 import { handlers, type KindSpec } from "./kind";
-import { deleteLink, linkFields, master, observedConfig, readLink, reconcileArgv, type LinkSeen } from "./link";
+import { deleteLink, linkFields, master, observedConfig, parseLink, readLink, reconcileArgv, showArgv, type LinkSeen } from "./link";
 import { ipArgv, ipBatch, run } from "./runner";
 import { transaction } from "./undo";
 
@@ -55,15 +55,29 @@ export const argv = {
 // ── handlers ────────────────────────────────────────────────────────────────────────────
 const attempt = (verb: string, e: End) => ({ verb, kind: "veth end", name: e.name, netns: e.netns });
 
-/** Runs each end's lines in its namespace: one `ip -batch` per namespace. */
-async function applyPerNamespace(jobs: Array<{ e: End; lines: string[][] }>, verb: string): Promise<void> {
-  const byNs = new Map<string | undefined, { e: End; lines: string[][] }>();
+/**
+ * Runs each end's lines in its namespace, one `ip -batch` per namespace (in parallel), and
+ * returns each end as the kernel has it afterwards: the batch ends with a show of the end.
+ */
+async function applyAndRead(jobs: Array<{ e: End; lines: string[][] }>, verb: string): Promise<LinkSeen[]> {
+  const byNs = new Map<string | undefined, { e: End; lines: string[][]; shows: End[] }>();
   for (const { e, lines } of jobs) {
-    const group = byNs.get(e.netns);
-    if (group) group.lines.push(...lines);
-    else byNs.set(e.netns, { e, lines: [...lines] });
+    const group = byNs.get(e.netns) ?? byNs.set(e.netns, { e, lines: [], shows: [] }).get(e.netns)!;
+    group.lines.push(...lines, showArgv(e.name));
+    group.shows.push(e);
   }
-  await Promise.all([...byNs.values()].map(({ e, lines }) => ipBatch(lines, { netns: e.netns }, attempt(verb, e))));
+  const seen = new Map<End, LinkSeen | undefined>();
+  await Promise.all(
+    [...byNs.values()].map(async ({ e, lines, shows }) => {
+      const printed = await ipBatch(lines, { netns: e.netns }, attempt(verb, e));
+      shows.forEach((end, k) => seen.set(end, parseLink(printed[k])));
+    }),
+  );
+  return jobs.map(({ e }) => {
+    const s = seen.get(e);
+    if (!s) throw goneError(attempt(verb, e), "the link vanished while it was being configured");
+    return s;
+  });
 }
 
 /**
@@ -108,10 +122,8 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
     transaction(async (onFailure) => {
       await addPair(i);
       onFailure(() => deleteLink(i.end.name, i.end.netns, attempt("clean up", i.end)));
-      await applyPerNamespace([{ e: i.end, lines: argv.configure(i.end) }, { e: i.peer, lines: argv.configure(i.peer) }], "configure");
-      const pair = await readPair(i);
-      if (!pair) throw goneError(attempt("create", i.end), "the pair vanished right after it was made");
-      return outputsOf(pair);
+      const [a, b] = await applyAndRead([{ e: i.end, lines: argv.configure(i.end) }, { e: i.peer, lines: argv.configure(i.peer) }], "configure");
+      return outputsOf([a, b]);
     }),
 
   async read(i) {
@@ -125,15 +137,14 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
     const pair = await readPair(n);
     if (!pair) throw goneError(attempt("update", n.end), "the pair no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
     const [a, b] = pair;
-    await applyPerNamespace(
+    const after = await applyAndRead(
       [
         { e: n.end, lines: reconcileArgv(n.end, a, o.end) },
         { e: n.peer, lines: reconcileArgv(n.peer, b, o.peer) },
       ],
       "update",
     );
-    const after = (e: End, s: LinkSeen) => ({ ifindex: s.ifindex, mac: e.mac ?? s.mac, mtu: e.mtu ?? s.mtu });
-    return outputsOf([after(n.end, a), after(n.peer, b)]);
+    return outputsOf([after[0], after[1]]);
   },
 
   async delete(i) {

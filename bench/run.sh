@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): the topology "N namespaces, each with a veth end and an address,
+# peers on one bridge", built three ways — pulumi-linuxnet through the real CLI (up, no-op
+# preview, refresh, destroy), a tutorial-style script (one `ip` per step), and `ip -batch`.
+# Prints medians and ratios. Runs in a private `unshare --net --mount` sandbox, like the tests.
+#   bench/run.sh [N ...]        default: 10 50 200; LINUXNET_BENCH_REPS (default 3) runs each
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ "${LINUXNET_SANDBOX:-}" != 1 ]; then
+  # shellcheck source=scripts/toolchain.sh
+  source scripts/toolchain.sh
+  linuxnet_toolchain
+  exec unshare --net --mount --propagation private -- env LINUXNET_SANDBOX=1 bash "${BASH_SOURCE[0]}" "$@"
+fi
+mkdir -p /run/netns
+mount -t tmpfs -o mode=0755 linuxnet-bench /run/netns
+ip link set lo up
+node dist/test/support/guard-cli.js >/dev/null # refuses (and so stops this script) outside a real sandbox
+
+sizes=${*:-10 50 200}
+reps=${LINUXNET_BENCH_REPS:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export PULUMI_BACKEND_URL="file://$work/backend" PULUMI_CONFIG_PASSPHRASE= PULUMI_SKIP_UPDATE_CHECK=true \
+  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true NO_COLOR=1
+mkdir -p "$work/backend"
+
+now() { date +%s.%N; }
+# time_of CMD...: runs CMD (output to $work/log), prints seconds
+time_of() {
+  local t0; t0=$(now)
+  "$@" >"$work/log" 2>&1 || { echo "bench: failed: $*" >&2; tail -20 "$work/log" >&2; exit 1; }
+  awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# The kernel tears a deleted namespace's devices down after `ip netns del` returns: wait for it.
+settle() { for _ in $(seq 100); do [ "$(ip -o link show | wc -l)" = 1 ] && [ -z "$(ls /run/netns)" ] && return 0; sleep 0.1; done; echo "bench: leftovers" >&2; ip -br link >&2; exit 1; }
+# Sanity check that a build really works: the last namespace reaches the bridge.
+check() { ip netns exec "b$(($1 - 1))" ping -c 1 -W 2 10.200.0.1 >/dev/null || { echo "bench: b$(($1 - 1)) cannot reach br0" >&2; exit 1; }; }
+
+pl() { (cd bench/program && pulumi "$@" --non-interactive); }
+
+printf '%-5s %9s %9s %9s %8s %8s %9s %9s %9s %8s\n' N tutorial batch up up/tut up/batch preview refresh destroy spawns/up
+for n in $sizes; do
+  tut=() bat=() up=() pre=() ref=() des=() spawns=0
+  pl stack init "bench$n" >/dev/null 2>&1 || pl stack select "bench$n" >/dev/null
+  pl config set n "$n" >/dev/null
+  for ((r = 0; r < reps; r++)); do
+    tut+=("$(time_of bash bench/tutorial.sh up "$n")"); check "$n"; time_of bash bench/tutorial.sh down "$n" >/dev/null; settle
+    bat+=("$(time_of bash bench/batch.sh up "$n")"); check "$n"; time_of bash bench/batch.sh down "$n" >/dev/null; settle
+    : >"$work/spawns"
+    up+=("$(LINUXNET_SPAWN_LOG="$work/spawns" time_of pl up --yes --skip-preview)"); check "$n"
+    spawns=$(wc -l <"$work/spawns")
+    pre+=("$(time_of pl preview --expect-no-changes)")
+    ref+=("$(time_of pl refresh --yes --skip-preview)")
+    des+=("$(time_of pl destroy --yes --skip-preview)"); settle
+  done
+  pl stack rm --yes --force "bench$n" >/dev/null
+  mt=$(median "${tut[@]}") mb=$(median "${bat[@]}") mu=$(median "${up[@]}")
+  printf '%-5s %8ss %8ss %8ss %7sx %7sx %8ss %8ss %8ss %8s\n' "$n" "$mt" "$mb" "$mu" "$(ratio "$mu" "$mt")" "$(ratio "$mu" "$mb")" \
+    "$(median "${pre[@]}")" "$(median "${ref[@]}")" "$(median "${des[@]}")" "$spawns"
+done
+echo "medians of $reps runs; machine: $(nproc) cores, $(ip -V | head -1), pulumi $(pulumi version)"
