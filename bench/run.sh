@@ -42,9 +42,9 @@ check() { ip netns exec "b$(($1 - 1))" ping -c 1 -W 2 10.200.0.1 >/dev/null || {
 
 pl() { (cd bench/program && pulumi "$@" --non-interactive); }
 
-printf '%-5s %9s %9s %9s %8s %8s %9s %9s %9s %8s\n' N tutorial batch up up/tut up/batch preview refresh destroy spawns/up
+printf '%-5s %9s %9s %9s %8s %8s %9s %9s %9s | %7s %8s %9s %9s\n' N tutorial batch up up/tut up/batch preview refresh destroy spawns spawn-s up-nockpt des-nockpt
 for n in $sizes; do
-  tut=() bat=() up=() pre=() ref=() des=() spawns=0
+  tut=() bat=() up=() pre=() ref=() des=() upn=() desn=() spawns=0 spawn_s=0
   pl stack init "bench$n" >/dev/null 2>&1 || pl stack select "bench$n" >/dev/null
   pl config set n "$n" >/dev/null
   for ((r = 0; r < reps; r++)); do
@@ -53,13 +53,19 @@ for n in $sizes; do
     : >"$work/spawns"
     up+=("$(LINUXNET_SPAWN_LOG="$work/spawns" time_of pl up --yes --skip-preview)"); check "$n"
     spawns=$(wc -l <"$work/spawns")
+    spawn_s=$(awk '{ s += $1 } END { printf "%.1f", s / 1000 }' "$work/spawns")
     pre+=("$(time_of pl preview --expect-no-changes)")
     ref+=("$(time_of pl refresh --yes --skip-preview)")
     des+=("$(time_of pl destroy --yes --skip-preview)"); settle
+    # The same without the engine's per-step state checkpoints (PULUMI_SKIP_CHECKPOINTS), to
+    # show how much of up/destroy is the engine rewriting the whole state file after each step.
+    upn+=("$(PULUMI_SKIP_CHECKPOINTS=true time_of pl up --yes --skip-preview)"); check "$n"
+    desn+=("$(PULUMI_SKIP_CHECKPOINTS=true time_of pl destroy --yes --skip-preview)"); settle
   done
   pl stack rm --yes --force "bench$n" >/dev/null
   mt=$(median "${tut[@]}") mb=$(median "${bat[@]}") mu=$(median "${up[@]}")
-  printf '%-5s %8ss %8ss %8ss %7sx %7sx %8ss %8ss %8ss %8s\n' "$n" "$mt" "$mb" "$mu" "$(ratio "$mu" "$mt")" "$(ratio "$mu" "$mb")" \
-    "$(median "${pre[@]}")" "$(median "${ref[@]}")" "$(median "${des[@]}")" "$spawns"
+  printf '%-5s %8ss %8ss %8ss %7sx %7sx %8ss %8ss %8ss | %7s %7ss %8ss %8ss\n' "$n" "$mt" "$mb" "$mu" "$(ratio "$mu" "$mt")" "$(ratio "$mu" "$mb")" \
+    "$(median "${pre[@]}")" "$(median "${ref[@]}")" "$(median "${des[@]}")" "$spawns" "$spawn_s" "$(median "${upn[@]}")" "$(median "${desn[@]}")"
 done
+echo "spawns, spawn-s: processes the provider started during the last up, and their summed wall time (they overlap)"
 echo "medians of $reps runs; machine: $(nproc) cores, $(ip -V | head -1), pulumi $(pulumi version)"

@@ -39,8 +39,7 @@ export async function run(argv: readonly string[], attempt?: Attempt, input?: st
   const execa = await loadExeca();
   stats.spawns++;
   if (process.env.LINUXNET_TRACE) process.stderr.write(`linuxnet: ${argv.join(" ")}\n`);
-  // The benchmark counts the provider's spawns across the whole dynamic-provider process.
-  if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `${argv.join(" ")}\n`);
+  const t0 = performance.now();
   const result = await execa(argv[0], argv.slice(1), {
     input,
     reject: false,
@@ -48,6 +47,8 @@ export async function run(argv: readonly string[], attempt?: Attempt, input?: st
     stripFinalNewline: true,
     env: { LC_ALL: "C" },
   });
+  // The benchmark sums the provider's spawns (count, wall ms) across the dynamic-provider process.
+  if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `${(performance.now() - t0).toFixed(2)} ${argv.join(" ")}\n`);
   if (result.failed) {
     const stderr = result.stderr || (result.timedOut ? `timed out after ${TIMEOUT_MS} ms` : result.shortMessage);
     throw new CommandError(argv, String(stderr ?? ""), result.exitCode, attempt);
