@@ -7,16 +7,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if [ "${LINUXNET_SANDBOX:-}" != 1 ]; then
-  # shellcheck source=scripts/toolchain.sh
-  source scripts/toolchain.sh
-  linuxnet_toolchain
-  exec unshare --net --mount --propagation private -- env LINUXNET_SANDBOX=1 bash "${BASH_SOURCE[0]}" "$@"
-fi
-mkdir -p /run/netns
-mount -t tmpfs -o mode=0755 linuxnet-bench /run/netns
-ip link set lo up
-node dist/test/support/guard-cli.js >/dev/null # refuses (and so stops this script) outside a real sandbox
+# shellcheck source=scripts/sandbox.sh
+source scripts/sandbox.sh
+linuxnet_sandbox "${BASH_SOURCE[0]}" "$@"
 
 sizes=${*:-10 50 200}
 reps=${LINUXNET_BENCH_REPS:-3}

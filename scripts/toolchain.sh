@@ -63,9 +63,13 @@ _tc_go_build() {
   pkg=$(sed -n 's/^tool //p' "$module/go.mod")
   t0=$(_tc_now)
   _tc_step "building $(basename "$out") from $pkg (first time only; a few minutes on 2 cores)"
+  # A heartbeat while go is silent for minutes; ended by its PID when the build returns.
+  (while sleep 30; do _tc_step "... still building $(basename "$out") ($(_tc_since "$t0"))"; done) &
+  local heartbeat=$! status=0
   (cd "$module" && GOFLAGS=-mod=readonly GOTOOLCHAIN=auto go build -trimpath -o "$out.tmp" \
-    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$3" "$pkg") ||
-    _tc_fail "go build of $pkg failed" || return 1
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$3" "$pkg") || status=$?
+  kill "$heartbeat" 2>/dev/null; wait "$heartbeat" 2>/dev/null
+  [ "$status" = 0 ] || _tc_fail "go build of $pkg failed" || return 1
   mv "$out.tmp" "$out"
   _tc_step "built $(basename "$out") in $(_tc_since "$t0")"
 }

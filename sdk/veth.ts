@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { LinkConfig } from "../provider/link";
 import type { LinkArgs } from "./link";
 import { MODULE, providerFor } from "./provider";
 
@@ -15,15 +16,7 @@ export interface VethPairArgs {
 }
 
 /** The settings of one end as the kernel has them after create, update or refresh. */
-export interface VethEnd {
-  name: string;
-  netns?: string;
-  addresses: string[];
-  mtu?: number;
-  mac?: string;
-  master?: string;
-  up: boolean;
-}
+export type VethEnd = LinkConfig;
 
 /**
  * A veth pair: two linked interfaces, each created directly in its own namespace with one
