@@ -4,9 +4,9 @@
  * reported as outputs (actualMac, actualMtu) and only reconciled when declared.
  */
 import { z } from "zod";
-import { goneError } from "./errors";
+import { goneError, objectError } from "./errors";
 import { handlers, type KindSpec } from "./kind";
-import { deleteLink, linkFields, observedConfig, parseLink, readLink, reconcileArgv, showArgv, type LinkSeen } from "./link";
+import { deleteLink, linkFields, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
 import { ip, ipBatch } from "./runner";
 import { transaction } from "./undo";
 import { bool } from "./validate";
@@ -46,6 +46,16 @@ const attempt = (verb: string, i: BridgeInputs) => ({ verb, kind: "bridge", name
 
 const outputsOf = (s: LinkSeen): BridgeOutputs => ({ ifindex: s.ifindex, actualMac: s.mac, actualMtu: s.mtu });
 
+/** Applies the lines and reads the bridge back in one spawn; it must match what was declared. */
+async function applyAndRead(i: BridgeInputs, lines: string[][], verb: string): Promise<LinkSeen> {
+  const printed = await ipBatch([...lines, showArgv(i.name)], { netns: i.netns }, attempt(verb, i));
+  const s = parseLink(printed[0]);
+  if (!s) throw goneError(attempt(verb, i), "the bridge vanished while it was being configured");
+  verifyApplied(i, s, attempt(verb, i));
+  if (String(s.info.stp_state) !== stpState(i.stp)) throw objectError(attempt(verb, i), `the kernel did not apply it: stp_state is ${s.info.stp_state}`);
+  return s;
+}
+
 async function readBridge(i: BridgeInputs): Promise<LinkSeen | undefined> {
   const s = await readLink(i.name, i.netns, attempt("read", i));
   return s?.kind === "bridge" ? s : undefined;
@@ -61,10 +71,7 @@ const spec: KindSpec<typeof schema, BridgeOutputs> = {
     transaction(async (onFailure) => {
       await ip(argv.add(i), { netns: i.netns }, attempt("create", i));
       onFailure(() => deleteLink(i.name, i.netns, attempt("clean up", i)));
-      const printed = await ipBatch([...argv.lines(i, { addresses: [], up: false }), showArgv(i.name)], { netns: i.netns }, attempt("configure", i));
-      const s = parseLink(printed[0]);
-      if (!s) throw goneError(attempt("create", i), "the bridge vanished right after it was made");
-      return outputsOf(s);
+      return outputsOf(await applyAndRead(i, argv.lines(i, { addresses: [], up: false }), "configure"));
     }),
 
   async read(i) {
@@ -75,8 +82,7 @@ const spec: KindSpec<typeof schema, BridgeOutputs> = {
   async update(o, n) {
     const s = await readBridge(n);
     if (!s) throw goneError(attempt("update", n), "the bridge no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
-    await ipBatch(argv.lines(n, s, o), { netns: n.netns }, attempt("update", n));
-    return { ifindex: s.ifindex, actualMac: n.mac ?? s.mac, actualMtu: n.mtu ?? s.mtu };
+    return outputsOf(await applyAndRead(n, argv.lines(n, s, o), "update"));
   },
 
   async delete(i) {

@@ -85,10 +85,13 @@ export function describe(attempt?: Attempt): string {
   return `failed to ${attempt.verb} ${attempt.kind} "${attempt.name}"${where}: `;
 }
 
-/** An object the provider expected and did not find, worded like every other failure. */
-export function goneError(attempt: Attempt, detail: string): CommandError {
-  return new CommandError([], detail, undefined, attempt, "not-found");
+/** A failure found by the provider itself (no command to blame), worded like every other one. */
+export function objectError(attempt: Attempt, detail: string, kind: ErrorKind = "failed"): CommandError {
+  return new CommandError([], detail, undefined, attempt, kind);
 }
+
+/** An object the provider expected and did not find. */
+export const goneError = (attempt: Attempt, detail: string) => objectError(attempt, detail, "not-found");
 
 export function isKind(err: unknown, kind: ErrorKind): err is CommandError {
   return err instanceof CommandError && err.kind === kind;

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { InputError } from "./errors";
-import { checkWith, type CheckFailure, UNKNOWN } from "./validate";
+import { checkWith, type CheckFailure, UNKNOWN, unwrap } from "./validate";
 
 type Props = Record<string, unknown>;
 
@@ -47,10 +47,6 @@ function canonical(v: unknown): string {
 
 /** Input fields, with the fields of nested objects as dotted paths ("end.name"). */
 export function fieldPaths(schema: z.ZodObject): string[] {
-  const unwrap = (t: z.ZodType): z.ZodType => {
-    const inner = (t.def as { innerType?: z.ZodType }).innerType;
-    return inner ? unwrap(inner) : t;
-  };
   return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, t]) => {
     const inner = unwrap(t);
     return inner instanceof z.ZodObject ? fieldPaths(inner).map((sub) => `${key}.${sub}`) : [key];
@@ -99,7 +95,7 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
   /** Inputs as stored in the state (outputs are a superset of inputs). */
   const parse = (props: Props, what: string): I => {
     const { inputs, failures } = checkWith(spec.schema, props);
-    if (!inputs) throw new InputError(`${spec.kind}: invalid ${what}: ${failures.map((f) => f.reason).join("; ")}`);
+    if (!inputs) throw new InputError(`failed to ${what} ${spec.kind}: ${failures.map((f) => f.reason).join("; ")}`);
     return inputs;
   };
   const pick = (props: Props): Props => Object.fromEntries(topLevel.filter((f) => f in props).map((f) => [f, props[f]]));
@@ -116,26 +112,26 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     },
 
     async create(props: Props): Promise<{ id: string; outs: Props }> {
-      const inputs = parse(props, "inputs");
+      const inputs = parse(props, "create");
       const outs = await spec.create(inputs);
       return { id: spec.id(inputs), outs: outputs(inputs, outs) };
     },
 
     async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
-      const found = await spec.read(parse(pick(props), "state"));
+      const found = await spec.read(parse(pick(props), "read the state of"));
       if (!found) return { id: "", props: {} };
       return { id, props: outputs(found.inputs, found.outs), inputs: defined(found.inputs as Props) };
     },
 
     async update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
-      const o = parse(pick(olds), "state");
-      const n = parse(news, "inputs");
+      const o = parse(pick(olds), "read the state of");
+      const n = parse(news, "update");
       const changed = new Set(changedFields(fields, o as Props, n as Props));
       return { outs: outputs(n, await spec.update(o, n, changed)) };
     },
 
     async delete(_id: string, props: Props): Promise<void> {
-      await spec.delete(parse(pick(props), "state"));
+      await spec.delete(parse(pick(props), "read the state of"));
     },
   };
 }

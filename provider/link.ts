@@ -4,7 +4,7 @@
  * difference between what is declared and what the kernel has into `ip -batch` lines that
  * touch only what differs.
  */
-import { isKind, type Attempt } from "./errors";
+import { isKind, objectError, type Attempt } from "./errors";
 import { addresses, mac, mtu } from "./net";
 import { ip, ipJson } from "./runner";
 import { bool, ifName, netnsName } from "./validate";
@@ -41,8 +41,10 @@ export interface LinkSeen {
   mac: string;
   master?: string;
   up: boolean;
-  /** Addresses the stack manages: everything but the kernel's own IPv6 link-local ones. */
+  /** Addresses other than IPv6 link-local ones. */
   addresses: string[];
+  /** IPv6 link-local addresses (the kernel adds one itself; they are managed only when declared). */
+  linkLocal: string[];
   /** veth: the peer's ifindex (`ethtool -S` peer_ifindex). */
   linkIndex?: number;
   kind?: string;
@@ -72,12 +74,36 @@ interface LinkJson {
 /** Reads one link with its addresses (in a batch, which runs with -json -details). */
 export const showArgv = (name: string) => ["addr", "show", "dev", name];
 
+/** The addresses of a link the stack manages: all but link-local ones it did not declare. */
+export function managedAddresses(declared: readonly string[], s: Pick<LinkSeen, "addresses" | "linkLocal">): string[] {
+  return [...s.addresses, ...s.linkLocal.filter((a) => declared.includes(a))];
+}
+
+/** IPv4 `a.b.c.d/len` → [network, len]; undefined for IPv6. */
+function ipv4Net(cidr: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m) return undefined;
+  const len = Number(m[5]);
+  const addr = ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0;
+  const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
+  return [(addr & mask) >>> 0, len];
+}
+
+const isIPv6Cidr = (a: string) => a.includes(":");
+
+const sameSubnet = (a: string, b: string) => {
+  const [x, y] = [ipv4Net(a), ipv4Net(b)];
+  return Boolean(x && y && x[0] === y[0] && x[1] === y[1]);
+};
+
 /**
  * The `ip` lines that move a link from `current` to `desired`. Undeclared settings (mtu, mac,
  * master left out) are not touched, except a master that was declared before (`previous`)
- * and is no longer: then the link leaves its bridge. Addresses are deleted before new ones
- * are added: deleting a primary address after adding its replacement would take the new
- * one (a secondary in the same subnet) down with it.
+ * and is no longer: then the link leaves its bridge. Order matters to the kernel:
+ * - `down` drops IPv6 addresses (keep_addr_on_down=0), so it comes before addresses are
+ *   added, and kept IPv6 addresses are put back after it;
+ * - deleting a primary IPv4 address also deletes the secondaries of its subnet
+ *   (promote_secondaries=0), so kept addresses of that subnet are put back with `replace`.
  */
 export function reconcileArgv(desired: LinkConfig, current: Partial<LinkSeen>, previous?: Partial<LinkConfig>): string[][] {
   const dev = desired.name;
@@ -88,12 +114,34 @@ export function reconcileArgv(desired: LinkConfig, current: Partial<LinkSeen>, p
   if (desired.master === undefined && previous?.master !== undefined && current.master !== undefined) set.push("nomaster");
   const lines: string[][] = [];
   if (set.length) lines.push(["link", "set", "dev", dev, ...set]);
-  const have = new Set(current.addresses ?? []);
-  const want = new Set(desired.addresses);
-  for (const a of have) if (!want.has(a)) lines.push(["addr", "del", a, "dev", dev]);
-  for (const a of want) if (!have.has(a)) lines.push(["addr", "add", a, "dev", dev]);
-  if (desired.up !== (current.up ?? false)) lines.push(["link", "set", "dev", dev, desired.up ? "up" : "down"]);
+  const isUp = current.up ?? false;
+  const goingDown = !desired.up && isUp;
+  const have = managedAddresses(desired.addresses, { addresses: current.addresses ?? [], linkLocal: current.linkLocal ?? [] });
+  const removed = have.filter((a) => !desired.addresses.includes(a));
+  const kept = have.filter((a) => desired.addresses.includes(a));
+  for (const a of removed) lines.push(["addr", "del", a, "dev", dev]);
+  if (goingDown) lines.push(["link", "set", "dev", dev, "down"]);
+  // Kept addresses the kernel may just have dropped: IPv6 ones on the way down, and IPv4
+  // secondaries of a deleted primary. `replace` is a no-op where the kernel kept them.
+  const restore = (a: string) => (goingDown && isIPv6Cidr(a)) || removed.some((r) => sameSubnet(r, a));
+  for (const a of kept) if (restore(a)) lines.push(["addr", "replace", a, "dev", dev]);
+  for (const a of desired.addresses) if (!have.includes(a)) lines.push(["addr", "add", a, "dev", dev]);
+  if (desired.up && !isUp) lines.push(["link", "set", "dev", dev, "up"]);
   return lines;
+}
+
+/** Throws unless the kernel now has what was declared: the state must never claim otherwise. */
+export function verifyApplied(desired: LinkConfig, s: LinkSeen, attempt: Attempt): void {
+  const have = managedAddresses(desired.addresses, s);
+  const problems: string[] = [];
+  if (have.length !== desired.addresses.length || !desired.addresses.every((a) => have.includes(a))) {
+    problems.push(`addresses are [${have.join(", ")}], wanted [${desired.addresses.join(", ")}]`);
+  }
+  if (s.up !== desired.up) problems.push(`it is ${s.up ? "up" : "down"}`);
+  if (desired.mtu !== undefined && s.mtu !== desired.mtu) problems.push(`mtu is ${s.mtu}`);
+  if (desired.mac !== undefined && s.mac !== desired.mac) problems.push(`mac is ${s.mac}`);
+  if (desired.master !== undefined && s.master !== desired.master) problems.push(`master is ${s.master ?? "none"}`);
+  if (problems.length) throw objectError(attempt, `the kernel did not apply it: ${problems.join("; ")}`);
 }
 
 // ── kernel I/O ──────────────────────────────────────────────────────────────────────────
@@ -104,9 +152,9 @@ export function parseLink(printed: unknown[] | undefined): LinkSeen | undefined 
 }
 
 function seen(j: LinkJson): LinkSeen {
-  const addrs = (j.addr_info ?? [])
-    .filter((a) => (a.family === "inet" || a.family === "inet6") && !(a.family === "inet6" && a.scope === "link"))
-    .map((a) => `${a.local}/${a.prefixlen}`);
+  const ips = (j.addr_info ?? []).filter((a) => a.family === "inet" || a.family === "inet6");
+  const isLinkLocal = (a: AddrJson) => a.family === "inet6" && a.scope === "link";
+  const cidr = (a: AddrJson) => `${a.local}/${a.prefixlen}`;
   return {
     ifindex: j.ifindex,
     name: j.ifname,
@@ -114,7 +162,8 @@ function seen(j: LinkJson): LinkSeen {
     mac: j.address ?? "",
     master: j.master,
     up: Boolean(j.flags?.includes("UP")),
-    addresses: addrs,
+    addresses: ips.filter((a) => !isLinkLocal(a)).map(cidr),
+    linkLocal: ips.filter(isLinkLocal).map(cidr),
     linkIndex: j.link_index,
     kind: j.linkinfo?.info_kind,
     info: j.linkinfo?.info_data ?? {},
@@ -135,13 +184,14 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.l
 
 /** What `read` reports as the link's inputs: the kernel's values for what was declared. */
 export function observedConfig<C extends LinkConfig>(declared: C, s: LinkSeen): C {
+  const addresses = managedAddresses(declared.addresses, s);
   return {
     ...declared,
-    addresses: sameSet(declared.addresses, s.addresses) ? declared.addresses : s.addresses,
+    addresses: sameSet(declared.addresses, addresses) ? declared.addresses : addresses,
     up: s.up,
     ...(declared.mtu !== undefined && { mtu: s.mtu }),
     ...(declared.mac !== undefined && { mac: s.mac }),
-    ...((declared.master !== undefined || s.master !== undefined) && { master: s.master }),
+    ...(declared.master !== undefined && { master: s.master }),
   };
 }
 

@@ -16,19 +16,37 @@ export function normalizeCidr(value: string): string | undefined {
   const prefix = Number(len);
   if (isIPv4(addr)) return prefix <= 32 ? `${addr}/${prefix}` : undefined;
   if (isIPv6(addr) && prefix <= 128 && !addr.includes("%")) {
-    // The WHATWG URL parser prints IPv6 in RFC 5952 form, the same form iproute2 prints.
-    return `${new URL(`http://[${addr}]/`).hostname.slice(1, -1)}/${prefix}`;
+    // The WHATWG URL parser prints IPv6 in RFC 5952 form, the same form iproute2 prints,
+    // except for addresses with an embedded IPv4 one, which iproute2 prints dotted: refused.
+    const text = new URL(`http://[${addr}]/`).hostname.slice(1, -1);
+    return embedsIPv4(text) ? undefined : `${text}/${prefix}`;
   }
   return undefined;
 }
 
+/** IPv4-mapped (::ffff:a.b.c.d) or IPv4-compatible (::a.b.c.d) IPv6 addresses. */
+function embedsIPv4(v6: string): boolean {
+  const [head, tail = ""] = v6.split("::");
+  const h = head ? head.split(":") : [];
+  const t = v6.includes("::") && tail ? tail.split(":") : [];
+  const groups = v6.includes("::") ? [...h, ...Array(8 - h.length - t.length).fill("0"), ...t] : h;
+  const n = groups.map((g) => parseInt(g, 16));
+  const zero80 = n.slice(0, 5).every((x) => x === 0);
+  const mapped = zero80 && n[5] === 0xffff;
+  const compatible = zero80 && n[5] === 0 && (n[6] !== 0 || n[7] > 1);
+  return mapped || compatible;
+}
+
 export const CIDR_RULE = "must be an IPv4 or IPv6 address with a prefix length, like 192.168.0.101/24 or fd00::1/64";
+const EMBEDDED_RULE = "must not be an IPv4 address inside IPv6 like ::ffff:1.2.3.4: give the IPv4 address itself";
 
 export const cidr = (field: string) =>
   z.string({ error: `invalid ${field} (${CIDR_RULE})` }).transform((v, ctx) => {
     const n = normalizeCidr(v);
     if (n === undefined) {
-      ctx.addIssue({ code: "custom", message: `invalid ${field} ${show(v)} (${CIDR_RULE})` });
+      const addr = v.split("/")[0];
+      const embedded = isIPv6(addr) && !addr.includes("%") && embedsIPv4(new URL(`http://[${addr}]/`).hostname.slice(1, -1));
+      ctx.addIssue({ code: "custom", message: `invalid ${field} ${show(v)} (${embedded ? EMBEDDED_RULE : CIDR_RULE})` });
       return z.NEVER;
     }
     return n;

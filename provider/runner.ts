@@ -97,12 +97,17 @@ function batchLine(tokens: readonly string[]): string {
  * returned in order, so a batch can change a link and read it back in the same spawn.
  * iproute2 stops at the first failing line; the error names that line's command.
  */
-export async function ipBatch(commands: readonly (readonly string[])[], target: Target = {}, attempt?: Attempt): Promise<unknown[][]> {
+export async function ipBatch(
+  commands: readonly (readonly string[])[],
+  target: Target = {},
+  attempt?: Attempt | ((line: readonly string[]) => Attempt),
+): Promise<unknown[][]> {
+  const attemptOf = (line?: readonly string[]) => (typeof attempt === "function" ? (line ? attempt(line) : undefined) : attempt);
   if (commands.length === 0) return [];
   const script = commands.map(batchLine).join("\n") + "\n";
   let stdout: string;
   try {
-    ({ stdout } = await run(ipArgv(["-json", "-details", "-batch", "-"], target), attempt, script));
+    ({ stdout } = await run(ipArgv(["-json", "-details", "-batch", "-"], target), attemptOf(commands[0]), script));
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
     // iproute2 names the failing line ("Command failed -:N") for kernel errors, but exits at
@@ -110,7 +115,7 @@ export async function ipBatch(commands: readonly (readonly string[])[], target: 
     const m = /Command failed -:(\d+)/.exec(e.stderr);
     const quoted = [...e.stderr.matchAll(/"([^"]+)"/g)].map((q) => q[1]);
     const failed = m ? commands[Number(m[1]) - 1] : commands.find((c) => c.some((t) => quoted.includes(t)));
-    throw new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attempt);
+    throw new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attemptOf(failed ?? commands[0]));
   }
   try {
     return stdout
@@ -118,7 +123,7 @@ export async function ipBatch(commands: readonly (readonly string[])[], target: 
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as unknown[]);
   } catch (e) {
-    throw new CommandError(ipArgv(["-batch", "-"], target), `unparsable JSON from ip -batch: ${(e as Error).message}`, 0, attempt);
+    throw new CommandError(ipArgv(["-batch", "-"], target), `unparsable JSON from ip -batch: ${(e as Error).message}`, 0, attemptOf(commands[0]));
   }
 }
 

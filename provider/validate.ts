@@ -27,9 +27,9 @@ function nameProblem(v: string, max: number, what: string): string | undefined {
   return undefined;
 }
 
-function named(field: string, max: number, what: string) {
+function named(field: string, max: number, what: string, extra?: (v: string) => string | undefined) {
   return z.string({ error: `invalid ${field} (must be a string)` }).superRefine((v, ctx) => {
-    const problem = nameProblem(v, max, what);
+    const problem = nameProblem(v, max, what) ?? extra?.(v);
     if (problem) ctx.addIssue({ code: "custom", message: `invalid ${field} ${show(v)} (${problem})` });
   });
 }
@@ -37,8 +37,13 @@ function named(field: string, max: number, what: string) {
 /** A network interface name: at most 15 bytes (IFNAMSIZ - 1). */
 export const ifName = (field = "name") => named(field, 15, "the kernel's IFNAMSIZ limit");
 
-/** A named network namespace: a file under /run/netns. */
-export const netnsName = (field = "netns") => named(field, 255, "a file name under /run/netns");
+/**
+ * A named network namespace: a file under /run/netns. Not all digits: where no such file
+ * exists, iproute2 reads `netns 1` as a process id, which would put a link into PID 1's
+ * namespace (the machine's own).
+ */
+export const netnsName = (field = "netns") =>
+  named(field, 255, "a file name under /run/netns", (v) => (/^\d+$/.test(v) ? "must not be all digits: iproute2 would read it as a process id" : undefined));
 
 export const bool = (field: string) => z.boolean({ error: `invalid ${field} (must be true or false)` });
 
@@ -79,16 +84,31 @@ export function checkWith<S extends z.ZodObject>(schema: S, news: Record<string,
     failures.push({ property, reason });
   }
   if (failures.length) return { failures };
-  // Only unknown values failed: validate the known fields one by one (filling defaults),
-  // pass the unknown ones through; they are checked whole again at apply.
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
-    if (isUnknownAt(inputs, [key])) out[key] = inputs[key];
-    else {
-      const v = field.safeParse(inputs[key]);
-      if (v.success) { if (v.data !== undefined) out[key] = v.data; }
-      else out[key] = inputs[key];
+  // Only unknown values failed: validate and normalize everything known (filling defaults,
+  // also inside nested objects) and pass the unknown leaves through; checked whole at apply.
+  return { inputs: known(schema, inputs) as z.output<S>, failures: [] };
+}
+
+/** The schema inside optional/default/nullable wrappers. */
+export function unwrap(t: z.ZodType): z.ZodType {
+  const inner = (t.def as { innerType?: z.ZodType }).innerType;
+  return inner ? unwrap(inner) : t;
+}
+
+/** Parses what can be parsed; unknown placeholders (and what contains them) stay as given. */
+function known(field: z.ZodType, value: unknown): unknown {
+  if (value === UNKNOWN) return value;
+  const parsed = field.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const inner = unwrap(field);
+  if (inner instanceof z.ZodObject && value && typeof value === "object" && !Array.isArray(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, f] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+      const v = known(f, (value as Record<string, unknown>)[k]);
+      if (v !== undefined) out[k] = v;
     }
+    return out;
   }
-  return { inputs: out as z.output<S>, failures: [] };
+  if (inner instanceof z.ZodArray && Array.isArray(value)) return value.map((v) => known(inner.element as z.ZodType, v));
+  return value;
 }

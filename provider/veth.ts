@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { goneError, isKind } from "./errors";
 import { handlers, type KindSpec } from "./kind";
-import { deleteLink, linkFields, master, observedConfig, parseLink, readLink, reconcileArgv, showArgv, type LinkSeen } from "./link";
+import { deleteLink, linkFields, master, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
 import { ipArgv, ipBatch, run } from "./runner";
 import { transaction } from "./undo";
 
@@ -56,28 +56,31 @@ export const argv = {
 const attempt = (verb: string, e: End) => ({ verb, kind: "veth end", name: e.name, netns: e.netns });
 
 /**
- * Runs each end's lines in its namespace, one `ip -batch` per namespace (in parallel), and
- * returns each end as the kernel has it afterwards: the batch ends with a show of the end.
+ * Runs each end's lines in its namespace, one `ip -batch` per namespace (in parallel); each
+ * batch ends with a show of its ends, which must match what was declared. Returns the ends as
+ * the kernel has them now. An error names the end whose command failed.
  */
 async function applyAndRead(jobs: Array<{ e: End; lines: string[][] }>, verb: string): Promise<LinkSeen[]> {
-  const byNs = new Map<string | undefined, { e: End; lines: string[][]; shows: End[] }>();
+  const byNs = new Map<string | undefined, { lines: string[][]; ends: End[] }>();
   for (const { e, lines } of jobs) {
-    const group = byNs.get(e.netns) ?? byNs.set(e.netns, { e, lines: [], shows: [] }).get(e.netns)!;
+    const group = byNs.get(e.netns) ?? byNs.set(e.netns, { lines: [], ends: [] }).get(e.netns)!;
     group.lines.push(...lines, showArgv(e.name));
-    group.shows.push(e);
+    group.ends.push(e);
   }
-  const seen = new Map<End, LinkSeen | undefined>();
+  const seen = new Map<End, LinkSeen>();
   await Promise.all(
-    [...byNs.values()].map(async ({ e, lines, shows }) => {
-      const printed = await ipBatch(lines, { netns: e.netns }, attempt(verb, e));
-      shows.forEach((end, k) => seen.set(end, parseLink(printed[k])));
+    [...byNs.values()].map(async ({ lines, ends }) => {
+      const endOf = (line: readonly string[]) => ends.find((e) => line[line.indexOf("dev") + 1] === e.name) ?? ends[0];
+      const printed = await ipBatch(lines, { netns: ends[0].netns }, (line) => attempt(verb, endOf(line)));
+      ends.forEach((e, k) => {
+        const s = parseLink(printed[k]);
+        if (!s) throw goneError(attempt(verb, e), "the link vanished while it was being configured");
+        verifyApplied(e, s, attempt(verb, e));
+        seen.set(e, s);
+      });
     }),
   );
-  return jobs.map(({ e }) => {
-    const s = seen.get(e);
-    if (!s) throw goneError(attempt(verb, e), "the link vanished while it was being configured");
-    return s;
-  });
+  return jobs.map(({ e }) => seen.get(e)!);
 }
 
 /**
@@ -95,6 +98,14 @@ async function addPair(i: VethInputs): Promise<void> {
       await new Promise((r) => setTimeout(r, delay));
     }
   }
+}
+
+/**
+ * Deleting either end destroys both. If `end` is already gone (say, with its namespace), the
+ * peer may still be on its way out: delete it too, which is a no-op if it is gone.
+ */
+async function deletePair(i: VethInputs, verb: string): Promise<void> {
+  if (!(await deleteLink(i.end.name, i.end.netns, attempt(verb, i.end)))) await deleteLink(i.peer.name, i.peer.netns, attempt(verb, i.peer));
 }
 
 async function readPair(i: VethInputs): Promise<[LinkSeen, LinkSeen] | undefined> {
@@ -121,7 +132,7 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
   create: (i) =>
     transaction(async (onFailure) => {
       await addPair(i);
-      onFailure(() => deleteLink(i.end.name, i.end.netns, attempt("clean up", i.end)));
+      onFailure(() => deletePair(i, "clean up"));
       const [a, b] = await applyAndRead([{ e: i.end, lines: argv.configure(i.end) }, { e: i.peer, lines: argv.configure(i.peer) }], "configure");
       return outputsOf([a, b]);
     }),
@@ -147,13 +158,7 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
     return outputsOf([after[0], after[1]]);
   },
 
-  async delete(i) {
-    // Deleting either end destroys both. If `end` is already gone (say, with its namespace),
-    // the peer may still be on its way out: delete it too, which is a no-op if it is gone.
-    if (!(await deleteLink(i.end.name, i.end.netns, attempt("delete", i.end)))) {
-      await deleteLink(i.peer.name, i.peer.netns, attempt("delete", i.peer));
-    }
-  },
+  delete: (i) => deletePair(i, "delete"),
 };
 
 export const veth = handlers(spec);

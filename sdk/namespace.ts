@@ -3,8 +3,9 @@ import { MODULE, providerFor } from "./provider";
 
 export interface NamespaceArgs {
   /**
-   * The namespace's name as `ip netns list` shows it (a file under /run/netns). At most 255
-   * bytes, no "/", whitespace or ":", not starting with "-". Defaults to the resource name.
+   * The namespace's name as `ip netns list` shows it (a file under /run/netns): 1–255 bytes of
+   * letters, digits and `_ . + @ -`, not starting with "-", not all digits (iproute2 would read
+   * it as a process id). Defaults to the resource name.
    * Changing it replaces the namespace (and everything in it).
    */
   name?: pulumi.Input<string>;

@@ -4,7 +4,10 @@ import type { LinkArgs } from "./link";
 import { MODULE, providerFor } from "./provider";
 
 export interface VethEndArgs extends LinkArgs {
-  /** Bridge (in the same namespace) this end is a port of, e.g. `bridge.name`. Changed in place; removing it detaches the end. */
+  /**
+   * Bridge (in the same namespace) this end is a port of, e.g. `bridge.name`. Changed in place;
+   * removing it detaches the end. Omitted: a bridge the end was put on by hand is left alone.
+   */
   master?: pulumi.Input<string>;
 }
 

@@ -126,6 +126,53 @@ describe("VethPair on the real kernel", () => {
     await expect(veth.create({ end: { name: "eth0", netns: last }, peer: { name: host } })).resolves.toMatchObject({ id: `${last}/eth0` });
   });
 
+  it("keeps a secondary address when the primary of its subnet is removed", async () => {
+    const n1 = await freshNamespace(made);
+    const inputs = { end: { name: "eth0", netns: n1, addresses: ["10.4.0.1/24", "10.4.0.2/24"] }, peer: { name: "p0", netns: n1 } };
+    const c = await veth.create(inputs);
+    await veth.update(c.id, c.outs, { ...inputs, end: { ...inputs.end, addresses: ["10.4.0.2/24"] } });
+    expect(await addressesOf("eth0", n1)).toEqual(["10.4.0.2/24"]);
+  });
+
+  it("keeps declared IPv6 addresses when an end is set down", async () => {
+    const n1 = await freshNamespace(made);
+    const inputs = { end: { name: "eth0", netns: n1, addresses: ["fd00::4/64", "10.5.0.1/24"] }, peer: { name: "p0", netns: n1 } };
+    const c = await veth.create(inputs);
+    await veth.update(c.id, c.outs, { ...inputs, end: { ...inputs.end, up: false } });
+    expect((await linkState("eth0", n1))?.flags).not.toContain("UP");
+    expect((await addressesOf("eth0", n1)).sort()).toEqual(["10.5.0.1/24", "fd00::4/64"]);
+  });
+
+  it("manages a declared IPv6 link-local address without a lasting diff", async () => {
+    const n1 = await freshNamespace(made);
+    const inputs = { end: { name: "eth0", netns: n1, addresses: ["fe80::4/64"] }, peer: { name: "p0", netns: n1 } };
+    const c = await veth.create(inputs);
+    const r = await veth.read(c.id, c.outs);
+    expect(r.inputs?.end).toMatchObject({ addresses: ["fe80::4/64"] });
+    const checked = (await veth.check({}, inputs)).inputs!; // what the engine diffs against
+    expect((await veth.diff(c.id, r.props, checked)).changes).toBe(false);
+    await expect(veth.update(c.id, r.props, checked)).resolves.toBeDefined();
+  });
+
+  it("leaves alone a bridge someone attached an end to when the program declares no master", async () => {
+    const n1 = await freshNamespace(made);
+    const inputs = { end: { name: "eth0", netns: n1 }, peer: { name: "p0", netns: n1 } };
+    const c = await veth.create(inputs);
+    await ip(["link", "add", "name", "br9", "type", "bridge"], { netns: n1 });
+    await ip(["link", "set", "dev", "p0", "master", "br9"], { netns: n1 });
+    const r = await veth.read(c.id, c.outs);
+    expect(r.inputs?.peer).not.toHaveProperty("master");
+    expect((await veth.diff(c.id, r.props, (await veth.check({}, inputs)).inputs!)).changes).toBe(false);
+  });
+
+  it("names the end whose command failed when both ends share a namespace", async () => {
+    const n1 = await freshNamespace(made);
+    await expect(veth.create({ end: { name: "i0", netns: n1 }, peer: { name: "j0", netns: n1, master: "nobr" } })).rejects.toThrow(
+      `failed to configure veth end "j0" in netns "${n1}": \`ip -n ${n1} link set dev j0 master nobr\``,
+    );
+    expect((await links(n1)).map((l) => l.ifname)).toEqual(["lo"]);
+  });
+
   it("handles interface names that are also iproute2 keywords", async () => {
     const [n1, n2] = [await freshNamespace(made), await freshNamespace(made)];
     const c = await veth.create({ end: { name: "address", netns: n1, addresses: ["10.3.0.1/24"] }, peer: { name: "type", netns: n2, mtu: 1400 } });

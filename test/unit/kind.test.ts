@@ -6,8 +6,8 @@ const replaceOn = ["name", "netns"];
 const base = { name: "veth1", netns: "net1", addresses: ["10.0.0.1/24"], mtu: 1500, up: true };
 
 describe("diffProps", () => {
-  it("reports no change when only key order or absent optionals differ", () => {
-    expect(diffProps(fields, replaceOn, base, { up: true, mtu: 1500, addresses: ["10.0.0.1/24"], netns: "net1", name: "veth1" })).toEqual({
+  it("reports no change when only key order differs, or an optional is undefined on one side and absent on the other", () => {
+    expect(diffProps(fields, replaceOn, { ...base, mac: undefined }, { up: true, mtu: 1500, addresses: ["10.0.0.1/24"], netns: "net1", name: "veth1" })).toEqual({
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,

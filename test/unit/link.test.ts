@@ -1,4 +1,4 @@
-import { reconcileArgv } from "../../provider/link";
+import { observedConfig, reconcileArgv } from "../../provider/link";
 import { argv as bridgeArgv } from "../../provider/bridge";
 import { argv as vethArgv } from "../../provider/veth";
 import { normalizeCidr } from "../../provider/net";
@@ -32,6 +32,43 @@ describe("reconcileArgv", () => {
   });
 });
 
+describe("reconcileArgv, kernel quirks", () => {
+  it("puts back kept addresses of a subnet whose primary it deletes (the kernel flushes secondaries with it)", () => {
+    expect(reconcileArgv({ ...want, addresses: ["10.0.0.2/24", "10.9.0.1/16"] }, { addresses: ["10.0.0.1/24", "10.0.0.2/24", "10.9.0.1/16"], up: true })).toEqual([
+      ["addr", "del", "10.0.0.1/24", "dev", "eth0"],
+      ["addr", "replace", "10.0.0.2/24", "dev", "eth0"],
+    ]);
+  });
+
+  it("deletes, then goes down, then adds, and puts back the IPv6 addresses down drops", () => {
+    expect(reconcileArgv({ ...want, addresses: ["fd00::1/64", "fd00::2/64", "10.0.0.1/24"], up: false }, { addresses: ["fd00::1/64", "10.0.0.1/24", "fd00::9/64"], up: true })).toEqual([
+      ["addr", "del", "fd00::9/64", "dev", "eth0"],
+      ["link", "set", "dev", "eth0", "down"],
+      ["addr", "replace", "fd00::1/64", "dev", "eth0"],
+      ["addr", "add", "fd00::2/64", "dev", "eth0"],
+    ]);
+  });
+
+  it("manages an IPv6 link-local address only when it is declared", () => {
+    const current = { addresses: [], linkLocal: ["fe80::1/64", "fe80::a8c1:abff:fe00:1/64"], up: true };
+    expect(reconcileArgv({ ...want, addresses: ["fe80::1/64"] }, current)).toEqual([]);
+    expect(reconcileArgv({ ...want, addresses: [] }, current)).toEqual([]);
+  });
+});
+
+describe("observedConfig", () => {
+  const seen = { ifindex: 3, name: "eth0", mtu: 1500, mac: "02:00:00:00:00:01", up: true, addresses: ["10.0.0.1/24"], linkLocal: ["fe80::5/64"], info: {} };
+  it("does not report a master the program did not declare (someone else's business)", () => {
+    expect(observedConfig({ ...want }, { ...seen, master: "br9" })).not.toHaveProperty("master");
+    expect(observedConfig({ ...want, master: "br0" }, { ...seen, master: "br9" })).toMatchObject({ master: "br9" });
+  });
+
+  it("reports a declared link-local address and keeps the declared order when the sets match", () => {
+    expect(observedConfig({ ...want, addresses: ["fe80::5/64", "10.0.0.1/24"] }, seen).addresses).toEqual(["fe80::5/64", "10.0.0.1/24"]);
+    expect(observedConfig({ ...want, addresses: [] }, seen).addresses).toEqual(["10.0.0.1/24"]);
+  });
+});
+
 describe("argv builders", () => {
   it("creates a veth pair with each end directly in its namespace, names marked as names", () => {
     const i = { end: { name: "veth1", netns: "net1", addresses: [], up: true }, peer: { name: "veth1_p", addresses: [], up: true } };
@@ -52,11 +89,12 @@ describe("normalizeCidr", () => {
     ["192.168.0.101/24", "192.168.0.101/24"],
     ["FD00:0:0:0::1/64", "fd00::1/64"],
     ["2001:db8:0:0:1:0:0:1/128", "2001:db8::1:0:0:1/128"],
+    ["::1/128", "::1/128"],
   ])("spells %s as the kernel prints it: %s", (input, out) => {
     expect(normalizeCidr(input)).toBe(out);
   });
 
-  it.each(["10.0.0.1", "10.0.0.1/33", "10.0.0.256/24", "fd00::1/129", "010.0.0.1/8", "fe80::1%eth0/64", " 10.0.0.1/24"])("rejects %j", (bad) => {
+  it.each(["10.0.0.1", "10.0.0.1/33", "10.0.0.256/24", "fd00::1/129", "010.0.0.1/8", "fe80::1%eth0/64", " 10.0.0.1/24", "::ffff:1.2.3.4/128", "::1.2.3.4/96"])("rejects %j", (bad) => {
     expect(normalizeCidr(bad)).toBeUndefined();
   });
 });

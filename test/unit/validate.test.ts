@@ -26,6 +26,13 @@ describe("interface and namespace names", () => {
     expect(checkWith(schema, { name: good }).inputs).toEqual({ name: good, up: true });
   });
 
+  it("refuses an all-digit namespace name, which iproute2 would read as a process id", () => {
+    expect(checkWith(schema, { name: "a", netns: "1" }).failures).toEqual([
+      { property: "netns", reason: 'invalid netns "1" (must not be all digits: iproute2 would read it as a process id)' },
+    ]);
+    expect(checkWith(schema, { name: "a", netns: "1a" }).failures).toEqual([]);
+  });
+
   it("allows long namespace names but not a slash in them", () => {
     expect(checkWith(schema, { name: "a", netns: "n".repeat(40) }).failures).toEqual([]);
     expect(checkWith(schema, { name: "a", netns: "x/y" }).failures).toEqual([
@@ -47,6 +54,16 @@ describe("checkWith", () => {
   it("names unknown fields instead of ignoring a typo", () => {
     const r = checkWith(schema, { name: "a", loopbakUp: false });
     expect(r.failures).toEqual([{ property: "(inputs)", reason: 'unknown field(s) "loopbakUp" (must be one of the documented arguments)' }]);
+  });
+
+  it("fills defaults and normalizes inside nested objects whose other fields are still unknown", () => {
+    const { cidr } = require("../../provider/net");
+    const nested = z.strictObject({ end: z.strictObject({ name: ifName("end.name"), addresses: z.array(cidr("end.addresses")).default([]), up: z.boolean().default(true) }) });
+    expect(checkWith(nested, { end: { name: UNKNOWN, addresses: ["FD00::1/64"] } })).toEqual({
+      inputs: { end: { name: UNKNOWN, addresses: ["fd00::1/64"], up: true } },
+      failures: [],
+    });
+    expect(checkWith(nested, { end: { name: "e", addresses: [UNKNOWN, "FD00::2/64"] } }).inputs).toEqual({ end: { name: "e", addresses: [UNKNOWN, "fd00::2/64"], up: true } });
   });
 
   it("lets preview's unknown placeholder through and still checks the known fields", () => {
