@@ -75,28 +75,35 @@ _tc_go_build() {
 }
 
 _tc_pulumi() {
+  # The dynamic-provider plugin is a tiny sh script shipped in the @pulumi/pulumi npm package.
+  # Beside the pulumi binary it is found silently; anywhere else on PATH the CLI warns each run.
+  local plugin="$LINUXNET_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+  local bin="$LINUXNET_CACHE/pulumi-$PULUMI_VERSION"
+  if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ]; then # built before: reuse
+    install -m 0755 "$plugin" "$bin/"
+    export PATH="$bin:$PATH"
+    return 0
+  fi
   if command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ] &&
     command -v pulumi-language-nodejs >/dev/null 2>&1; then
     _tc_step "using pulumi v$PULUMI_VERSION from PATH ($(command -v pulumi))"
-  else
-    local bin="$LINUXNET_CACHE/pulumi-$PULUMI_VERSION"
-    mkdir -p "$bin"
-    [ "$(sed -n 's/.*pulumi\/pkg\/v3 v\([0-9.]*\).*/\1/p' "$LINUXNET_ROOT/toolchain/pulumi-cli/go.mod")" = "$PULUMI_VERSION" ] ||
-      _tc_fail "toolchain/pulumi-cli/go.mod does not pin pkg/v3 v$PULUMI_VERSION (package.json pins @pulumi/pulumi $PULUMI_VERSION)" || return 1
-    _tc_go || return 1
-    [ -x "$bin/pulumi" ] || _tc_go_build "$LINUXNET_ROOT/toolchain/pulumi-cli" "$bin/pulumi" "$PULUMI_VERSION" || return 1
-    if [ ! -x "$bin/pulumi-language-nodejs" ]; then
-      local lh_version
-      lh_version=$(sed -n 's/.*pulumi\/sdk\/v3 v\([0-9.]*\).*/\1/p' "$LINUXNET_ROOT/toolchain/pulumi-language-nodejs/go.mod")
-      _tc_go_build "$LINUXNET_ROOT/toolchain/pulumi-language-nodejs" "$bin/pulumi-language-nodejs" "$lh_version" || return 1
-    fi
-    export PATH="$bin:$PATH"
+    local plugin_dir="$LINUXNET_CACHE/plugin-$PULUMI_VERSION"
+    mkdir -p "$plugin_dir" && install -m 0755 "$plugin" "$plugin_dir/"
+    export PATH="$plugin_dir:$PATH"
+    return 0
   fi
-  # The dynamic-provider plugin is a tiny sh script shipped in the @pulumi/pulumi npm package.
-  local plugin_dir="$LINUXNET_CACHE/plugin-$PULUMI_VERSION"
-  mkdir -p "$plugin_dir"
-  install -m 0755 "$LINUXNET_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$plugin_dir/"
-  export PATH="$plugin_dir:$PATH"
+  mkdir -p "$bin"
+  [ "$(sed -n 's/.*pulumi\/pkg\/v3 v\([0-9.]*\).*/\1/p' "$LINUXNET_ROOT/toolchain/pulumi-cli/go.mod")" = "$PULUMI_VERSION" ] ||
+    _tc_fail "toolchain/pulumi-cli/go.mod does not pin pkg/v3 v$PULUMI_VERSION (package.json pins @pulumi/pulumi $PULUMI_VERSION)" || return 1
+  _tc_go || return 1
+  [ -x "$bin/pulumi" ] || _tc_go_build "$LINUXNET_ROOT/toolchain/pulumi-cli" "$bin/pulumi" "$PULUMI_VERSION" || return 1
+  if [ ! -x "$bin/pulumi-language-nodejs" ]; then
+    local lh_version
+    lh_version=$(sed -n 's/.*pulumi\/sdk\/v3 v\([0-9.]*\).*/\1/p' "$LINUXNET_ROOT/toolchain/pulumi-language-nodejs/go.mod")
+    _tc_go_build "$LINUXNET_ROOT/toolchain/pulumi-language-nodejs" "$bin/pulumi-language-nodejs" "$lh_version" || return 1
+  fi
+  install -m 0755 "$plugin" "$bin/"
+  export PATH="$bin:$PATH"
 }
 
 _tc_npm() {

@@ -26,6 +26,9 @@ describe("examples/bridge-two-namespaces (scenario 2) through the real pulumi CL
     expect(plan.stdout).toMatch(/\+ 1 to create/);
     expect(plan.stdout).toMatch(/~ 2 to update/);
     expect(plan.stdout).not.toMatch(/replace/);
+    // Property by property: the ports gain a master and nothing else moves.
+    expect(plan.stdout.match(/^\s+\+ master\s*: "br0"$/gm)).toHaveLength(2);
+    expect(plan.stdout).not.toMatch(/^\s+[-~] (addresses|up|mtu|mac|name|netns|master)\s*:/m);
     await stack.up();
     expect((await linkState("veth1_p"))?.master).toBe("br0");
     expect(await allPairsPing()).toBe(true);
