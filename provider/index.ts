@@ -25,4 +25,3 @@ export function dispatch(kind: string, method: Method, args: unknown[]): Promise
 }
 
 export { CommandError, InputError } from "./errors";
-export { stats } from "./runner";

@@ -4,6 +4,7 @@
  * difference between what is declared and what the kernel has into `ip -batch` lines that
  * touch only what differs.
  */
+import { z } from "zod";
 import { isKind, objectError, type Attempt } from "./errors";
 import { addresses, mac, mtu } from "./net";
 import { ip, ipJson } from "./runner";
@@ -53,23 +54,21 @@ export interface LinkSeen {
 }
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
-interface AddrJson {
-  family: string;
-  local: string;
-  prefixlen: number;
-  scope?: string;
-}
-interface LinkJson {
-  ifindex: number;
-  ifname: string;
-  flags?: string[];
-  mtu: number;
-  address?: string;
-  master?: string;
-  link_index?: number;
-  linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> };
-  addr_info?: AddrJson[];
-}
+/** The part of `ip -json -details addr show` the provider relies on; anything else may vary. */
+const addrJson = z.looseObject({ family: z.string(), local: z.string(), prefixlen: z.number(), scope: z.string().optional() });
+const linkJson = z.looseObject({
+  ifindex: z.number(),
+  ifname: z.string(),
+  flags: z.array(z.string()).optional(),
+  mtu: z.number(),
+  address: z.string().optional(),
+  master: z.string().optional(),
+  link_index: z.number().optional(),
+  linkinfo: z.looseObject({ info_kind: z.string().optional(), info_data: z.record(z.string(), z.unknown()).optional() }).optional(),
+  addr_info: z.array(z.looseObject({ family: z.string().optional() })).optional(),
+});
+type AddrJson = z.infer<typeof addrJson>;
+type LinkJson = z.infer<typeof linkJson>;
 
 /** Reads one link with its addresses (in a batch, which runs with -json -details). */
 export const showArgv = (name: string) => ["addr", "show", "dev", name];
@@ -145,14 +144,24 @@ export function verifyApplied(desired: LinkConfig, s: LinkSeen, attempt: Attempt
 }
 
 // ── kernel I/O ──────────────────────────────────────────────────────────────────────────
-/** The link a show command printed, parsed; undefined if it printed none. */
+/** The link a show command printed, checked and parsed; undefined if it printed none. */
 export function parseLink(printed: unknown[] | undefined): LinkSeen | undefined {
-  const j = printed?.[0] as LinkJson | undefined;
-  return j && seen(j);
+  if (!printed?.length) return undefined;
+  const j = linkJson.safeParse(printed[0]);
+  if (!j.success) throw unexpected(j.error);
+  return seen(j.data);
 }
 
+const unexpected = (e: z.ZodError) =>
+  new Error(`unexpected output from \`ip -json addr show\`: ${e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+
 function seen(j: LinkJson): LinkSeen {
-  const ips = (j.addr_info ?? []).filter((a) => a.family === "inet" || a.family === "inet6");
+  // Non-IP entries (a bridge's, say) carry no `local`; IP ones must have the fields we read.
+  const ips = (j.addr_info ?? []).filter((a) => a.family === "inet" || a.family === "inet6").map((a) => {
+      const p = addrJson.safeParse(a);
+      if (!p.success) throw unexpected(p.error);
+      return p.data;
+    });
   const isLinkLocal = (a: AddrJson) => a.family === "inet6" && a.scope === "link";
   const cidr = (a: AddrJson) => `${a.local}/${a.prefixlen}`;
   return {
@@ -173,7 +182,7 @@ function seen(j: LinkJson): LinkSeen {
 /** One spawn: the link with its addresses, or undefined if it (or its namespace) is gone. */
 export async function readLink(name: string, netns: string | undefined, attempt?: Attempt): Promise<LinkSeen | undefined> {
   try {
-    return parseLink(await ipJson<LinkJson>(["-details", ...showArgv(name)], { netns }, attempt));
+    return parseLink(await ipJson(["-details", ...showArgv(name)], { netns }, attempt));
   } catch (e) {
     if (isKind(e, "not-found")) return undefined;
     throw e;

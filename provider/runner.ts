@@ -18,9 +18,6 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Counters for the benchmark: how many processes the provider started. */
-export const stats = { spawns: 0 };
-
 // execa is ESM-only; a dynamic import keeps this module loadable with require() (the
 // dynamic-provider process and jest both load it as CommonJS) and defers its ~50 ms import
 // until the first command actually runs.
@@ -37,7 +34,6 @@ const TIMEOUT_MS = 120_000;
 export async function run(argv: readonly string[], attempt?: Attempt, input?: string): Promise<RunResult> {
   if (argv.length === 0) throw new Error("run: empty argv");
   const execa = await loadExeca();
-  stats.spawns++;
   if (process.env.LINUXNET_TRACE) process.stderr.write(`linuxnet: ${argv.join(" ")}\n`);
   const t0 = performance.now();
   const result = await execa(argv[0], argv.slice(1), {

@@ -98,3 +98,43 @@ describe("normalizeCidr", () => {
     expect(normalizeCidr(bad)).toBeUndefined();
   });
 });
+
+describe("parseLink", () => {
+  const { parseLink } = require("../../provider/link");
+  const sample = {
+    ifindex: 4,
+    link_index: 2,
+    ifname: "veth1",
+    flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+    mtu: 1500,
+    address: "26:bb:a0:0e:aa:67",
+    master: "br0",
+    linkinfo: { info_kind: "veth", info_slave_kind: "bridge" },
+    addr_info: [
+      { family: "inet", local: "192.168.0.101", prefixlen: 24, scope: "global" },
+      { family: "inet6", local: "fe80::24bb:a0ff:fe0e:aa67", prefixlen: 64, scope: "link" },
+    ],
+  };
+
+  it("reads what ip -json -details addr show prints", () => {
+    expect(parseLink([sample])).toEqual({
+      ifindex: 4,
+      name: "veth1",
+      mtu: 1500,
+      mac: "26:bb:a0:0e:aa:67",
+      master: "br0",
+      up: true,
+      addresses: ["192.168.0.101/24"],
+      linkLocal: ["fe80::24bb:a0ff:fe0e:aa67/64"],
+      linkIndex: 2,
+      kind: "veth",
+      info: {},
+    });
+    expect(parseLink([])).toBeUndefined();
+  });
+
+  it("refuses output that lacks what the provider relies on, saying which field", () => {
+    expect(() => parseLink([{ ifname: "veth1", mtu: 1500 }])).toThrow(/unexpected output from `ip -json addr show`: ifindex: /);
+    expect(() => parseLink([{ ...sample, addr_info: [{ family: "inet", prefixlen: 24 }] }])).toThrow(/unexpected output from `ip -json addr show`: local: /);
+  });
+});
