@@ -33,7 +33,12 @@ settle() { for _ in $(seq 100); do [ "$(ip -o link show | wc -l)" = 1 ] && [ -z 
 # Sanity check that a build really works: the last namespace reaches the bridge.
 check() { ip netns exec "b$(($1 - 1))" ping -c 1 -W 2 10.200.0.1 >/dev/null || { echo "bench: b$(($1 - 1)) cannot reach br0" >&2; exit 1; }; }
 
-pl() { (cd bench/program && pulumi "$@" --non-interactive); }
+# The program runs against pulumi-linuxnet installed as users get it (npm pack, under
+# node_modules), so the state holds each provider as a `require` of the package.
+prog="$work/program"
+mkdir -p "$prog" && cp bench/program/Pulumi.yaml bench/program/index.ts "$prog/" && cp examples/tsconfig.json "$prog/tsconfig.json"
+bash scripts/install-packed.sh "$prog"
+pl() { (cd "$prog" && pulumi "$@" --non-interactive); }
 
 printf '%-5s %9s %9s %9s %8s %8s %9s %9s %9s | %7s %8s %9s %9s\n' N tutorial batch up up/tut up/batch preview refresh destroy spawns spawn-s up-nockpt des-nockpt
 for n in $sizes; do

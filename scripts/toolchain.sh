@@ -113,6 +113,8 @@ _tc_npm() {
     (cd "$LINUXNET_ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error) || _tc_fail "npm install failed" || return 1
     touch "$stamp"
   fi
+  # `require("pulumi-linuxnet")` from the demo, examples/ and bench/ resolves to this checkout.
+  node "$LINUXNET_ROOT/scripts/self-link.js" || _tc_fail "could not link node_modules/pulumi-linuxnet" || return 1
   _tc_step "compiling TypeScript (tsc)"
   (cd "$LINUXNET_ROOT" && npx tsc -p tsconfig.json) || _tc_fail "tsc failed" || return 1
 }

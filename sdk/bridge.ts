@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LinkArgs } from "./link";
-import { MODULE, providerFor } from "./provider";
+import { MODULE } from "./provider";
+import provider = require("./providers/bridge");
 
 export interface BridgeArgs extends Omit<LinkArgs, "name"> {
   /** Bridge name (≤ 15 bytes). Defaults to the resource name. Changing it replaces the bridge. */
@@ -30,6 +31,6 @@ export class Bridge extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: BridgeArgs = {}, opts?: pulumi.CustomResourceOptions) {
     const outputs = { netns: undefined, addresses: undefined, stp: undefined, up: undefined, mtu: undefined, mac: undefined, ifindex: undefined, actualMac: undefined, actualMtu: undefined };
-    super(providerFor("bridge"), name, { ...outputs, ...args, name: args.name ?? name, ifindex: undefined, actualMac: undefined, actualMtu: undefined }, opts, MODULE, "Bridge");
+    super(provider, name, { ...outputs, ...args, name: args.name ?? name, ifindex: undefined, actualMac: undefined, actualMtu: undefined }, opts, MODULE, "Bridge");
   }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE, providerFor } from "./provider";
+import { MODULE } from "./provider";
+import provider = require("./providers/namespace");
 
 export interface NamespaceArgs {
   /**
@@ -26,6 +27,6 @@ export class Namespace extends pulumi.dynamic.Resource {
   public declare readonly inode: pulumi.Output<number>;
 
   constructor(name: string, args: NamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(providerFor("namespace"), name, { loopbackUp: undefined, ...args, name: args.name ?? name, inode: undefined }, opts, MODULE, "Namespace");
+    super(provider, name, { loopbackUp: undefined, ...args, name: args.name ?? name, inode: undefined }, opts, MODULE, "Namespace");
   }
 }

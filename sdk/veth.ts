@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LinkConfig } from "../provider/link";
 import type { LinkArgs } from "./link";
-import { MODULE, providerFor } from "./provider";
+import { MODULE } from "./provider";
+import provider = require("./providers/veth");
 
 export interface VethEndArgs extends LinkArgs {
   /**
@@ -44,6 +45,6 @@ export class VethPair extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { endIfindex: undefined, peerIfindex: undefined, endMac: undefined, peerMac: undefined, endMtu: undefined, peerMtu: undefined };
-    super(providerFor("veth"), name, { ...args, ...outputs }, opts, MODULE, "VethPair");
+    super(provider, name, { ...args, ...outputs }, opts, MODULE, "VethPair");
   }
 }
