@@ -93,6 +93,19 @@ export function objectError(attempt: Attempt, detail: string, kind: ErrorKind = 
 /** An object the provider expected and did not find. */
 export const goneError = (attempt: Attempt, detail: string) => objectError(attempt, detail, "not-found");
 
+/**
+ * The result of `work`, or `gone` if the object (or its namespace) no longer exists: reads
+ * report such an object as absent, deletes treat it as done.
+ */
+export async function unlessGone<T, G>(work: Promise<T>, gone: G): Promise<T | G> {
+  try {
+    return await work;
+  } catch (e) {
+    if (isKind(e, "not-found")) return gone;
+    throw e;
+  }
+}
+
 export function isKind(err: unknown, kind: ErrorKind): err is CommandError {
   return err instanceof CommandError && err.kind === kind;
 }

@@ -28,8 +28,8 @@ export interface KindSpec<S extends z.ZodObject, O extends Props> {
   id(inputs: z.output<S>): string;
   create(inputs: z.output<S>): Promise<O>;
   read(inputs: z.output<S>): Promise<ReadResult<z.output<S>, O>>;
-  /** Applies only the fields in `changed`; the rest are as in `olds`. */
-  update(olds: z.output<S>, news: z.output<S>, changed: ReadonlySet<string>): Promise<O>;
+  /** Makes the kernel match `news` in place; `olds` is the state (after refresh: what the kernel had). */
+  update(olds: z.output<S>, news: z.output<S>): Promise<O>;
   delete(inputs: z.output<S>): Promise<void>;
 }
 
@@ -126,8 +126,7 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     async update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
       const o = parse(pick(olds), "read the state of");
       const n = parse(news, "update");
-      const changed = new Set(changedFields(fields, o as Props, n as Props));
-      return { outs: outputs(n, await spec.update(o, n, changed)) };
+      return { outs: outputs(n, await spec.update(o, n)) };
     },
 
     async delete(_id: string, props: Props): Promise<void> {

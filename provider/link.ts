@@ -5,7 +5,7 @@
  * touch only what differs.
  */
 import { z } from "zod";
-import { isKind, objectError, type Attempt } from "./errors";
+import { objectError, unlessGone, type Attempt } from "./errors";
 import { addresses, mac, mtu } from "./net";
 import { ip, ipJson } from "./runner";
 import { bool, ifName, netnsName } from "./validate";
@@ -181,12 +181,7 @@ function seen(j: LinkJson): LinkSeen {
 
 /** One spawn: the link with its addresses, or undefined if it (or its namespace) is gone. */
 export async function readLink(name: string, netns: string | undefined, attempt?: Attempt): Promise<LinkSeen | undefined> {
-  try {
-    return parseLink(await ipJson(["-details", ...showArgv(name)], { netns }, attempt));
-  } catch (e) {
-    if (isKind(e, "not-found")) return undefined;
-    throw e;
-  }
+  return parseLink(await unlessGone(ipJson(["-details", ...showArgv(name)], { netns }, attempt), undefined));
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
@@ -205,14 +200,8 @@ export function observedConfig<C extends LinkConfig>(declared: C, s: LinkSeen): 
 }
 
 /** Deletes a link; one already gone (with its namespace, or its veth peer) is fine. */
-export async function deleteLink(name: string, netns: string | undefined, attempt: Attempt): Promise<boolean> {
-  try {
-    await ip(["link", "del", "dev", name], { netns }, attempt);
-    return true;
-  } catch (e) {
-    if (isKind(e, "not-found")) return false;
-    throw e;
-  }
+export function deleteLink(name: string, netns: string | undefined, attempt: Attempt): Promise<boolean> {
+  return unlessGone(ip(["link", "del", "dev", name], { netns }, attempt).then(() => true), false);
 }
 
 export const master = (prefix = "") => ifName(`${prefix}master`).optional();

@@ -2,7 +2,7 @@
  * Namespace: a named network namespace (`ip netns add NAME`), loopback up by default.
  */
 import { z } from "zod";
-import { isKind } from "./errors";
+import { unlessGone } from "./errors";
 import { handlers, type KindSpec } from "./kind";
 import { ip, ipJson, netnsInode } from "./runner";
 import { transaction } from "./undo";
@@ -40,14 +40,11 @@ interface LinkJson {
 }
 
 async function observe(name: string): Promise<{ loopbackUp: boolean; inode: number } | undefined> {
-  try {
+  const look = async () => {
     const [lo] = await ipJson<LinkJson>(argv.showLoopback(), { netns: name }, attempt("read", name));
-    const inode = await netnsInode(name);
-    return { loopbackUp: Boolean(lo?.flags?.includes("UP")), inode };
-  } catch (e) {
-    if (isKind(e, "not-found")) return undefined;
-    throw e;
-  }
+    return { loopbackUp: Boolean(lo?.flags?.includes("UP")), inode: await netnsInode(name) };
+  };
+  return unlessGone(look(), undefined);
 }
 
 const spec: KindSpec<typeof schema, NamespaceOutputs> = {
@@ -69,19 +66,14 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
     return seen && { inputs: { ...i, loopbackUp: seen.loopbackUp }, outs: { inode: seen.inode } };
   },
 
-  async update(_o, n, changed) {
-    if (changed.has("loopbackUp")) {
-      await ip(argv.loopback(n.loopbackUp), { netns: n.name }, attempt(`set loopback ${n.loopbackUp ? "up" : "down"} in`, n.name));
-    }
+  // The only in-place setting: set it as declared (idempotent, so drift is repaired too).
+  async update(_o, n) {
+    await ip(argv.loopback(n.loopbackUp), { netns: n.name }, attempt(`set loopback ${n.loopbackUp ? "up" : "down"} in`, n.name));
     return { inode: await netnsInode(n.name) };
   },
 
   async delete(i) {
-    try {
-      await ip(argv.del(i.name), {}, attempt("delete", i.name));
-    } catch (e) {
-      if (!isKind(e, "not-found")) throw e; // already gone (deleted by hand): nothing to do
-    }
+    await unlessGone(ip(argv.del(i.name), {}, attempt("delete", i.name)), undefined); // gone already: done
   },
 };
 

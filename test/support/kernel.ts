@@ -3,7 +3,7 @@
  * made, also when it fails. All of it runs inside the sandbox the guard has checked.
  */
 import { readdirSync, statSync } from "node:fs";
-import { isKind } from "../../provider/errors";
+import { unlessGone } from "../../provider/errors";
 import { ip, ipJson, NETNS_RUN_DIR, run } from "../../provider/runner";
 
 let counter = 0;
@@ -26,13 +26,7 @@ export function inodeOf(netns: string): number {
 
 /** Deletes the given namespaces, ignoring those already gone. Use in afterEach/afterAll. */
 export async function removeNamespaces(names: Iterable<string>): Promise<void> {
-  for (const name of names) {
-    try {
-      await ip(["netns", "del", name]);
-    } catch (e) {
-      if (!isKind(e, "not-found")) throw e;
-    }
-  }
+  for (const name of names) await unlessGone(ip(["netns", "del", name]), undefined);
 }
 
 export interface LinkState {
@@ -67,13 +61,8 @@ export interface AddrState extends LinkState {
 
 /** The link as `ip -d -j addr show dev NAME` has it, or undefined. */
 export async function linkState(name: string, netns?: string): Promise<AddrState | undefined> {
-  try {
-    const [l] = await ipJson<AddrState>(["-details", "addr", "show", "dev", name], { netns });
-    return l;
-  } catch (e) {
-    if (isKind(e, "not-found")) return undefined;
-    throw e;
-  }
+  const [l] = await unlessGone(ipJson<AddrState>(["-details", "addr", "show", "dev", name], { netns }), []);
+  return l;
 }
 
 export async function addressesOf(name: string, netns?: string): Promise<string[]> {
