@@ -58,6 +58,8 @@ export class CommandError extends Error {
   readonly argv: readonly string[];
   readonly stderr: string;
   readonly exitCode: number | undefined;
+  /** In an `ip -batch`: the command (as given to ipBatch) that failed. */
+  line?: readonly string[];
 
   constructor(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt, kind?: ErrorKind) {
     const said = kernelSays(stderr) || `exit code ${exitCode ?? "unknown"}`;
@@ -108,4 +110,9 @@ export async function unlessGone<T, G>(work: Promise<T>, gone: G): Promise<T | G
 
 export function isKind(err: unknown, kind: ErrorKind): err is CommandError {
   return err instanceof CommandError && err.kind === kind;
+}
+
+/** Whether `err` is an `ip -batch` failure at exactly this command (say, the add of the object). */
+export function failedAt(err: unknown, line: readonly string[]): boolean {
+  return err instanceof CommandError && err.line === line;
 }

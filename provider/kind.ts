@@ -4,7 +4,8 @@
  * the replace rule lives in one list per kind rather than in per-kind if-chains.
  */
 import { z } from "zod";
-import { InputError } from "./errors";
+import { type Attempt, InputError, isKind, objectError } from "./errors";
+import { type Claim, takeOverProblem } from "./owner";
 import { checkWith, type CheckFailure, UNKNOWN, unwrap } from "./validate";
 
 type Props = Record<string, unknown>;
@@ -18,9 +19,24 @@ export interface DiffResult {
 /** What `read` found: current inputs and outputs, or undefined when the object is gone. */
 export type ReadResult<I, O> = { inputs: I; outs: O } | undefined;
 
+/** What a create found at the resource's kernel name(s) when the kernel said "exists". */
+export interface Existing {
+  /** How each object found stands to this resource (by its ownership mark). */
+  claims: Claim[];
+  /** Why it cannot be taken over as it is (say, one veth end whose peer is gone); it is then made afresh. */
+  broken?: string;
+}
+
+/** Inputs every kind has (see `ownership()` in validate.ts). */
+interface Owned {
+  adopt: boolean;
+}
+
 export interface KindSpec<S extends z.ZodObject, O extends Props> {
   /** Type name as users see it, e.g. "Namespace". */
   kind: string;
+  /** The object as errors name it: kind, name and namespace. */
+  subject(inputs: z.output<S>): Omit<Attempt, "verb">;
   schema: S;
   /** Fields (dotted paths for nested ones) whose change means delete-then-create: kernel names are unique. */
   replaceOn: readonly string[];
@@ -28,9 +44,58 @@ export interface KindSpec<S extends z.ZodObject, O extends Props> {
   id(inputs: z.output<S>): string;
   create(inputs: z.output<S>): Promise<O>;
   read(inputs: z.output<S>): Promise<ReadResult<z.output<S>, O>>;
-  /** Makes the kernel match `news` in place; `olds` is the state (after refresh: what the kernel had). */
+  /**
+   * Makes the kernel match `news` in place; `olds` is the state (after refresh: what the kernel
+   * had). Also takes over an existing object at create (`olds` = `news`), so it sets the mark.
+   */
   update(olds: z.output<S>, news: z.output<S>): Promise<O>;
+  /** Removes the object; one already gone, or marked by another owner since, is left as is. */
   delete(inputs: z.output<S>): Promise<void>;
+  /** What holds the resource's kernel name(s) now, or undefined if nothing does. */
+  existing(inputs: z.output<S>): Promise<Existing | undefined>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Creates the object; where the kernel says it exists, decides by its mark. Its own leftover
+ * (a create interrupted by a killed CLI or provider, retried by the next `up`) and, with
+ * `adopt`, an unmarked object are converged to the inputs and returned as created; another
+ * owner's object or an unmarked one without `adopt` fail with one line naming it. A name
+ * that vanishes meanwhile, or a broken object still being torn down by the kernel (after
+ * `ip netns del`), is retried briefly; a broken leftover of our own is removed and remade.
+ */
+export async function createOrTakeOver<S extends z.ZodObject, O extends Props>(
+  spec: KindSpec<S, O>,
+  inputs: z.output<S>,
+): Promise<O> {
+  for (let delay = 25; ; delay *= 2) {
+    const retryable = delay <= 800;
+    try {
+      return await spec.create(inputs);
+    } catch (e) {
+      if (!isKind(e, "exists")) throw e;
+      const found = await spec.existing(inputs);
+      if (!found && retryable) {
+        await sleep(delay);
+        continue;
+      }
+      if (!found) throw e;
+      const problem = takeOverProblem(found.claims, (inputs as Owned).adopt);
+      if (found.broken && !problem && retryable) {
+        await spec.delete(inputs);
+        continue;
+      }
+      if (found.broken && retryable) {
+        await sleep(delay);
+        continue;
+      }
+      const subject = { verb: "create", ...spec.subject(inputs) };
+      if (found.broken) throw objectError(subject, `${found.broken}${problem ? `; ${problem}` : ""}`, "exists");
+      if (problem) throw objectError(subject, problem, "exists");
+      return spec.update(inputs, inputs);
+    }
+  }
 }
 
 /** Stable comparison: key order must not make two equal values differ. */
@@ -113,7 +178,7 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
 
     async create(props: Props): Promise<{ id: string; outs: Props }> {
       const inputs = parse(props, "create");
-      const outs = await spec.create(inputs);
+      const outs = await createOrTakeOver(spec, inputs);
       return { id: spec.id(inputs), outs: outputs(inputs, outs) };
     },
 

@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { objectError, unlessGone, type Attempt } from "./errors";
-import { addresses, mac, mtu } from "./net";
+import { addresses, mac, mtu, sameSubnet } from "./net";
+import { markOf, stillOurs } from "./owner";
 import { ip, ipJson } from "./runner";
 import { bool, ifName, netnsName } from "./validate";
 
@@ -32,6 +33,8 @@ export interface LinkConfig {
   mac?: string;
   master?: string;
   up: boolean;
+  /** The ownership mark the link must carry (its alias); undefined: left as it is. */
+  alias?: string;
 }
 
 /** What the kernel reports about a link. */
@@ -46,11 +49,15 @@ export interface LinkSeen {
   addresses: string[];
   /** IPv6 link-local addresses (the kernel adds one itself; they are managed only when declared). */
   linkLocal: string[];
-  /** veth: the peer's ifindex (`ethtool -S` peer_ifindex). */
+  /** veth: the peer's ifindex (`ethtool -S` peer_ifindex), when the peer is in another namespace. */
   linkIndex?: number;
+  /** veth: the peer's name, when the peer is in the same namespace (iproute2 prints that instead). */
+  linkName?: string;
   kind?: string;
   /** Kind-specific attributes (`ip -d` linkinfo.info_data), e.g. a bridge's stp_state. */
   info: Record<string, unknown>;
+  /** The link's alias: the ownership mark, on links the stack made. */
+  alias?: string;
 }
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
@@ -64,6 +71,8 @@ const linkJson = z.looseObject({
   address: z.string().optional(),
   master: z.string().optional(),
   link_index: z.number().optional(),
+  link: z.string().nullable().optional(),
+  ifalias: z.string().optional(),
   linkinfo: z.looseObject({ info_kind: z.string().optional(), info_data: z.record(z.string(), z.unknown()).optional() }).optional(),
   addr_info: z.array(z.looseObject({ family: z.string().optional() })).optional(),
 });
@@ -78,22 +87,7 @@ export function managedAddresses(declared: readonly string[], s: Pick<LinkSeen, 
   return [...s.addresses, ...s.linkLocal.filter((a) => declared.includes(a))];
 }
 
-/** IPv4 `a.b.c.d/len` → [network, len]; undefined for IPv6. */
-function ipv4Net(cidr: string): [number, number] | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  if (!m) return undefined;
-  const len = Number(m[5]);
-  const addr = ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0;
-  const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
-  return [(addr & mask) >>> 0, len];
-}
-
 const isIPv6Cidr = (a: string) => a.includes(":");
-
-const sameSubnet = (a: string, b: string) => {
-  const [x, y] = [ipv4Net(a), ipv4Net(b)];
-  return Boolean(x && y && x[0] === y[0] && x[1] === y[1]);
-};
 
 /**
  * The `ip` lines that move a link from `current` to `desired`. Undeclared settings (mtu, mac,
@@ -112,6 +106,8 @@ export function reconcileArgv(desired: LinkConfig, current: Partial<LinkSeen>, p
   if (desired.master !== undefined && desired.master !== current.master) set.push("master", desired.master);
   if (desired.master === undefined && previous?.master !== undefined && current.master !== undefined) set.push("nomaster");
   const lines: string[][] = [];
+  // The mark first: an object is never configured by the stack but unmarked.
+  if (desired.alias !== undefined && desired.alias !== current.alias) lines.push(["link", "set", "dev", dev, "alias", desired.alias]);
   if (set.length) lines.push(["link", "set", "dev", dev, ...set]);
   const isUp = current.up ?? false;
   const goingDown = !desired.up && isUp;
@@ -122,7 +118,7 @@ export function reconcileArgv(desired: LinkConfig, current: Partial<LinkSeen>, p
   if (goingDown) lines.push(["link", "set", "dev", dev, "down"]);
   // Kept addresses the kernel may just have dropped: IPv6 ones on the way down, and IPv4
   // secondaries of a deleted primary. `replace` is a no-op where the kernel kept them.
-  const restore = (a: string) => (goingDown && isIPv6Cidr(a)) || removed.some((r) => sameSubnet(r, a));
+  const restore = (a: string) => (goingDown && isIPv6Cidr(a)) || removed.some((r) => !isIPv6Cidr(a) && sameSubnet(r, a));
   for (const a of kept) if (restore(a)) lines.push(["addr", "replace", a, "dev", dev]);
   for (const a of desired.addresses) if (!have.includes(a)) lines.push(["addr", "add", a, "dev", dev]);
   if (desired.up && !isUp) lines.push(["link", "set", "dev", dev, "up"]);
@@ -140,6 +136,7 @@ export function verifyApplied(desired: LinkConfig, s: LinkSeen, attempt: Attempt
   if (desired.mtu !== undefined && s.mtu !== desired.mtu) problems.push(`mtu is ${s.mtu}`);
   if (desired.mac !== undefined && s.mac !== desired.mac) problems.push(`mac is ${s.mac}`);
   if (desired.master !== undefined && s.master !== desired.master) problems.push(`master is ${s.master ?? "none"}`);
+  if (desired.alias !== undefined && s.alias !== desired.alias) problems.push(`its alias (ownership mark) is "${s.alias ?? ""}"`);
   if (problems.length) throw objectError(attempt, `the kernel did not apply it: ${problems.join("; ")}`);
 }
 
@@ -174,8 +171,10 @@ function seen(j: LinkJson): LinkSeen {
     addresses: ips.filter((a) => !isLinkLocal(a)).map(cidr),
     linkLocal: ips.filter(isLinkLocal).map(cidr),
     linkIndex: j.link_index,
+    linkName: j.link ?? undefined,
     kind: j.linkinfo?.info_kind,
     info: j.linkinfo?.info_data ?? {},
+    alias: j.ifalias || undefined,
   };
 }
 
@@ -203,5 +202,18 @@ export function observedConfig<C extends LinkConfig>(declared: C, s: LinkSeen): 
 export function deleteLink(name: string, netns: string | undefined, attempt: Attempt): Promise<boolean> {
   return unlessGone(ip(["link", "del", "dev", name], { netns }, attempt).then(() => true), false);
 }
+
+/**
+ * Deletes a link the state says is ours: one gone already is fine, and one that now carries
+ * another owner's mark (the name was taken since) is left alone. True if something was deleted.
+ */
+export async function deleteOwnLink(name: string, netns: string | undefined, owner: string | undefined, role: string | undefined, attempt: Attempt): Promise<boolean> {
+  const s = await readLink(name, netns, attempt);
+  if (!s || !stillOurs(s.alias, owner, role)) return false;
+  return deleteLink(name, netns, attempt);
+}
+
+/** The mark a link of `owner` carries, or undefined when the resource has no owner (no SDK). */
+export const aliasFor = (owner: string | undefined, role?: string) => (owner === undefined ? undefined : markOf(owner, role));
 
 export const master = (prefix = "") => ifName(`${prefix}master`).optional();

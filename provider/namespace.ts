@@ -1,17 +1,20 @@
 /**
- * Namespace: a named network namespace (`ip netns add NAME`), loopback up by default.
+ * Namespace: a named network namespace (`ip netns add NAME`), loopback up by default. Its
+ * ownership mark is the alias of its `lo`, set by the same `ip -batch` that adds it.
  */
 import { z } from "zod";
-import { unlessGone } from "./errors";
+import { failedAt, goneError, objectError, unlessGone } from "./errors";
 import { handlers, type KindSpec } from "./kind";
-import { ip, ipJson, netnsInode } from "./runner";
+import { claimOf, describeOwner, markOf, observedOwner, ownerInMark, stillOurs } from "./owner";
+import { ip, ipBatch, ipJson, netnsInode } from "./runner";
 import { transaction } from "./undo";
-import { bool, netnsName } from "./validate";
+import { bool, netnsName, ownership } from "./validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const schema = z.strictObject({
   name: netnsName("name"),
   loopbackUp: bool("loopbackUp").default(true),
+  ...ownership(),
 });
 export type NamespaceInputs = z.output<typeof schema>;
 
@@ -24,25 +27,35 @@ export interface NamespaceOutputs extends Record<string, unknown> {
 const replaceOn = ["name"] as const;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
+const loState = (i: Pick<NamespaceInputs, "owner" | "loopbackUp">) => [...(i.owner === undefined ? [] : ["alias", markOf(i.owner)]), i.loopbackUp ? "up" : "down"];
+
 export const argv = {
   add: (name: string) => ["netns", "add", name],
   del: (name: string) => ["netns", "del", name],
-  loopback: (up: boolean) => ["link", "set", "lo", up ? "up" : "down"],
-  showLoopback: () => ["link", "show", "lo"],
+  /** Marks `lo` and sets it up or down, from inside the namespace (`ip -n NAME …`). */
+  loopback: (i: Pick<NamespaceInputs, "owner" | "loopbackUp">) => ["link", "set", "dev", "lo", ...loState(i)],
+  /**
+   * The same, as a line of a batch run outside the namespace. `ip -batch` has no per-line
+   * `-n`, so it execs `ip` inside (an argv, no shell): the add and the mark are then one
+   * process, which finishes even if the provider dies the moment it handed over the batch.
+   */
+  loopbackFromOutside: (i: NamespaceInputs) => ["netns", "exec", i.name, "ip", "link", "set", "dev", "lo", ...loState(i)],
+  showLoopback: () => ["link", "show", "dev", "lo"],
 };
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
-const attempt = (verb: string, name: string) => ({ verb, kind: "namespace", name });
+const subject = (i: Pick<NamespaceInputs, "name">) => ({ kind: "namespace", name: i.name });
+const attempt = (verb: string, i: Pick<NamespaceInputs, "name">) => ({ verb, ...subject(i) });
 
-interface LinkJson {
-  ifname: string;
-  flags?: string[];
-}
+const loJson = z.looseObject({ ifname: z.string(), flags: z.array(z.string()).optional(), ifalias: z.string().optional() });
 
-async function observe(name: string): Promise<{ loopbackUp: boolean; inode: number } | undefined> {
+/** The namespace's loopback as the kernel has it, or undefined if the namespace is gone. */
+async function observe(i: NamespaceInputs, verb: string): Promise<{ loopbackUp: boolean; alias?: string; inode: number } | undefined> {
   const look = async () => {
-    const [lo] = await ipJson<LinkJson>(argv.showLoopback(), { netns: name }, attempt("read", name));
-    return { loopbackUp: Boolean(lo?.flags?.includes("UP")), inode: await netnsInode(name) };
+    const [lo] = await ipJson(argv.showLoopback(), { netns: i.name }, attempt(verb, i));
+    const parsed = loJson.safeParse(lo);
+    if (!parsed.success) throw objectError(attempt(verb, i), "`ip -json link show dev lo` printed no loopback interface");
+    return { loopbackUp: Boolean(parsed.data.flags?.includes("UP")), alias: parsed.data.ifalias || undefined, inode: await netnsInode(i.name) };
   };
   return unlessGone(look(), undefined);
 }
@@ -51,29 +64,42 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
   kind: "Namespace",
   schema,
   replaceOn,
+  subject,
   id: (i) => i.name,
 
-  create: (i) =>
-    transaction(async (onFailure) => {
-      await ip(argv.add(i.name), {}, attempt("create", i.name));
-      onFailure(() => ip(argv.del(i.name)));
-      if (i.loopbackUp) await ip(argv.loopback(true), { netns: i.name }, attempt("set loopback up in", i.name));
+  create: (i) => {
+    const add = argv.add(i.name);
+    return transaction(async (onFailure) => {
+      onFailure(async (e) => failedAt(e, add) || unlessGone(ip(argv.del(i.name)), undefined));
+      await ipBatch([add, argv.loopbackFromOutside(i)], {}, attempt("create", i));
       return { inode: await netnsInode(i.name) };
-    }),
-
-  async read(i) {
-    const seen = await observe(i.name);
-    return seen && { inputs: { ...i, loopbackUp: seen.loopbackUp }, outs: { inode: seen.inode } };
+    });
   },
 
-  // The only in-place setting: set it as declared (idempotent, so drift is repaired too).
-  async update(_o, n) {
-    await ip(argv.loopback(n.loopbackUp), { netns: n.name }, attempt(`set loopback ${n.loopbackUp ? "up" : "down"} in`, n.name));
-    return { inode: await netnsInode(n.name) };
+  async existing(i) {
+    const seen = await observe(i, "create");
+    return seen && { claims: [claimOf(seen.alias, i.owner)] };
+  },
+
+  async read(i) {
+    const seen = await observe(i, "read");
+    if (!seen || !stillOurs(seen.alias, i.owner)) return undefined;
+    return { inputs: { ...i, loopbackUp: seen.loopbackUp, owner: observedOwner(seen.alias, i.owner) }, outs: { inode: seen.inode } };
+  },
+
+  // Sets loopback and the mark as declared (idempotent, so drift is repaired too).
+  async update(o, n) {
+    const seen = await observe(n, "update");
+    if (!seen) throw goneError(attempt("update", n), "the namespace no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
+    if (!stillOurs(seen.alias, o.owner)) throw objectError(attempt("update", n), `the name now belongs to ${describeOwner(ownerInMark(seen.alias)!)}; run \`pulumi refresh\``, "exists");
+    await ip(argv.loopback(n), { netns: n.name }, attempt(`set loopback ${n.loopbackUp ? "up" : "down"} in`, n));
+    return { inode: seen.inode };
   },
 
   async delete(i) {
-    await unlessGone(ip(argv.del(i.name), {}, attempt("delete", i.name)), undefined); // gone already: done
+    const seen = await observe(i, "delete");
+    if (!seen || !stillOurs(seen.alias, i.owner)) return; // gone already, or another owner's now: done
+    await unlessGone(ip(argv.del(i.name), {}, attempt("delete", i)), undefined);
   },
 };
 

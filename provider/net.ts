@@ -1,61 +1,106 @@
 /**
- * Value rules for link settings: interface addresses (CIDR), MTU and MAC. Addresses are
- * normalized to the form `ip -json addr` prints, so what the kernel reports compares equal
- * to what the program declared.
+ * Value rules for link settings: interface addresses (CIDR), MTU and MAC. Address syntax is
+ * zod's (`z.cidrv4()`/`z.cidrv6()`), address meaning (ranges, RFC 5952 spelling, subnet
+ * math) is ipaddr.js's; addresses are normalized to the form `ip -json addr` prints, so what
+ * the kernel reports compares equal to what the program declared.
  */
-import { isIPv4, isIPv6 } from "node:net";
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 
 const show = (v: unknown) => JSON.stringify(v);
 
+export const CIDR_RULE = "must be an IPv4 or IPv6 address with a prefix length, like 192.168.0.101/24 or fd00::1/64";
+const EMBEDDED_RULE = "must not be an IPv4 address inside IPv6 like ::ffff:1.2.3.4: give the IPv4 address itself";
+
+const cidrSyntax = z.union([z.cidrv4(), z.cidrv6()]);
+
+/** The address and prefix of a well-formed CIDR, or undefined. */
+function parseCidr(value: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
+  if (!cidrSyntax.safeParse(value).success) return undefined;
+  try {
+    return ipaddr.parseCIDR(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * IPv4 inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), or dotted at all.
+ * iproute2 prints these dotted, so they would never compare equal to what was declared.
+ */
+function embedsIPv4(text: string, a: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  if (a.kind() !== "ipv6") return false;
+  const p = (a as ipaddr.IPv6).parts;
+  const compatible = p.slice(0, 6).every((x) => x === 0) && (p[6] !== 0 || p[7] > 1);
+  return text.includes(".") || a.range() === "ipv4Mapped" || compatible;
+}
+
 /** `a.b.c.d/len` or `v6/len` in the kernel's spelling, or undefined when malformed. */
 export function normalizeCidr(value: string): string | undefined {
-  const m = /^([^/\s]+)\/(\d{1,3})$/.exec(value);
-  if (!m) return undefined;
-  const [, addr, len] = m;
-  const prefix = Number(len);
-  if (isIPv4(addr)) return prefix <= 32 ? `${addr}/${prefix}` : undefined;
-  if (isIPv6(addr) && prefix <= 128 && !addr.includes("%")) {
-    // The WHATWG URL parser prints IPv6 in RFC 5952 form, the same form iproute2 prints,
-    // except for addresses with an embedded IPv4 one, which iproute2 prints dotted: refused.
-    const text = new URL(`http://[${addr}]/`).hostname.slice(1, -1);
-    return embedsIPv4(text) ? undefined : `${text}/${prefix}`;
+  const parsed = parseCidr(value);
+  if (!parsed || embedsIPv4(value, parsed[0])) return undefined;
+  return `${parsed[0].toString()}/${parsed[1]}`;
+}
+
+/** Ranges no interface can carry as its own address, with the reason. */
+const NOT_FOR_INTERFACES: Record<string, string> = {
+  unspecified: "the unspecified address (it means \"any\"; the kernel ignores it)",
+  loopback: "a loopback address (it belongs to lo)",
+  multicast: "a multicast address (a group, not a host)",
+  broadcast: "the limited broadcast address",
+};
+
+/** Why `cidr` cannot be an interface's own address, or undefined. */
+export function interfaceAddressProblem(cidr: string): string | undefined {
+  const parsed = parseCidr(cidr);
+  if (!parsed) return undefined;
+  const [a, len] = parsed;
+  const reason = NOT_FOR_INTERFACES[a.range()];
+  if (reason) return `must not be ${reason}`;
+  if (a.kind() === "ipv4" && len <= 30) {
+    const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(cidr).toString();
+    if (a.toString() === broadcast) return `must not be the broadcast address of its /${len} subnet`;
   }
   return undefined;
 }
 
-/** IPv4-mapped (::ffff:a.b.c.d) or IPv4-compatible (::a.b.c.d) IPv6 addresses. */
-function embedsIPv4(v6: string): boolean {
-  const [head, tail = ""] = v6.split("::");
-  const h = head ? head.split(":") : [];
-  const t = v6.includes("::") && tail ? tail.split(":") : [];
-  const groups = v6.includes("::") ? [...h, ...Array(8 - h.length - t.length).fill("0"), ...t] : h;
-  const n = groups.map((g) => parseInt(g, 16));
-  const zero80 = n.slice(0, 5).every((x) => x === 0);
-  const mapped = zero80 && n[5] === 0xffff;
-  const compatible = zero80 && n[5] === 0 && (n[6] !== 0 || n[7] > 1);
-  return mapped || compatible;
-}
-
-export const CIDR_RULE = "must be an IPv4 or IPv6 address with a prefix length, like 192.168.0.101/24 or fd00::1/64";
-const EMBEDDED_RULE = "must not be an IPv4 address inside IPv6 like ::ffff:1.2.3.4: give the IPv4 address itself";
-
+/** A CIDR: syntax by zod, normalized by ipaddr.js. */
 export const cidr = (field: string) =>
   z.string({ error: `invalid ${field} (${CIDR_RULE})` }).transform((v, ctx) => {
+    const parsed = parseCidr(v);
     const n = normalizeCidr(v);
     if (n === undefined) {
-      const addr = v.split("/")[0];
-      const embedded = isIPv6(addr) && !addr.includes("%") && embedsIPv4(new URL(`http://[${addr}]/`).hostname.slice(1, -1));
+      const embedded = parsed !== undefined && embedsIPv4(v, parsed[0]);
       ctx.addIssue({ code: "custom", message: `invalid ${field} ${show(v)} (${embedded ? EMBEDDED_RULE : CIDR_RULE})` });
       return z.NEVER;
     }
     return n;
   });
 
+/** An interface's own address: a CIDR the kernel would keep on a link. */
+export const interfaceAddress = (field: string) =>
+  cidr(field).superRefine((v, ctx) => {
+    const problem = interfaceAddressProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: `invalid ${field} ${show(v)} (${problem})` });
+  });
+
+/** The address part of a CIDR, normalized, for comparing addresses across links. */
+export function hostOf(cidr: string): string {
+  const [a] = ipaddr.parseCIDR(cidr);
+  return a.toString();
+}
+
+/** Whether two CIDRs are in the same subnet (same family, prefix and network). */
+export function sameSubnet(a: string, b: string): boolean {
+  const [x, y] = [parseCidr(a), parseCidr(b)];
+  if (!x || !y || x[0].kind() !== y[0].kind() || x[1] !== y[1]) return false;
+  return x[0].match(y[0], y[1]);
+}
+
 /** A set of interface addresses: normalized, no duplicates. */
 export const addresses = (field = "addresses") =>
   z
-    .array(cidr(field), { error: `invalid ${field} (must be a list of CIDR strings)` })
+    .array(interfaceAddress(field), { error: `invalid ${field} (must be a list of CIDR strings)` })
     .superRefine((list, ctx) => {
       const seen = new Set<string>();
       for (const [i, a] of list.entries()) {

@@ -111,7 +111,9 @@ export async function ipBatch(
     const m = /Command failed -:(\d+)/.exec(e.stderr);
     const quoted = [...e.stderr.matchAll(/"([^"]+)"/g)].map((q) => q[1]);
     const failed = m ? commands[Number(m[1]) - 1] : commands.find((c) => c.some((t) => quoted.includes(t)));
-    throw new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attemptOf(failed ?? commands[0]));
+    const err = new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attemptOf(failed ?? commands[0]));
+    err.line = failed;
+    throw err;
   }
   try {
     return stdout

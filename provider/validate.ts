@@ -3,6 +3,7 @@
  * Every message reads `invalid <field> <value> (must …)`, so the user sees field, value and rule.
  */
 import { z } from "zod";
+import { OWNER_PATTERN } from "./owner";
 
 /** Pulumi's placeholder for a value not known until apply (preview of a new dependency). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -34,8 +35,15 @@ function named(field: string, max: number, what: string, extra?: (v: string) => 
   });
 }
 
-/** A network interface name: at most 15 bytes (IFNAMSIZ - 1). */
-export const ifName = (field = "name") => named(field, 15, "the kernel's IFNAMSIZ limit");
+/** Names every namespace already has, or the kernel keeps for itself. */
+function reservedIfName(v: string): string | undefined {
+  if (v === "all" || v === "default") return `must not be "${v}": the kernel keeps it for /proc/sys/net/*/conf/${v}`;
+  if (v === "lo") return `must not be "lo": every namespace has its own loopback interface by that name`;
+  return undefined;
+}
+
+/** A network interface name: at most 15 bytes (IFNAMSIZ - 1), not one the kernel reserves. */
+export const ifName = (field = "name") => named(field, 15, "the kernel's IFNAMSIZ limit", reservedIfName);
 
 /**
  * A named network namespace: a file under /run/netns. Not all digits: where no such file
@@ -46,6 +54,20 @@ export const netnsName = (field = "netns") =>
   named(field, 255, "a file name under /run/netns", (v) => (/^\d+$/.test(v) ? "must not be all digits: iproute2 would read it as a process id" : undefined));
 
 export const bool = (field: string) => z.boolean({ error: `invalid ${field} (must be true or false)` });
+
+/**
+ * The fields every kind has for ownership: `owner` (set by the SDK: the mark its kernel
+ * objects carry) and `adopt` (take over an existing unmarked object instead of failing).
+ */
+export function ownership() {
+  return {
+    owner: z
+      .string({ error: "invalid owner (must be a string)" })
+      .regex(OWNER_PATTERN, { error: (iss) => `invalid owner ${show(iss.input)} (must be project/stack/Kind/name, each part percent-encoded, as the SDK sets it)` })
+      .optional(),
+    adopt: bool("adopt").default(false),
+  };
+}
 
 /** True when `value` at `path` inside `inputs` is (or sits inside) the preview's unknown placeholder. */
 function isUnknownAt(inputs: unknown, path: readonly PropertyKey[]): boolean {

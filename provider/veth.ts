@@ -4,29 +4,42 @@
  * 14–19 ms and serialises other link changes.
  */
 import { z } from "zod";
-import { goneError, isKind } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { deleteLink, linkFields, master, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
-import { ipArgv, ipBatch, run } from "./runner";
+import { failedAt, goneError, objectError } from "./errors";
+import { handlers, type Existing, type KindSpec } from "./kind";
+import { aliasFor, deleteOwnLink, linkFields, master, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
+import { claimOf, describeOwner, markOf, ownerInMark, stillOurs } from "./owner";
+import { ipBatch } from "./runner";
 import { transaction } from "./undo";
+import { ownership } from "./validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const end = (prefix: string) => z.strictObject({ ...linkFields(prefix), master: master(prefix) });
 
 export const schema = z
-  .strictObject({ end: end("end."), peer: end("peer.") })
+  .strictObject({ end: end("end."), peer: end("peer."), ...ownership() })
   .superRefine((v, ctx) => {
-    if (v.end.name === v.peer.name && v.end.netns === v.peer.netns) {
-      const where = v.end.netns ? `namespace "${v.end.netns}"` : "the same namespace";
+    const sameNs = v.end.netns === v.peer.netns;
+    const where = v.end.netns ? `namespace "${v.end.netns}"` : "the same namespace";
+    if (v.end.name === v.peer.name && sameNs) {
       ctx.addIssue({
         code: "custom",
         path: ["peer", "name"],
         message: `invalid peer.name ${JSON.stringify(v.peer.name)} (must differ from end.name when both ends are in ${where})`,
       });
     }
+    for (const [side, other] of [["end", "peer"], ["peer", "end"]] as const) {
+      const m = v[side].master;
+      if (m === undefined) continue;
+      if (m === v[side].name) {
+        ctx.addIssue({ code: "custom", path: [side, "master"], message: `invalid ${side}.master ${JSON.stringify(m)} (must be a bridge, not the end itself)` });
+      } else if (m === v[other].name && sameNs) {
+        ctx.addIssue({ code: "custom", path: [side, "master"], message: `invalid ${side}.master ${JSON.stringify(m)} (must be a bridge, not this pair's ${other} end)` });
+      }
+    }
   });
 export type VethInputs = z.output<typeof schema>;
 type End = VethInputs["end"];
+type Role = "end" | "peer";
 
 export interface VethOutputs extends Record<string, unknown> {
   /** ifindex of `end` in its namespace. */
@@ -45,72 +58,91 @@ const replaceOn = ["end.name", "end.netns", "peer.name", "peer.netns"];
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const inNetns = (netns?: string) => (netns ? ["netns", netns] : []);
 
+/**
+ * The end the pair is made from: the add runs in its namespace, and names the other end's.
+ * The provider's own namespace has no name to give, so an end there is always the first.
+ */
+export function firstRole(i: VethInputs): Role {
+  return i.end.netns !== undefined && i.peer.netns === undefined ? "peer" : "end";
+}
+const otherRole = (r: Role): Role => (r === "end" ? "peer" : "end");
+
+/** An end's settings with the mark it carries. */
+const marked = (i: VethInputs, role: Role) => ({ ...i[role], alias: aliasFor(i.owner, role) });
+
 export const argv = {
-  /** Runs in the provider's own namespace; each end names its target namespace. */
-  add: (i: VethInputs) => ["link", "add", "name", i.end.name, ...inNetns(i.end.netns), "type", "veth", "peer", "name", i.peer.name, ...inNetns(i.peer.netns)],
-  /** Lines that configure a just-created end (down, no addresses, kernel-chosen MTU and MAC). */
-  configure: (e: End) => reconcileArgv(e, { addresses: [], up: false }),
+  /** Runs in the first end's namespace; it names the other's (created there directly). */
+  add: (i: VethInputs) => {
+    const [a, b] = [i[firstRole(i)], i[otherRole(firstRole(i))]];
+    return ["link", "add", "name", a.name, "type", "veth", "peer", "name", b.name, ...(a.netns === b.netns ? [] : inNetns(b.netns))];
+  },
+  /** Lines that mark and configure a just-created end (down, no addresses, kernel-chosen MTU and MAC). */
+  configure: (i: VethInputs, role: Role) => reconcileArgv(marked(i, role), { addresses: [], up: false }),
 };
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
-const attempt = (verb: string, e: End) => ({ verb, kind: "veth end", name: e.name, netns: e.netns });
+const subject = (e: End) => ({ kind: "veth end", name: e.name, netns: e.netns });
+const attempt = (verb: string, e: End) => ({ verb, ...subject(e) });
 
-/**
- * Runs each end's lines in its namespace, one `ip -batch` per namespace (in parallel); each
- * batch ends with a show of its ends, which must match what was declared. Returns the ends as
- * the kernel has them now. An error names the end whose command failed.
- */
-async function applyAndRead(jobs: Array<{ e: End; lines: string[][] }>, verb: string): Promise<LinkSeen[]> {
-  const byNs = new Map<string | undefined, { lines: string[][]; ends: End[] }>();
-  for (const { e, lines } of jobs) {
-    const group = byNs.get(e.netns) ?? byNs.set(e.netns, { lines: [], ends: [] }).get(e.netns)!;
-    group.lines.push(...lines, showArgv(e.name));
-    group.ends.push(e);
-  }
-  const seen = new Map<End, LinkSeen>();
-  await Promise.all(
-    [...byNs.values()].map(async ({ lines, ends }) => {
-      const endOf = (line: readonly string[]) => ends.find((e) => line[line.indexOf("dev") + 1] === e.name) ?? ends[0];
-      const printed = await ipBatch(lines, { netns: ends[0].netns }, (line) => attempt(verb, endOf(line)));
-      ends.forEach((e, k) => {
-        const s = parseLink(printed[k]);
-        if (!s) throw goneError(attempt(verb, e), "the link vanished while it was being configured");
-        verifyApplied(e, s, attempt(verb, e));
-        seen.set(e, s);
-      });
-    }),
-  );
-  return jobs.map(({ e }) => seen.get(e)!);
+interface Job {
+  role: Role;
+  lines: string[][];
 }
 
 /**
- * `ip netns del` returns before the kernel has destroyed the namespace's devices, so a name
- * freed by it can still be taken for a moment: retry briefly on "exists" before giving up.
+ * Runs each end's lines in its namespace, one `ip -batch` per namespace, and reads the ends
+ * back in the same batch; they must match what was declared. The namespace of the job listed
+ * first runs first (at create it holds the add), the rest after it. An error names the end
+ * whose command failed.
  */
-async function addPair(i: VethInputs): Promise<void> {
-  const cmd = ipArgv(argv.add(i));
-  for (let delay = 25; ; delay *= 2) {
-    try {
-      await run(cmd, attempt("create", i.end));
-      return;
-    } catch (e) {
-      if (!isKind(e, "exists") || delay > 800) throw e;
-      await new Promise((r) => setTimeout(r, delay));
-    }
+async function applyAndRead(i: VethInputs, jobs: Job[], verb: string, add?: readonly string[]): Promise<Record<Role, LinkSeen>> {
+  const byNs = new Map<string | undefined, { lines: string[][]; roles: Role[] }>();
+  for (const { role, lines } of jobs) {
+    const e = i[role];
+    const group = byNs.get(e.netns) ?? byNs.set(e.netns, { lines: [], roles: [] }).get(e.netns)!;
+    group.lines.push(...lines, showArgv(e.name));
+    group.roles.push(role);
   }
+  const seen: Partial<Record<Role, LinkSeen>> = {};
+  const runGroup = async ({ lines, roles }: { lines: string[][]; roles: Role[] }) => {
+    const ends = roles.map((r) => i[r]);
+    const endOf = (line: readonly string[]) => ends.find((e) => line[line.indexOf("dev") + 1] === e.name) ?? ends[0];
+    const printed = await ipBatch(lines, { netns: ends[0].netns }, (line) => attempt(line === add ? "create" : verb, endOf(line)));
+    roles.forEach((role, k) => {
+      const s = parseLink(printed[k]);
+      if (!s) throw goneError(attempt(verb, i[role]), "the link vanished while it was being configured");
+      verifyApplied(marked(i, role), s, attempt(verb, i[role]));
+      seen[role] = s;
+    });
+  };
+  const [first, ...rest] = byNs.values();
+  await runGroup(first);
+  await Promise.all(rest.map(runGroup));
+  return seen as Record<Role, LinkSeen>;
 }
 
 /**
  * Deleting either end destroys both. If `end` is already gone (say, with its namespace), the
- * peer may still be on its way out: delete it too, which is a no-op if it is gone.
+ * peer may still be on its way out: delete it too, which is a no-op if it is gone. An end
+ * that carries another owner's mark now is left alone.
  */
 async function deletePair(i: VethInputs, verb: string): Promise<void> {
-  if (!(await deleteLink(i.end.name, i.end.netns, attempt(verb, i.end)))) await deleteLink(i.peer.name, i.peer.netns, attempt(verb, i.peer));
+  if (!(await deleteOwnLink(i.end.name, i.end.netns, i.owner, "end", attempt(verb, i.end)))) {
+    await deleteOwnLink(i.peer.name, i.peer.netns, i.owner, "peer", attempt(verb, i.peer));
+  }
 }
 
-async function readPair(i: VethInputs): Promise<[LinkSeen, LinkSeen] | undefined> {
-  const [a, b] = await Promise.all([readLink(i.end.name, i.end.netns, attempt("read", i.end)), readLink(i.peer.name, i.peer.netns, attempt("read", i.peer))]);
-  if (!a || !b || a.kind !== "veth" || b.kind !== "veth") return undefined;
+const readEnds = (i: VethInputs, verb: string) =>
+  Promise.all([readLink(i.end.name, i.end.netns, attempt(verb, i.end)), readLink(i.peer.name, i.peer.netns, attempt(verb, i.peer))]);
+
+/** Whether two links are the two ends of one veth pair (iproute2 names a peer in the same namespace, else gives its ifindex). */
+const peerOf = (x: LinkSeen, y: LinkSeen) => (x.linkName !== undefined ? x.linkName === y.name : x.linkIndex === y.ifindex);
+const paired = (a?: LinkSeen, b?: LinkSeen) => a?.kind === "veth" && b?.kind === "veth" && peerOf(a, b) && peerOf(b, a);
+
+/** Both ends, if they still form this resource's pair. */
+async function readPair(i: VethInputs, verb: string): Promise<[LinkSeen, LinkSeen] | undefined> {
+  const [a, b] = await readEnds(i, verb);
+  if (!a || !b || !paired(a, b)) return undefined;
   return [a, b];
 }
 
@@ -127,35 +159,71 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
   kind: "VethPair",
   schema,
   replaceOn,
+  subject: (i) => subject(i.end),
   id: (i) => `${i.end.netns ?? ""}/${i.end.name}`,
 
-  create: (i) =>
-    transaction(async (onFailure) => {
-      await addPair(i);
-      onFailure(() => deletePair(i, "clean up"));
-      const [a, b] = await applyAndRead([{ e: i.end, lines: argv.configure(i.end) }, { e: i.peer, lines: argv.configure(i.peer) }], "configure");
-      return outputsOf([a, b]);
-    }),
+  // One batch in the first end's namespace adds the pair, marks and configures that end;
+  // a second one (or the same, when both ends share a namespace) marks and configures the other.
+  create: (i) => {
+    const add = argv.add(i);
+    const first = firstRole(i);
+    return transaction(async (onFailure) => {
+      onFailure(async (e) => failedAt(e, add) || deletePair(i, "clean up"));
+      const seen = await applyAndRead(
+        i,
+        [
+          { role: first, lines: [add, ...argv.configure(i, first)] },
+          { role: otherRole(first), lines: argv.configure(i, otherRole(first)) },
+        ],
+        "configure",
+        add,
+      );
+      return outputsOf([seen.end, seen.peer]);
+    });
+  },
+
+  async existing(i): Promise<Existing | undefined> {
+    const [a, b] = await readEnds(i, "create");
+    if (!a && !b) return undefined;
+    const endClaim = a && claimOf(a.alias, i.owner, "end");
+    // The first end is marked by the batch that adds the pair; the other a moment later.
+    if (paired(a, b) && endClaim?.is === "ours") return { claims: [endClaim] };
+    const claims = [...(a ? [claimOf(a.alias, i.owner, "end")] : []), ...(b ? [claimOf(b.alias, i.owner, "peer")] : [])];
+    if (paired(a, b)) return { claims };
+    const where = (e: End) => `"${e.name}"${e.netns ? ` in netns "${e.netns}"` : ""}`;
+    const [found, missing] = a ? [i.end, i.peer] : [i.peer, i.end];
+    const broken =
+      a && b
+        ? `${where(i.end)} and ${where(i.peer)} both exist but are not one veth pair`
+        : `${where(found)} exists (a ${(a ?? b)!.kind ?? "link"}) but its veth peer ${where(missing)} does not`;
+    return { claims, broken };
+  },
 
   async read(i) {
-    const pair = await readPair(i);
+    const pair = await readPair(i, "read");
     if (!pair) return undefined;
     const [a, b] = pair;
-    return { inputs: { end: observedConfig(i.end, a), peer: observedConfig(i.peer, b) }, outs: outputsOf(pair) };
+    if (!stillOurs(a.alias, i.owner, "end") || !stillOurs(b.alias, i.owner, "peer")) return undefined;
+    const intact = i.owner !== undefined && a.alias === markOf(i.owner, "end") && b.alias === markOf(i.owner, "peer");
+    return { inputs: { ...i, end: observedConfig(i.end, a), peer: observedConfig(i.peer, b), owner: intact ? i.owner : ownerInMark(a.alias) }, outs: outputsOf(pair) };
   },
 
   async update(o, n) {
-    const pair = await readPair(n);
+    const pair = await readPair(n, "update");
     if (!pair) throw goneError(attempt("update", n.end), "the pair no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
     const [a, b] = pair;
+    for (const [s, role] of [[a, "end"], [b, "peer"]] as const) {
+      if (!stillOurs(s.alias, o.owner, role)) throw objectError(attempt("update", n[role]), `it now belongs to ${describeOwner(ownerInMark(s.alias)!)}; run \`pulumi refresh\``, "exists");
+    }
     const after = await applyAndRead(
+      n,
       [
-        { e: n.end, lines: reconcileArgv(n.end, a, o.end) },
-        { e: n.peer, lines: reconcileArgv(n.peer, b, o.peer) },
+        { role: "end", lines: reconcileArgv(marked(n, "end"), a, o.end) },
+        { role: "peer", lines: reconcileArgv(marked(n, "peer"), b, o.peer) },
       ],
       "update",
     );
-    return outputsOf([after[0], after[1]]);
+    return outputsOf([after.end, after.peer]);
   },
 
   delete: (i) => deletePair(i, "delete"),

@@ -1,13 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LinkArgs } from "./link";
-import { MODULE } from "./provider";
+import { Namespace } from "./namespace";
+import { type CommonArgs, MODULE, ownerFor } from "./provider";
+import { claimAddresses, claimInterface, plainOf, remember, who } from "./topology";
 import provider = require("./providers/bridge");
 
-export interface BridgeArgs extends Omit<LinkArgs, "name"> {
+export interface BridgeArgs extends Omit<LinkArgs, "name">, CommonArgs {
   /** Bridge name (≤ 15 bytes). Defaults to the resource name. Changing it replaces the bridge. */
   name?: pulumi.Input<string>;
   /** Spanning Tree Protocol (`stp_state`). Default: false, so ports forward at once. Changed in place. */
   stp?: pulumi.Input<boolean>;
+}
+
+/** A `Namespace` given where a name is expected becomes its name (and a dependency). */
+export function netnsInput(netns: LinkArgs["netns"]): pulumi.Input<string> | undefined {
+  return netns instanceof Namespace ? netns.name : netns;
 }
 
 /**
@@ -28,9 +35,26 @@ export class Bridge extends pulumi.dynamic.Resource {
   public declare readonly actualMac: pulumi.Output<string>;
   /** The MTU the kernel uses now (the smallest port MTU unless `mtu` is set). */
   public declare readonly actualMtu: pulumi.Output<number>;
+  /** The ownership mark's owner (`project/stack/Bridge/name`), carried as the bridge's alias. */
+  public declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: BridgeArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { netns: undefined, addresses: undefined, stp: undefined, up: undefined, mtu: undefined, mac: undefined, ifindex: undefined, actualMac: undefined, actualMtu: undefined };
-    super(provider, name, { ...outputs, ...args, name: args.name ?? name, ifindex: undefined, actualMac: undefined, actualMtu: undefined }, opts, MODULE, "Bridge");
+    const brName = args.name ?? name;
+    const netns = netnsInput(args.netns);
+    const plainNetns = args.netns === undefined ? "" : plainOf(netns);
+    if (plainNetns !== undefined) {
+      claimInterface(plainNetns, plainOf(brName), who("Bridge", name, "name"));
+      claimAddresses(plainNetns, args.addresses, who("Bridge", name, "addresses"));
+    }
+    const outputs = { netns: undefined, addresses: undefined, stp: undefined, up: undefined, mtu: undefined, mac: undefined, adopt: undefined };
+    super(
+      provider,
+      name,
+      { ...outputs, ...args, netns, name: brName, owner: ownerFor("Bridge", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
+      opts,
+      MODULE,
+      "Bridge",
+    );
+    remember(this.name, "Bridge", plainOf(brName), plainNetns);
   }
 }

@@ -5,4 +5,5 @@
 export { Namespace, type NamespaceArgs } from "./namespace";
 export { VethPair, type VethPairArgs, type VethEndArgs, type VethEnd } from "./veth";
 export { Bridge, type BridgeArgs } from "./bridge";
-export type { LinkArgs } from "./link";
+export type { LinkArgs, NetnsRef } from "./link";
+export type { CommonArgs } from "./provider";

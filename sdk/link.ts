@@ -1,22 +1,30 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { Namespace } from "./namespace";
+
+/** A namespace: its name, or the `Namespace` resource itself (the link then depends on it). */
+export type NetnsRef = pulumi.Input<string> | Namespace;
 
 /** Settings every link takes (a veth end, a bridge). */
 export interface LinkArgs {
   /**
-   * Interface name: 1–15 bytes of letters, digits and `_ . + @ -`, not starting with "-".
-   * Changing it replaces the link.
+   * Interface name: 1–15 bytes of letters, digits and `_ . + @ -`, not starting with "-", and
+   * not `lo`, `all` or `default`. Unique per namespace across the whole program: a second
+   * resource claiming it fails `pulumi preview`. Changing it replaces the link.
    */
   name: pulumi.Input<string>;
   /**
-   * Namespace the link lives in; pass `ns.name` of a `Namespace` so the link is made after it
-   * and deleted before it. Omitted: the namespace `pulumi` runs in. Changing it replaces the link.
+   * Namespace the link lives in: a `Namespace` resource or its name (`ns` or `ns.name`), so
+   * the link is made after it and deleted before it. Omitted: the namespace `pulumi` runs in.
+   * Changing it replaces the link.
    */
-  netns?: pulumi.Input<string>;
+  netns?: NetnsRef;
   /**
    * IPv4/IPv6 addresses with prefix length, e.g. `["192.168.0.101/24", "fd00::1/64"]`. The
    * complete set the stack manages on this link: other addresses found there are removed on
-   * update, except IPv6 link-local ones not listed here (the kernel adds one itself). IPv4
-   * inside IPv6 (`::ffff:1.2.3.4`) is refused: give the IPv4 address. Changed in place.
+   * update, except IPv6 link-local ones not listed here (the kernel adds one itself). Refused:
+   * IPv4 inside IPv6 (`::ffff:1.2.3.4`: give the IPv4 address), unspecified, loopback,
+   * multicast and broadcast addresses, and an address another link of the namespace already
+   * claims. Changed in place.
    */
   addresses?: pulumi.Input<pulumi.Input<string>[]>;
   /** MTU, 68–65535. Omitted: left as the kernel has it. Changed in place. */

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE } from "./provider";
+import { type CommonArgs, MODULE, ownerFor } from "./provider";
+import { claimNamespace, plainOf, remember, who } from "./topology";
 import provider = require("./providers/namespace");
 
-export interface NamespaceArgs {
+export interface NamespaceArgs extends CommonArgs {
   /**
    * The namespace's name as `ip netns list` shows it (a file under /run/netns): 1–255 bytes of
    * letters, digits and `_ . + @ -`, not starting with "-", not all digits (iproute2 would read
@@ -15,8 +16,9 @@ export interface NamespaceArgs {
 }
 
 /**
- * A named network namespace: `ip netns add NAME` (+ `ip -n NAME link set lo up`).
- * Delete is `ip netns del NAME`; a namespace already deleted by hand is not an error.
+ * A named network namespace: `ip netns add NAME` (+ `ip -n NAME link set lo up`). Its
+ * ownership mark is the alias of its `lo`. Delete is `ip netns del NAME`; a namespace already
+ * deleted by hand is not an error.
  */
 export class Namespace extends pulumi.dynamic.Resource {
   /** The namespace's name. */
@@ -25,8 +27,13 @@ export class Namespace extends pulumi.dynamic.Resource {
   public declare readonly loopbackUp: pulumi.Output<boolean>;
   /** The namespace's inode (`/proc/PID/ns/net -> net:[inode]`); changes when it is recreated. */
   public declare readonly inode: pulumi.Output<number>;
+  /** The ownership mark's owner (`project/stack/Namespace/name`), carried as the alias of its `lo`. */
+  public declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: NamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { loopbackUp: undefined, ...args, name: args.name ?? name, inode: undefined }, opts, MODULE, "Namespace");
+    const nsName = args.name ?? name;
+    claimNamespace(plainOf(nsName), who("Namespace", name, "name"));
+    super(provider, name, { loopbackUp: undefined, adopt: undefined, ...args, name: nsName, owner: ownerFor("Namespace", name), inode: undefined }, opts, MODULE, "Namespace");
+    remember(this.name, "Namespace", plainOf(nsName));
   }
 }

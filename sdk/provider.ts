@@ -1,4 +1,5 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { ownerOf } from "../provider/owner";
 
 /**
  * The dynamic provider for one resource kind. Pulumi serializes this object into the state as
@@ -32,3 +33,23 @@ const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
 
 /** Type tokens read `pulumi-nodejs:dynamic/linuxnet:<Kind>`. */
 export const MODULE = "linuxnet";
+
+/** The ownership mark's owner for a resource of this program: project, stack, kind and name. */
+export function ownerFor(kind: string, name: string): string {
+  return ownerOf(pulumi.getProject(), pulumi.getStack(), kind, name);
+}
+
+/** Arguments every resource takes. */
+export interface CommonArgs {
+  /**
+   * Take over an existing object of this name instead of failing: the way in for objects made
+   * by hand or by another tool, since `pulumi import` does not work for dynamic providers
+   * (pulumi/pulumi#16175). Create then reconciles the object to the declared state (addresses
+   * not declared are removed) and marks it as this resource's; from then on it is managed like
+   * one the stack made, and `pulumi destroy` deletes it — add Pulumi's `retainOnDelete: true`
+   * resource option to keep it when the resource or the stack goes. Objects marked by another
+   * stack or resource are never taken over. Without it, create fails on an existing object
+   * unless it is this resource's own leftover from an interrupted `pulumi up`. Default: false.
+   */
+  adopt?: pulumi.Input<boolean>;
+}

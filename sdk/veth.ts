@@ -1,18 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LinkConfig } from "../provider/link";
+import { Bridge, netnsInput } from "./bridge";
 import type { LinkArgs } from "./link";
-import { MODULE } from "./provider";
+import { type CommonArgs, MODULE, ownerFor } from "./provider";
+import { claimAddresses, claimInterface, knownOf, plainOf, who } from "./topology";
 import provider = require("./providers/veth");
 
 export interface VethEndArgs extends LinkArgs {
   /**
-   * Bridge (in the same namespace) this end is a port of, e.g. `bridge.name`. Changed in place;
-   * removing it detaches the end. Omitted: a bridge the end was put on by hand is left alone.
+   * Bridge (in the same namespace) this end is a port of: a `Bridge` resource or its name
+   * (`bridge` or `bridge.name`). Changed in place; removing it detaches the end. Omitted: a
+   * bridge the end was put on by hand is left alone.
    */
-  master?: pulumi.Input<string>;
+  master?: pulumi.Input<string> | Bridge;
 }
 
-export interface VethPairArgs {
+export interface VethPairArgs extends CommonArgs {
   /** One end, as in `ip link add <end> type veth peer name <peer>`. */
   end: pulumi.Input<VethEndArgs>;
   /** The other end. Both ends may not share a name within one namespace. */
@@ -22,9 +25,36 @@ export interface VethPairArgs {
 /** The settings of one end as the kernel has them after create, update or refresh. */
 export type VethEnd = LinkConfig;
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !pulumi.Output.isInstance(v) && !(v instanceof Promise);
+
+/**
+ * An end as the provider takes it (resources replaced by their names), after recording what
+ * it claims: its name and addresses in its namespace, where those are known now.
+ */
+function endInput(resource: string, side: "end" | "peer", e: pulumi.Input<VethEndArgs>): pulumi.Input<VethEndArgs> {
+  if (!isPlainObject(e)) return e;
+  const end = e as VethEndArgs;
+  const netns = netnsInput(end.netns);
+  const master = end.master instanceof Bridge ? end.master.name : end.master;
+  const plainNetns = end.netns === undefined ? "" : plainOf(netns);
+  if (plainNetns !== undefined) {
+    claimInterface(plainNetns, plainOf(end.name), who("VethPair", resource, `${side}.name`));
+    claimAddresses(plainNetns, end.addresses, who("VethPair", resource, `${side}.addresses`));
+    const bridge = knownOf(master);
+    if (bridge?.kind === "Bridge" && bridge.netns !== undefined && bridge.netns !== plainNetns) {
+      const words = (ns: string) => (ns ? `netns "${ns}"` : "the provider's own namespace");
+      throw new pulumi.RunError(
+        `pulumi-linuxnet: VethPair "${resource}": ${side}.master is bridge "${bridge.value}" in ${words(bridge.netns)}, but ${side} is in ${words(plainNetns)} (a port must be in its bridge's namespace)`,
+      );
+    }
+  }
+  return { ...end, netns, master };
+}
+
 /**
  * A veth pair: two linked interfaces, each created directly in its own namespace with one
- * kernel call (`ip link add A netns X type veth peer name B netns Y`), then addressed,
+ * kernel call (`ip link add A netns X type veth peer name B netns Y`), then marked, addressed,
  * attached to a bridge and brought up. Deleting it (or either end's namespace) removes both ends.
  */
 export class VethPair extends pulumi.dynamic.Resource {
@@ -42,9 +72,12 @@ export class VethPair extends pulumi.dynamic.Resource {
   public declare readonly endMtu: pulumi.Output<number>;
   /** MTU of `peer` as the kernel has it. */
   public declare readonly peerMtu: pulumi.Output<number>;
+  /** The ownership mark's owner (`project/stack/VethPair/name`), carried in each end's alias with `:end`/`:peer`. */
+  public declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { endIfindex: undefined, peerIfindex: undefined, endMac: undefined, peerMac: undefined, endMtu: undefined, peerMtu: undefined };
-    super(provider, name, { ...args, ...outputs }, opts, MODULE, "VethPair");
+    const ends = { end: endInput(name, "end", args.end), peer: endInput(name, "peer", args.peer) };
+    super(provider, name, { adopt: undefined, ...args, ...ends, owner: ownerFor("VethPair", name), ...outputs }, opts, MODULE, "VethPair");
   }
 }

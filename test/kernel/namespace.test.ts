@@ -25,13 +25,13 @@ describe("Namespace on the real kernel", () => {
     expect(id).toBe(n);
     expect(namedNamespaces()).toContain(n);
     expect(await loopbackUp(n)).toBe(true);
-    expect(outs).toEqual({ name: n, loopbackUp: true, inode: inodeOf(n) });
+    expect(outs).toEqual({ name: n, loopbackUp: true, adopt: false, inode: inodeOf(n) });
   });
 
   it("round-trips: create, read back the same, delete, delete again without error", async () => {
     const n = name();
     const { id, outs } = await namespace.create({ name: n, loopbackUp: true });
-    expect(await namespace.read(id, outs)).toEqual({ id, props: outs, inputs: { name: n, loopbackUp: true } });
+    expect(await namespace.read(id, outs)).toEqual({ id, props: outs, inputs: { name: n, loopbackUp: true, adopt: false } });
     await namespace.delete(id, outs);
     expect(namedNamespaces()).not.toContain(n);
     await expect(namespace.delete(id, outs)).resolves.toBeUndefined();
@@ -50,7 +50,7 @@ describe("Namespace on the real kernel", () => {
     const n = name();
     const { id, outs } = await namespace.create({ name: n });
     await ip(["link", "set", "lo", "down"], { netns: n });
-    expect(await namespace.read(id, outs)).toEqual({ id, props: { ...outs, loopbackUp: false }, inputs: { name: n, loopbackUp: false } });
+    expect(await namespace.read(id, outs)).toEqual({ id, props: { ...outs, loopbackUp: false }, inputs: { name: n, loopbackUp: false, adopt: false } });
     await ip(["netns", "del", n]);
     expect(await namespace.read(id, outs)).toEqual({ id: "", props: {} });
   });
@@ -60,7 +60,7 @@ describe("Namespace on the real kernel", () => {
     await ip(["netns", "add", n]);
     const before = inodeOf(n);
     await expect(namespace.create({ name: n })).rejects.toThrow(
-      `failed to create namespace "${n}": \`ip netns add ${n}\`: Cannot create namespace file "/run/netns/${n}": File exists`,
+      `failed to create namespace "${n}": it already exists and was not made by pulumi-linuxnet (it carries no ownership mark); set adopt: true to take it over`,
     );
     expect(inodeOf(n)).toBe(before);
   });

@@ -1,6 +1,6 @@
 import { observedConfig, reconcileArgv } from "../../provider/link";
 import { argv as bridgeArgv } from "../../provider/bridge";
-import { argv as vethArgv } from "../../provider/veth";
+import { firstRole, argv as vethArgv } from "../../provider/veth";
 import { normalizeCidr } from "../../provider/net";
 
 const want = { name: "eth0", addresses: ["10.0.0.1/24"], up: true };
@@ -70,13 +70,35 @@ describe("observedConfig", () => {
 });
 
 describe("argv builders", () => {
-  it("creates a veth pair with each end directly in its namespace, names marked as names", () => {
-    const i = { end: { name: "veth1", netns: "net1", addresses: [], up: true }, peer: { name: "veth1_p", addresses: [], up: true } };
-    expect(vethArgv.add(i)).toEqual(["link", "add", "name", "veth1", "netns", "net1", "type", "veth", "peer", "name", "veth1_p"]);
+  const pair = (endNs?: string, peerNs?: string) => ({
+    end: { name: "veth1", netns: endNs, addresses: [], up: true },
+    peer: { name: "veth1_p", netns: peerNs, addresses: [], up: true },
+    adopt: false,
+  });
+
+  it("creates a veth pair from the end in a named namespace, the other end directly in its own", () => {
+    expect(vethArgv.add(pair("net1", "net2"))).toEqual(["link", "add", "name", "veth1", "type", "veth", "peer", "name", "veth1_p", "netns", "net2"]);
+    expect(firstRole(pair("net1", "net2"))).toBe("end");
+  });
+
+  it("starts from the end in the provider's own namespace, which has no name to give", () => {
+    expect(firstRole(pair("net1", undefined))).toBe("peer");
+    expect(vethArgv.add(pair("net1", undefined))).toEqual(["link", "add", "name", "veth1_p", "type", "veth", "peer", "name", "veth1", "netns", "net1"]);
+    expect(vethArgv.add(pair(undefined, "net2"))).toEqual(["link", "add", "name", "veth1", "type", "veth", "peer", "name", "veth1_p", "netns", "net2"]);
+  });
+
+  it("names no namespace when both ends share one", () => {
+    expect(vethArgv.add(pair("net1", "net1"))).toEqual(["link", "add", "name", "veth1", "type", "veth", "peer", "name", "veth1_p"]);
+  });
+
+  it("marks a just-created end before configuring it", () => {
+    const i = { ...pair("net1", "net2"), owner: "lab/dev/VethPair/c1" };
+    expect(vethArgv.configure(i, "peer")[0]).toEqual(["link", "set", "dev", "veth1_p", "alias", "linuxnet:lab/dev/VethPair/c1:peer"]);
+    expect(vethArgv.configure(pair("net1", "net2"), "peer").flat()).not.toContain("alias");
   });
 
   it("creates a bridge with its STP state, and toggles STP in place", () => {
-    const b = { name: "br0", addresses: [], up: true, stp: false };
+    const b = { name: "br0", addresses: [], up: true, stp: false, adopt: false };
     expect(bridgeArgv.add(b)).toEqual(["link", "add", "name", "br0", "type", "bridge", "stp_state", "0"]);
     expect(bridgeArgv.lines({ ...b, stp: true }, { addresses: [], up: true, info: { stp_state: 0 } })).toEqual([
       ["link", "set", "dev", "br0", "type", "bridge", "stp_state", "1"],
@@ -94,7 +116,7 @@ describe("normalizeCidr", () => {
     expect(normalizeCidr(input)).toBe(out);
   });
 
-  it.each(["10.0.0.1", "10.0.0.1/33", "10.0.0.256/24", "fd00::1/129", "010.0.0.1/8", "fe80::1%eth0/64", " 10.0.0.1/24", "::ffff:1.2.3.4/128", "::1.2.3.4/96"])("rejects %j", (bad) => {
+  it.each(["10.0.0.1", "10.0.0.1/33", "::ffff:0102:0304/128", "::102:304/96", "10.0.0.256/24", "fd00::1/129", "010.0.0.1/8", "fe80::1%eth0/64", " 10.0.0.1/24", "::ffff:1.2.3.4/128", "::1.2.3.4/96"])("rejects %j", (bad) => {
     expect(normalizeCidr(bad)).toBeUndefined();
   });
 });
@@ -136,5 +158,29 @@ describe("parseLink", () => {
   it("refuses output that lacks what the provider relies on, saying which field", () => {
     expect(() => parseLink([{ ifname: "veth1", mtu: 1500 }])).toThrow(/unexpected output from `ip -json addr show`: ifindex: /);
     expect(() => parseLink([{ ...sample, addr_info: [{ family: "inet", prefixlen: 24 }] }])).toThrow(/unexpected output from `ip -json addr show`: local: /);
+  });
+});
+
+describe("interface addresses", () => {
+  const { addresses } = require("../../provider/net");
+  const check = (list: string[]) => addresses("addresses").safeParse(list);
+
+  it.each([
+    ["0.0.0.0/0", "the unspecified address"],
+    ["::/0", "the unspecified address"],
+    ["127.0.0.1/8", "a loopback address"],
+    ["::1/128", "a loopback address"],
+    ["224.0.0.1/24", "a multicast address"],
+    ["ff02::1/64", "a multicast address"],
+    ["255.255.255.255/32", "the limited broadcast address"],
+    ["192.168.0.255/24", "the broadcast address of its /24 subnet"],
+  ])("refuses %s on an interface: %s", (bad, rule) => {
+    const r = check([bad]);
+    expect(r.success).toBe(false);
+    expect(r.error.issues[0].message).toContain(`invalid addresses "${bad}" (must not be ${rule}`);
+  });
+
+  it.each(["192.168.0.101/24", "10.0.0.0/8", "192.168.0.255/23", "10.0.0.1/31", "10.0.0.1/32", "fe80::1/64", "fd00::1/64"])("accepts %s", (good) => {
+    expect(check([good]).success).toBe(true);
   });
 });

@@ -12,8 +12,13 @@ describe("argv builders", () => {
   it("builds the namespace commands as iproute2 spells them", () => {
     expect(nsArgv.add("net1")).toEqual(["netns", "add", "net1"]);
     expect(nsArgv.del("net1")).toEqual(["netns", "del", "net1"]);
-    expect(nsArgv.loopback(true)).toEqual(["link", "set", "lo", "up"]);
-    expect(nsArgv.loopback(false)).toEqual(["link", "set", "lo", "down"]);
+    expect(nsArgv.loopback({ loopbackUp: true })).toEqual(["link", "set", "dev", "lo", "up"]);
+    expect(nsArgv.loopback({ loopbackUp: false, owner: "p/s/Namespace/n" })).toEqual(["link", "set", "dev", "lo", "alias", "linuxnet:p/s/Namespace/n", "down"]);
+  });
+
+  it("adds a namespace and marks its loopback in one batch, the mark set from inside by an exec'd ip", () => {
+    const i = { name: "net1", loopbackUp: true, adopt: false, owner: "p/s/Namespace/n" };
+    expect(nsArgv.loopbackFromOutside(i)).toEqual(["netns", "exec", "net1", "ip", "link", "set", "dev", "lo", "alias", "linuxnet:p/s/Namespace/n", "up"]);
   });
 
   it("refuses to put a token into an ip -batch line that whitespace would split", async () => {

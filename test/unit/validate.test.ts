@@ -13,6 +13,9 @@ describe("interface and namespace names", () => {
     ["..", 'invalid name ".." (must not be "." or "..")'],
     ["-help", 'invalid name "-help" (must not start with "-")'],
     ["quo\"te", 'invalid name "quo\\"te" (may contain only letters, digits and _ . + @ -)'],
+    ["all", 'invalid name "all" (must not be "all": the kernel keeps it for /proc/sys/net/*/conf/all)'],
+    ["default", 'invalid name "default" (must not be "default": the kernel keeps it for /proc/sys/net/*/conf/default)'],
+    ["lo", 'invalid name "lo" (must not be "lo": every namespace has its own loopback interface by that name)'],
   ])("rejects %j with the field, the value and the rule", (bad, reason) => {
     expect(checkWith(schema, { name: bad })).toEqual({ failures: [{ property: "name", reason }] });
   });

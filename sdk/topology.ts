@@ -1,0 +1,80 @@
+/**
+ * Whole-topology checks while the program runs: every resource records the (namespace,
+ * interface name), (namespace, address) and namespace names it claims, as far as their plain
+ * values are known now (literals, or names taken from `Namespace`/`Bridge` objects), and a
+ * second claim on the same one fails `pulumi preview` with one line naming both resources.
+ * Values known only after apply are left to the provider's own checks.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import ipaddr from "ipaddr.js";
+
+/** What a name Output of a resource stands for, when its plain value was known at construction. */
+interface Known {
+  value: string;
+  /** A bridge's namespace ("" for the provider's own), when known. */
+  netns?: string;
+  kind: string;
+}
+const known = new WeakMap<object, Known>();
+
+/** Records the plain value behind a resource's name Output (so `ns.name` is known too). */
+export function remember(output: pulumi.Output<unknown>, kind: string, value: unknown, netns?: string): void {
+  if (typeof value === "string") known.set(output, { value, netns, kind });
+}
+
+/** The plain string behind an input, when it is known while the program runs. */
+export function plainOf(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (v && typeof v === "object") return known.get(v)?.value;
+  return undefined;
+}
+
+/** What is known of an input that names a resource (a bridge's namespace, say). */
+export function knownOf(v: unknown): Known | undefined {
+  return v && typeof v === "object" ? known.get(v) : undefined;
+}
+
+/** The provider's own namespace has no name: it is keyed as "". */
+export const netnsKey = (netns: string | undefined) => netns ?? "";
+const netnsWords = (key: string) => (key ? `netns "${key}"` : "the provider's own namespace");
+
+const claims = new Map<string, string>();
+
+function claim(key: string, what: string, who: string): void {
+  const first = claims.get(key);
+  if (first !== undefined && first !== who) {
+    throw new pulumi.RunError(`pulumi-linuxnet: ${what} is claimed twice: by ${first} and by ${who}; kernel names and addresses are unique per namespace`);
+  }
+  claims.set(key, who);
+}
+
+/** A resource in words: `VethPair "c1-eth0" (end.name)`. */
+export const who = (kind: string, name: string, field: string) => `${kind} "${name}" (${field})`;
+
+export function claimNamespace(name: string | undefined, by: string): void {
+  if (name !== undefined) claim(`netns\0${name}`, `namespace "${name}"`, by);
+}
+
+export function claimInterface(netns: string, name: string | undefined, by: string): void {
+  if (name !== undefined) claim(`if\0${netns}\0${name}`, `interface "${name}" in ${netnsWords(netns)}`, by);
+}
+
+/** Addresses are compared without their prefix: one IP on two links of a namespace is a conflict. */
+export function claimAddresses(netns: string, addresses: unknown, by: string): void {
+  if (!Array.isArray(addresses)) return;
+  for (const a of addresses) {
+    if (typeof a !== "string") continue;
+    let ip: string;
+    try {
+      ip = ipaddr.parse(a.split("/")[0]).toString();
+    } catch {
+      continue; // malformed: the provider's check names it
+    }
+    claim(`addr\0${netns}\0${ip}`, `address ${ip} in ${netnsWords(netns)}`, by);
+  }
+}
+
+/** Forgets every claim (for tests that construct programs in one process). */
+export function resetClaims(): void {
+  claims.clear();
+}
