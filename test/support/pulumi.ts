@@ -2,8 +2,8 @@
  * Drives the real `pulumi` CLI (found on PATH, put there by scripts/toolchain.sh) against a
  * private file backend, for one stack of one example program.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -24,8 +24,8 @@ export class PulumiStack {
 
   constructor(readonly programDir: string) {}
 
-  cli(args: readonly string[], allowFailure = false): Promise<CliResult> {
-    const env = {
+  private env(): NodeJS.ProcessEnv {
+    return {
       ...process.env,
       PULUMI_BACKEND_URL: `file://${this.backend}`,
       PULUMI_CONFIG_PASSPHRASE: "",
@@ -34,6 +34,10 @@ export class PulumiStack {
       PULUMI_STACK: this.stack,
       NO_COLOR: "1",
     };
+  }
+
+  cli(args: readonly string[], allowFailure = false): Promise<CliResult> {
+    const env = this.env();
     const t0 = Date.now();
     return new Promise((resolve, reject) => {
       execFile("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.programDir, env, maxBuffer: 64 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
@@ -44,6 +48,37 @@ export class PulumiStack {
         if (code !== 0 && !allowFailure) {
           reject(new Error(`pulumi ${args.join(" ")} exited ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
         } else resolve(result);
+      });
+    });
+  }
+
+  /**
+   * Runs a CLI command and SIGKILLs one of its processes — the `pulumi` CLI itself, or the
+   * dynamic-provider process it started — as soon as `when(stdout so far)` holds. Then waits
+   * for every process the command had started to end (orphaned plugins are ended by PID
+   * after a grace period: they are this test's own). Resolves with the output and whether
+   * the kill happened.
+   */
+  cliKilled(args: readonly string[], when: (stdout: string) => boolean, victim: "cli" | "provider"): Promise<{ killed: boolean; stdout: string; code: number | null }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.programDir, env: this.env(), stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let killed = false;
+      let family: number[] = [];
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (killed || !when(stdout)) return;
+        family = descendants(child.pid!);
+        const target = victim === "cli" ? child.pid : family.find((pid) => cmdline(pid).includes("dynamic-provider"));
+        if (target === undefined) return; // the provider has not started yet: try at the next output
+        process.kill(target, "SIGKILL");
+        killed = true;
+      });
+      child.stderr.on("data", () => undefined);
+      child.on("error", reject);
+      child.on("close", async (code) => {
+        await endAll(family);
+        resolve({ killed, stdout, code });
       });
     });
   }
@@ -96,4 +131,64 @@ export function exampleDir(name: string): string {
 /** The lines of a preview that describe one resource's planned step, e.g. `(update)`. */
 export function planned(stdout: string, type: string, step: string): boolean {
   return new RegExp(`pulumi-nodejs:dynamic/linuxnet:${type}: \\(${step}\\)`).test(stdout);
+}
+
+/** The processes below `root` (children, grandchildren, …), from /proc. */
+export function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, ppid] of parent) if (ppid === pid) (out.push(child), walk(child));
+  };
+  walk(root);
+  return out;
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Waits for the given processes to end. Plugins orphaned by a killed CLI never end on their
+ * own (the provider and language host keep serving a gone engine), so once they have been
+ * quiet for a second (no command of theirs running, i.e. no child processes) they are ended
+ * by PID — they are this test's own. Gives up waiting for quiet after 15 s.
+ */
+async function endAll(pids: number[]): Promise<void> {
+  const alive = () => pids.filter((pid) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z "));
+  const busy = () => alive().some((pid) => descendants(pid).some((d) => !pids.includes(d)));
+  for (let quiet = 0, waited = 0; alive().length && quiet < 1000 && waited < 15_000; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    quiet = busy() ? 0 : quiet + 100;
+  }
+  for (const pid of alive()) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+}
+
+/** A test program's directory (test/programs/NAME), from a compiled test file in dist/test/e2e. */
+export function testProgramDir(name: string): string {
+  return join(__dirname, "..", "..", "..", "test", "programs", name);
+}
+
+/** How many resources the CLI's progress output reports as done with `verb` ("created", "deleted"). */
+export function stepsDone(stdout: string, verb: string): number {
+  return (stdout.match(new RegExp(`^ [+-]{1,2}\\s+pulumi-nodejs:dynamic/linuxnet:\\S+ \\S+ ${verb} \\(`, "gm")) ?? []).length;
 }
