@@ -1,19 +1,96 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): unit, kernel and end-to-end tiers in one jest run,
-# inside a throwaway network namespace (scripts/sandbox.sh). Extra arguments go to jest.
+# The test command (README, .ci/run), in two runs with one closing line:
+#   1. the unit, kernel and end-to-end tiers: one jest run on this machine's kernel, inside a
+#      throwaway network namespace (scripts/sandbox.sh);
+#   2. the full-kernel tier (jest project `fullkernel`): inside a VM booted on Debian's full
+#      kernel (scripts/full-kernel.sh), for what this machine's kernel lacks (802.1Q VLANs).
+# Extra arguments go to jest in both runs. `--selectProjects` picks tiers (unit, kernel, e2e,
+# fullkernel). The full-kernel tier is skipped, with a line saying why, when none of its test
+# files match the arguments, or when LINUXNET_SKIP_FULL_KERNEL=1.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+all=("$@") args=() picked=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --selectProjects=*) picked+=" ${1#*=}"; shift ;;
+    --selectProjects) shift; while [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; do picked+=" $1"; shift; done ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+host=() tier=""
+for p in ${picked:-unit kernel e2e fullkernel}; do
+  case $p in
+    unit | kernel | e2e) host+=("$p") ;;
+    fullkernel) tier=yes ;;
+    *) echo "unknown project $p (known: unit kernel e2e fullkernel)" >&2; exit 2 ;;
+  esac
+done
+skip=""
+if [ -z "$tier" ]; then skip="not selected"
+elif [ "${LINUXNET_SKIP_FULL_KERNEL:-}" = 1 ]; then skip="LINUXNET_SKIP_FULL_KERNEL=1"
+fi
+
+# Outside the sandbox, where the network is, fetch once what the full-kernel tier needs.
+here=$(readlink /proc/self/ns/mnt)
+if [ -z "$skip" ] && { [ -z "${LINUXNET_SANDBOX_FROM:-}" ] || [ "$LINUXNET_SANDBOX_FROM" = "$here" ]; }; then
+  scripts/full-kernel.sh prepare || {
+    echo "the full-kernel tier could not be prepared; LINUXNET_SKIP_FULL_KERNEL=1 runs the tests without it" >&2
+    exit 1
+  }
+fi
+
 # shellcheck source=scripts/sandbox.sh
 source scripts/sandbox.sh
-linuxnet_sandbox "${BASH_SOURCE[0]}" "$@"
+linuxnet_sandbox "${BASH_SOURCE[0]}" "${all[@]}"
 
-report=$(mktemp --suffix=.json)
-status=0
-NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning" npx jest --ci --runInBand --json --outputFile="$report" "$@" || status=$?
-# The plain closing line CI reads, from jest's own counts.
+export NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning"
+reports=$(mktemp -d)
+trap 'rm -rf "$reports"' EXIT
+# With arguments (a path pattern, say), a run none of whose test files match is left out.
+host_skip=""
+[ ${#host[@]} -gt 0 ] || host_skip="not selected"
+if [ ${#args[@]} -gt 0 ]; then
+  nomatch="none of its test files match the arguments (${args[*]})"
+  [ -n "$host_skip" ] || npx jest --selectProjects "${host[@]}" --listTests "${args[@]}" 2>/dev/null | grep '/dist/test/' >/dev/null ||
+    host_skip=$nomatch
+  [ -n "$skip" ] || npx jest --selectProjects fullkernel --listTests "${args[@]}" 2>/dev/null | grep '/dist/test/fullkernel/' >/dev/null ||
+    skip=$nomatch
+  if [ "$host_skip" = "$nomatch" ] && [ "$skip" = "$nomatch" ]; then
+    echo "no test file matches the arguments (${args[*]})" >&2
+    exit 1
+  fi
+fi
+
+status=0 counted=()
+if [ -z "$host_skip" ]; then
+  npx jest --ci --runInBand --selectProjects "${host[@]}" --json --outputFile="$reports/host.json" "${args[@]}" || status=$?
+  counted+=("$reports/host.json")
+fi
+if [ -z "$skip" ]; then
+  scripts/full-kernel.sh jest "$reports/fullkernel.json" "${args[@]}" || status=$?
+  [ -f "$reports/fullkernel.json" ] || echo '{"missing": "the full-kernel tier wrote no report"}' >"$reports/fullkernel.json"
+  counted+=("$reports/fullkernel.json")
+fi
+
+[ -z "$host_skip" ] || echo "unit/kernel/e2e run skipped: $host_skip"
+[ -z "$skip" ] || echo "full-kernel tier skipped: $skip"
+# The plain closing line CI reads, from jest's own counts over both runs. A run that wrote no
+# report, or a test file that could not run, counts as a failure.
 node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-' "$report" || true
-rm -f "$report"
+  let passed = 0, failed = 0, skipped = 0;
+  for (const file of process.argv.slice(1)) {
+    let r;
+    try { r = JSON.parse(require("fs").readFileSync(file, "utf8")); } catch { r = {}; }
+    if (r.numTotalTests === undefined) {
+      console.log(`${r.missing ?? "a jest run wrote no report"}: counted as 1 failed`);
+      failed += 1;
+      continue;
+    }
+    passed += r.numPassedTests;
+    failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+    skipped += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "${counted[@]}"
 exit "$status"
