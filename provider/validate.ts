@@ -98,17 +98,35 @@ export function checkWith<S extends z.ZodObject>(schema: S, news: Record<string,
   const failures: CheckFailure[] = [];
   for (const issue of parsed.error.issues) {
     if (isUnknownAt(inputs, issue.path)) continue;
-    const property = issue.path.map(String).join(".") || "(inputs)";
-    const reason =
-      issue.code === "unrecognized_keys"
-        ? `unknown field(s) ${issue.keys.map(show).join(", ")} (must be one of the documented arguments)`
-        : issue.message;
-    failures.push({ property, reason });
+    if (issue.code === "unrecognized_keys") {
+      // `owner` is set by the SDK, not written by users: not suggested.
+      const known = Object.keys((unwrapAt(schema, issue.path) as z.ZodObject | undefined)?.shape ?? {}).filter((k) => k !== "owner");
+      for (const key of issue.keys) {
+        failures.push({ property: propertyPath([...issue.path, key]), reason: `unknown field ${show(key)} (must be one of ${known.map(show).join(", ")})` });
+      }
+      continue;
+    }
+    failures.push({ property: propertyPath(issue.path) || "(inputs)", reason: issue.message });
   }
   if (failures.length) return { failures };
   // Only unknown values failed: validate and normalize everything known (filling defaults,
   // also inside nested objects) and pass the unknown leaves through; checked whole at apply.
   return { inputs: known(schema, inputs) as z.output<S>, failures: [] };
+}
+
+/** A path as Pulumi spells property paths: `end.name`, `addresses[0]`. */
+export function propertyPath(path: readonly PropertyKey[]): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : `${i ? "." : ""}${String(k)}`)).join("");
+}
+
+/** The object schema at a path of nested objects, if there is one. */
+function unwrapAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
+  let cur: z.ZodType | undefined = unwrap(schema);
+  for (const key of path) {
+    cur = cur instanceof z.ZodObject ? (cur.shape as Record<string, z.ZodType>)[String(key)] : undefined;
+    if (cur) cur = unwrap(cur);
+  }
+  return cur;
 }
 
 /** The schema inside optional/default/nullable wrappers. */

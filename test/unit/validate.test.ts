@@ -56,7 +56,15 @@ describe("checkWith", () => {
 
   it("names unknown fields instead of ignoring a typo", () => {
     const r = checkWith(schema, { name: "a", loopbakUp: false });
-    expect(r.failures).toEqual([{ property: "(inputs)", reason: 'unknown field(s) "loopbakUp" (must be one of the documented arguments)' }]);
+    expect(r.failures).toEqual([{ property: "loopbakUp", reason: 'unknown field "loopbakUp" (must be one of "name", "netns", "up")' }]);
+  });
+
+  it("names a nested unknown field and a list element the way Pulumi spells property paths", () => {
+    const nested = z.strictObject({ end: z.strictObject({ name: ifName("end.name"), addresses: z.array(z.string().min(2, { error: "too short" })) }) });
+    expect(checkWith(nested, { end: { name: "a", addresses: ["ok", "x"], mcu: 1 } }).failures).toEqual([
+      { property: "end.addresses[1]", reason: "too short" },
+      { property: "end.mcu", reason: 'unknown field "mcu" (must be one of "name", "addresses")' },
+    ]);
   });
 
   it("fills defaults and normalizes inside nested objects whose other fields are still unknown", () => {

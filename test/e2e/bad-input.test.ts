@@ -1,0 +1,197 @@
+/**
+ * Bad input fails `pulumi preview` (the real CLI), with one line naming the resource, the
+ * field, the value and the rule, and creates nothing. Per-resource rules come from each
+ * kind's check; whole-topology ones (a name or address claimed twice in one namespace) from
+ * the SDK while the program runs. Previews run three at a time, one stack each.
+ */
+import { links, namedNamespaces } from "../support/kernel";
+import { PulumiStack, testProgramDir } from "../support/pulumi";
+
+jest.setTimeout(600_000);
+
+interface Spec {
+  kind: "Namespace" | "Bridge" | "VethPair";
+  name: string;
+  args: Record<string, unknown>;
+}
+type Case = [title: string, resources: Spec[], expected: string[]];
+
+/** One resource `r` of `kind` with `args`; check must fail on `property` with exactly `reason`. */
+const bad = (kind: Spec["kind"], args: Record<string, unknown>, property: string, reason: string): [Spec[], string[]] => [
+  [{ kind, name: "r", args }],
+  [`linuxnet:${kind} resource 'r': property ${property} value`, `has a problem: ${reason}`],
+];
+const pair = (end: object, peer: object = { name: "p0" }) => ({ end: { name: "e0", ...end }, peer });
+const twice = (what: string, first: string, second: string) => `pulumi-linuxnet: ${what} is claimed twice: by ${first} and by ${second}; kernel names and addresses are unique per namespace`;
+const X16 = "x".repeat(16);
+
+const cases: Case[] = [
+  // Namespace
+  ["a namespace name with a slash", ...bad("Namespace", { name: "a/b" }, "name", 'invalid name "a/b" (must not contain "/")')],
+  ["a namespace name with whitespace", ...bad("Namespace", { name: "a b" }, "name", 'invalid name "a b" (must not contain whitespace)')],
+  ["an empty namespace name", ...bad("Namespace", { name: "" }, "name", 'invalid name "" (must not be empty)')],
+  ["the namespace name ..", ...bad("Namespace", { name: ".." }, "name", 'invalid name ".." (must not be "." or "..")')],
+  ["a namespace name starting with -", ...bad("Namespace", { name: "-n" }, "name", 'invalid name "-n" (must not start with "-")')],
+  ["an all-digit namespace name", ...bad("Namespace", { name: "123" }, "name", 'invalid name "123" (must not be all digits: iproute2 would read it as a process id)')],
+  ["a namespace name over 255 bytes", ...bad("Namespace", { name: "n".repeat(256) }, "name", `invalid name "${"n".repeat(256)}" (must be at most 255 bytes, a file name under /run/netns; it has 256)`)],
+  ["a namespace name with a quote", ...bad("Namespace", { name: 'q"x' }, "name", 'invalid name "q\\"x" (may contain only letters, digits and _ . + @ -)')],
+  ["loopbackUp not a boolean", ...bad("Namespace", { loopbackUp: "yes" }, "loopbackUp", "invalid loopbackUp (must be true or false)")],
+  ["adopt not a boolean", ...bad("Namespace", { adopt: "sure" }, "adopt", "invalid adopt (must be true or false)")],
+  ["a misspelt namespace argument", ...bad("Namespace", { loopbakUp: true }, "loopbakUp", 'unknown field "loopbakUp" (must be one of "name", "loopbackUp", "adopt")')],
+  // Bridge
+  ["the interface name all", ...bad("Bridge", { name: "all" }, "name", 'invalid name "all" (must not be "all": the kernel keeps it for /proc/sys/net/*/conf/all)')],
+  ["the interface name default", ...bad("Bridge", { name: "default" }, "name", 'invalid name "default" (must not be "default": the kernel keeps it for /proc/sys/net/*/conf/default)')],
+  ["the interface name lo", ...bad("Bridge", { name: "lo" }, "name", 'invalid name "lo" (must not be "lo": every namespace has its own loopback interface by that name)')],
+  ["an interface name with a colon", ...bad("Bridge", { name: "br:0" }, "name", 'invalid name "br:0" (must not contain ":")')],
+  ["an interface name of 16 bytes", ...bad("Bridge", { name: X16 }, "name", `invalid name "${X16}" (must be at most 15 bytes, the kernel's IFNAMSIZ limit; it has 16)`)],
+  ["an interface name of 9 characters but 18 bytes", ...bad("Bridge", { name: "ééééééééé" }, "name", 'invalid name "ééééééééé" (must be at most 15 bytes, the kernel\'s IFNAMSIZ limit; it has 18)')],
+  ["an address without a prefix length", ...bad("Bridge", { addresses: ["10.0.0.1"] }, "addresses[0]", 'invalid addresses "10.0.0.1" (must be an IPv4 or IPv6 address with a prefix length, like 192.168.0.101/24 or fd00::1/64)')],
+  ["an IPv4 prefix length of 33", ...bad("Bridge", { addresses: ["10.0.0.1/33"] }, "addresses[0]", 'invalid addresses "10.0.0.1/33" (must be an IPv4 or IPv6 address')],
+  ["an IPv4 octet of 256", ...bad("Bridge", { addresses: ["10.0.0.256/24"] }, "addresses[0]", 'invalid addresses "10.0.0.256/24" (must be an IPv4 or IPv6 address')],
+  ["the address 0.0.0.0/0", ...bad("Bridge", { addresses: ["0.0.0.0/0"] }, "addresses[0]", 'invalid addresses "0.0.0.0/0" (must not be the unspecified address (it means "any"; the kernel ignores it))')],
+  ["a multicast IPv4 address", ...bad("Bridge", { addresses: ["224.0.0.1/24"] }, "addresses[0]", 'invalid addresses "224.0.0.1/24" (must not be a multicast address (a group, not a host))')],
+  ["a loopback IPv4 address", ...bad("Bridge", { addresses: ["127.0.0.1/8"] }, "addresses[0]", 'invalid addresses "127.0.0.1/8" (must not be a loopback address (it belongs to lo))')],
+  ["the limited broadcast address", ...bad("Bridge", { addresses: ["255.255.255.255/32"] }, "addresses[0]", 'invalid addresses "255.255.255.255/32" (must not be the limited broadcast address)')],
+  ["a subnet's broadcast address", ...bad("Bridge", { addresses: ["192.168.0.255/24"] }, "addresses[0]", 'invalid addresses "192.168.0.255/24" (must not be the broadcast address of its /24 subnet)')],
+  ["the IPv6 unspecified address", ...bad("Bridge", { addresses: ["::/0"] }, "addresses[0]", 'invalid addresses "::/0" (must not be the unspecified address')],
+  ["a multicast IPv6 address", ...bad("Bridge", { addresses: ["ff02::1/64"] }, "addresses[0]", 'invalid addresses "ff02::1/64" (must not be a multicast address (a group, not a host))')],
+  ["the IPv6 loopback address", ...bad("Bridge", { addresses: ["::1/128"] }, "addresses[0]", 'invalid addresses "::1/128" (must not be a loopback address (it belongs to lo))')],
+  ["IPv4 inside IPv6", ...bad("Bridge", { addresses: ["::ffff:1.2.3.4/128"] }, "addresses[0]", 'invalid addresses "::ffff:1.2.3.4/128" (must not be an IPv4 address inside IPv6 like ::ffff:1.2.3.4: give the IPv4 address itself)')],
+  ["an address listed twice", ...bad("Bridge", { addresses: ["10.0.0.1/24", "10.0.0.1/24"] }, "addresses[1]", 'invalid addresses "10.0.0.1/24" (must not be listed twice)')],
+  ["an IPv6 address with a zone", ...bad("Bridge", { addresses: ["fe80::1%eth0/64"] }, "addresses[0]", 'invalid addresses "fe80::1%eth0/64" (must be an IPv4 or IPv6 address')],
+  ["an MTU of 67", ...bad("Bridge", { mtu: 67 }, "mtu", "invalid mtu 67 (must be a whole number from 68 to 65535)")],
+  ["an MTU of 65536", ...bad("Bridge", { mtu: 65536 }, "mtu", "invalid mtu 65536 (must be a whole number from 68 to 65535)")],
+  ["a fractional MTU", ...bad("Bridge", { mtu: 1500.5 }, "mtu", "invalid mtu 1500.5 (must be a whole number from 68 to 65535)")],
+  ["a multicast MAC", ...bad("Bridge", { mac: "01:00:5e:00:00:01" }, "mac", 'invalid mac "01:00:5e:00:00:01" (must be a unicast MAC address like 02:42:ac:11:00:02: the first octet\'s lowest bit marks multicast)')],
+  ["an all-zero MAC", ...bad("Bridge", { mac: "00:00:00:00:00:00" }, "mac", 'invalid mac "00:00:00:00:00:00" (must be a unicast MAC address like 02:42:ac:11:00:02, not all zeros)')],
+  ["a MAC of five octets", ...bad("Bridge", { mac: "02:42:ac:11:00" }, "mac", 'invalid mac "02:42:ac:11:00" (must be a unicast MAC address like 02:42:ac:11:00:02)')],
+  ["stp not a boolean", ...bad("Bridge", { stp: "on" }, "stp", "invalid stp (must be true or false)")],
+  ["up not a boolean", ...bad("Bridge", { up: "no" }, "up", "invalid up (must be true or false)")],
+  ["an all-digit netns", ...bad("Bridge", { netns: "1" }, "netns", 'invalid netns "1" (must not be all digits: iproute2 would read it as a process id)')],
+  ["a netns with a slash", ...bad("Bridge", { netns: "x/y" }, "netns", 'invalid netns "x/y" (must not contain "/")')],
+  // VethPair
+  ["an end name of 16 bytes", ...bad("VethPair", pair({ name: X16 }), "end.name", `invalid end.name "${X16}" (must be at most 15 bytes, the kernel's IFNAMSIZ limit; it has 16)`)],
+  ["a peer name with a space", ...bad("VethPair", pair({}, { name: "p 0" }), "peer.name", 'invalid peer.name "p 0" (must not contain whitespace)')],
+  ["the peer name default", ...bad("VethPair", pair({}, { name: "default" }), "peer.name", 'invalid peer.name "default" (must not be "default"')],
+  [
+    "both ends with one name in one namespace",
+    [{ kind: "VethPair", name: "r", args: pair({ name: "v0" }, { name: "v0" }) }],
+    [twice(`interface "v0" in the provider's own namespace`, 'VethPair "r" (end.name)', 'VethPair "r" (peer.name)')],
+  ],
+  ["an end that is its own master", ...bad("VethPair", pair({ master: "e0" }), "end.master", 'invalid end.master "e0" (must be a bridge, not the end itself)')],
+  ["a peer whose master is the other end", ...bad("VethPair", pair({}, { name: "p0", master: "e0" }), "peer.master", 'invalid peer.master "e0" (must be a bridge, not this pair\'s end end)')],
+  ["a multicast address on an end", ...bad("VethPair", pair({ addresses: ["224.0.0.1/24"] }), "end.addresses[0]", 'invalid end.addresses "224.0.0.1/24" (must not be a multicast address (a group, not a host))')],
+  ["a peer MTU of 10", ...bad("VethPair", pair({}, { name: "p0", mtu: 10 }), "peer.mtu", "invalid peer.mtu 10 (must be a whole number from 68 to 65535)")],
+  ["a broadcast MAC on an end", ...bad("VethPair", pair({ mac: "ff:ff:ff:ff:ff:ff" }), "end.mac", 'invalid end.mac "ff:ff:ff:ff:ff:ff" (must be a unicast MAC address like 02:42:ac:11:00:02: the first octet\'s lowest bit marks multicast)')],
+  ["an empty end netns", ...bad("VethPair", pair({ netns: "" }), "end.netns", 'invalid end.netns "" (must not be empty)')],
+  ["a misspelt end argument", ...bad("VethPair", pair({ mcu: 1400 }), "end.mcu", 'unknown field "mcu" (must be one of "name", "netns", "addresses", "mtu", "mac", "up", "master")')],
+  // The whole topology, checked by the SDK while the program runs
+  [
+    "two namespaces of one name",
+    [
+      { kind: "Namespace", name: "a", args: { name: "lab" } },
+      { kind: "Namespace", name: "b", args: { name: "lab" } },
+    ],
+    [twice('namespace "lab"', 'Namespace "a" (name)', 'Namespace "b" (name)')],
+  ],
+  [
+    "two bridges of one name in the provider's namespace",
+    [
+      { kind: "Bridge", name: "a", args: { name: "br0" } },
+      { kind: "Bridge", name: "b", args: { name: "br0" } },
+    ],
+    [twice(`interface "br0" in the provider's own namespace`, 'Bridge "a" (name)', 'Bridge "b" (name)')],
+  ],
+  [
+    "a veth end named like a bridge of its namespace (given as the Namespace object)",
+    [
+      { kind: "Namespace", name: "ns", args: { name: "lab" } },
+      { kind: "Bridge", name: "br", args: { name: "br0", netns: "$ns" } },
+      { kind: "VethPair", name: "v", args: { end: { name: "br0", netns: "$ns" }, peer: { name: "p0" } } },
+    ],
+    [twice('interface "br0" in netns "lab"', 'Bridge "br" (name)', 'VethPair "v" (end.name)')],
+  ],
+  [
+    "two containers' eth0 in one namespace (given as ns.name)",
+    [
+      { kind: "Namespace", name: "ns", args: { name: "c1" } },
+      { kind: "VethPair", name: "a", args: { end: { name: "eth0", netns: "$ns.name" }, peer: { name: "va" } } },
+      { kind: "VethPair", name: "b", args: { end: { name: "eth0", netns: "$ns.name" }, peer: { name: "vb" } } },
+    ],
+    [twice('interface "eth0" in netns "c1"', 'VethPair "a" (end.name)', 'VethPair "b" (end.name)')],
+  ],
+  [
+    "one address on two links of a namespace",
+    [
+      { kind: "Bridge", name: "br", args: { name: "br0", netns: "lab", addresses: ["10.0.0.1/24"] } },
+      { kind: "VethPair", name: "v", args: { end: { name: "e0", netns: "lab", addresses: ["10.0.0.1/24"] }, peer: { name: "p0" } } },
+    ],
+    [twice('address 10.0.0.1 in netns "lab"', 'Bridge "br" (addresses)', 'VethPair "v" (end.addresses)')],
+  ],
+  [
+    "one address with two prefix lengths",
+    [
+      { kind: "VethPair", name: "a", args: { end: { name: "a0", addresses: ["10.0.0.1/24"] }, peer: { name: "a1", netns: "x" } } },
+      { kind: "VethPair", name: "b", args: { end: { name: "b0", addresses: ["10.0.0.1/16"] }, peer: { name: "b1", netns: "x" } } },
+    ],
+    [twice(`address 10.0.0.1 in the provider's own namespace`, 'VethPair "a" (end.addresses)', 'VethPair "b" (end.addresses)')],
+  ],
+  [
+    "an IPv6 address written two ways",
+    [
+      { kind: "Bridge", name: "a", args: { name: "bra", addresses: ["fd00:0::1/64"] } },
+      { kind: "Bridge", name: "b", args: { name: "brb", addresses: ["FD00::0001/64"] } },
+    ],
+    [twice(`address fd00::1 in the provider's own namespace`, 'Bridge "a" (addresses)', 'Bridge "b" (addresses)')],
+  ],
+  [
+    "a port whose bridge is in another namespace",
+    [
+      { kind: "Namespace", name: "host", args: { name: "host" } },
+      { kind: "Bridge", name: "br", args: { name: "br0", netns: "$host" } },
+      { kind: "VethPair", name: "v", args: { end: { name: "eth0", netns: "c1" }, peer: { name: "v0", master: "$br" } } },
+    ],
+    ['pulumi-linuxnet: VethPair "v": peer.master is bridge "br0" in netns "host", but peer is in the provider\'s own namespace (a port must be in its bridge\'s namespace)'],
+  ],
+];
+
+describe("bad input fails pulumi preview with the field, the value and the rule, and creates nothing", () => {
+  const WORKERS = 3;
+  const stacks = [...Array(WORKERS)].map(() => new PulumiStack(testProgramDir("resources")));
+  const results = new Map<string, Promise<string>>();
+
+  beforeAll(async () => {
+    await Promise.all(stacks.map((s) => s.init()));
+    // Each worker previews its share of the cases one after another; tests await their own.
+    const queue = [...cases];
+    const next = async (s: PulumiStack): Promise<void> => {
+      const c = queue.shift();
+      if (!c) return;
+      const [title, resources] = c;
+      const done = (async () => {
+        await s.setConfig("resources", JSON.stringify(resources));
+        const r = await s.preview();
+        return `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+      })();
+      results.set(title, done);
+      await done.catch(() => undefined);
+      return next(s);
+    };
+    stacks.forEach((s) => void next(s));
+  });
+  afterAll(async () => {
+    await Promise.all([...results.values()].map((r) => r.catch(() => undefined)));
+    await Promise.all(stacks.map((s) => s.dispose()));
+  });
+
+  it("has at least 50 cases", () => expect(cases.length).toBeGreaterThanOrEqual(50));
+
+  it.each(cases)("refuses %s", async (title, _resources, expected) => {
+    for (let i = 0; !results.has(title) && i < 6000; i++) await new Promise((r) => setTimeout(r, 100));
+    const out = await results.get(title)!;
+    expect(out).not.toMatch(/^exit 0/);
+    for (const e of expected) expect(out).toContain(e);
+    expect(namedNamespaces()).toEqual([]);
+    expect((await links()).map((l) => l.ifname)).toEqual(["lo"]);
+  });
+});
