@@ -172,8 +172,15 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
       return failures.length ? { failures } : { inputs: defined(inputs as Props), failures: [] };
     },
 
-    async diff(_id: string, olds: Props, news: Props): Promise<DiffResult> {
-      return diffProps(fields, spec.replaceOn, pick(olds), pick(news));
+    /**
+     * `changes: true` would reach the engine as DIFF_SOME, and then it computes no per-property
+     * diff (`pulumi preview --json` shows no diffReasons, detailedDiff null). Leaving `changes`
+     * out when something changed maps to DIFF_UNKNOWN: the engine diffs the inputs itself,
+     * property by property, and still takes our `replaces` as the replacement's reasons.
+     */
+    async diff(_id: string, olds: Props, news: Props): Promise<Omit<DiffResult, "changes"> & { changes?: false }> {
+      const { changes, ...rest } = diffProps(fields, spec.replaceOn, pick(olds), pick(news));
+      return changes ? rest : { changes: false, ...rest };
     },
 
     async create(props: Props): Promise<{ id: string; outs: Props }> {
