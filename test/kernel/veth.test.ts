@@ -193,7 +193,7 @@ describe("VethPair on the real kernel", () => {
       reason: 'invalid end.name "averyveryverylongname" (must be at most 15 bytes, the kernel\'s IFNAMSIZ limit; it has 21)',
     });
     expect((await check({ name: "e", addresses: ["10.0.0.300/24"] })).failures[0]).toEqual({
-      property: "end.addresses.0",
+      property: "end.addresses[0]",
       reason: 'invalid end.addresses "10.0.0.300/24" (must be an IPv4 or IPv6 address with a prefix length, like 192.168.0.101/24 or fd00::1/64)',
     });
     expect((await check({ name: "e", mtu: 70000 })).failures[0].reason).toBe("invalid end.mtu 70000 (must be a whole number from 68 to 65535)");
