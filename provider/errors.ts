@@ -36,7 +36,7 @@ export function classify(stderr: string): ErrorKind {
 function hint(argv: readonly string[], stderr: string): string {
   if (/Unknown device type/i.test(stderr)) {
     const type = argv[argv.indexOf("type") + 1];
-    if (type === "vlan") return " (the kernel has no 802.1Q VLAN support: load module 8021q or use a kernel built with it)";
+    if (type === "vlan") return " (the kernel has no 802.1Q VLAN support (CONFIG_VLAN_8021Q); load the 8021q module)";
     if (type) return ` (the kernel has no support for link type "${type}")`;
   }
   return "";

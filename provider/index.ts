@@ -8,6 +8,7 @@ const kinds: Record<string, () => Handlers> = {
   namespace: () => require("./namespace").namespace,
   veth: () => require("./veth").veth,
   bridge: () => require("./bridge").bridge,
+  vlan: () => require("./vlan").vlan,
 };
 
 export type Method = keyof Handlers;

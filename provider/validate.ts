@@ -42,6 +42,9 @@ function reservedIfName(v: string): string | undefined {
   return undefined;
 }
 
+/** The rule an interface name breaks, or undefined. */
+export const ifNameProblem = (v: string) => nameProblem(v, 15, "the kernel's IFNAMSIZ limit") ?? reservedIfName(v);
+
 /** A network interface name: at most 15 bytes (IFNAMSIZ - 1), not one the kernel reserves. */
 export const ifName = (field = "name") => named(field, 15, "the kernel's IFNAMSIZ limit", reservedIfName);
 

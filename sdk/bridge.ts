@@ -55,6 +55,6 @@ export class Bridge extends pulumi.dynamic.Resource {
       MODULE,
       "Bridge",
     );
-    remember(this.name, "Bridge", plainOf(brName), plainNetns);
+    remember(this.name, "Bridge", plainOf(brName), plainNetns, args.mtu);
   }
 }

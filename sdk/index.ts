@@ -5,5 +5,6 @@
 export { Namespace, type NamespaceArgs } from "./namespace";
 export { VethPair, type VethPairArgs, type VethEndArgs, type VethEnd } from "./veth";
 export { Bridge, type BridgeArgs } from "./bridge";
+export { VlanInterface, type VlanInterfaceArgs } from "./vlan";
 export type { LinkArgs, NetnsRef } from "./link";
 export type { CommonArgs } from "./provider";

@@ -11,15 +11,17 @@ import ipaddr from "ipaddr.js";
 /** What a name Output of a resource stands for, when its plain value was known at construction. */
 interface Known {
   value: string;
-  /** A bridge's namespace ("" for the provider's own), when known. */
+  /** A link's namespace ("" for the provider's own), when known. */
   netns?: string;
   kind: string;
+  /** A link's declared MTU, when known. */
+  mtu?: number;
 }
 const known = new WeakMap<object, Known>();
 
 /** Records the plain value behind a resource's name Output (so `ns.name` is known too). */
-export function remember(output: pulumi.Output<unknown>, kind: string, value: unknown, netns?: string): void {
-  if (typeof value === "string") known.set(output, { value, netns, kind });
+export function remember(output: pulumi.Output<unknown>, kind: string, value: unknown, netns?: string, mtu?: unknown): void {
+  if (typeof value === "string") known.set(output, { value, netns, kind, mtu: typeof mtu === "number" ? mtu : undefined });
 }
 
 /** The plain string behind an input, when it is known while the program runs. */
