@@ -101,7 +101,9 @@ mkdir -p "$mods" /newroot/linuxnet-job
 mount -t 9p -o $o,cache=loose,ro kmods "$mods" || fail "cannot mount the modules"
 mount -t 9p -o $o job /newroot/linuxnet-job || fail "cannot mount the job folder"
 for d in proc sys dev; do mount --move /$d /newroot/$d; done
-mount -t tmpfs -o mode=1777 tmp /newroot/tmp && mount -t tmpfs -o mode=0755 run /newroot/run
+# /run starts empty, as on any boot (no stale /run/netns); /tmp stays the host's, under the
+# overlay, since the checkout or the cache may live there.
+mount -t tmpfs -o mode=0755 run /newroot/run
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts; mount -t tmpfs -o mode=1777 shm /newroot/dev/shm
 exec switch_root /newroot /bin/sh /linuxnet-job/stage2.sh
@@ -155,6 +157,10 @@ _fk_boot() {
   command -v qemu-system-x86_64 >/dev/null && [ -f "$FK_DIR/kernel/release" ] ||
     _fk_fail "the full kernel is not prepared: run scripts/full-kernel.sh prepare (needs the network once)" || return 125
   _fk_initrd || return 125
+  local p
+  for p in "$LINUXNET_ROOT" "$LINUXNET_CACHE"; do
+    case $p/ in /run/* | /proc/* | /sys/* | /dev/*) _fk_fail "$p is not visible in the VM (its /run, /proc, /sys, /dev are its own)"; return 125 ;; esac
+  done
   kv=$(cat "$FK_DIR/kernel/release")
   cpus=$(nproc); [ "$cpus" -le 4 ] || cpus=4
   # Stage 2 runs as PID 1 on the shared root: plain environment, explicit PATH (the
@@ -165,7 +171,7 @@ export HOME=/root LANG=C.UTF-8 TERM=dumb LINUXNET_ROOT=$(printf %q "$LINUXNET_RO
 hostname linuxnet-vm
 ip link set lo up
 echo started >/linuxnet-job/started
-cd "\$LINUXNET_ROOT" && bash /linuxnet-job/cmd.sh >/linuxnet-job/out.txt 2>&1 </dev/null
+{ cd "\$LINUXNET_ROOT" && bash /linuxnet-job/cmd.sh; } >/linuxnet-job/out.txt 2>&1 </dev/null
 echo \$? >/linuxnet-job/rc
 sync
 echo o >/proc/sysrq-trigger
