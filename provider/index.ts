@@ -9,6 +9,8 @@ const kinds: Record<string, () => Handlers> = {
   veth: () => require("./veth").veth,
   bridge: () => require("./bridge").bridge,
   vlan: () => require("./vlan").vlan,
+  macvlanNetwork: () => require("./macvlan-network").macvlanNetwork,
+  macvlanEndpoint: () => require("./macvlan-endpoint").macvlanEndpoint,
 };
 
 export type Method = keyof Handlers;

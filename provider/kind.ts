@@ -8,7 +8,7 @@ import { type Attempt, InputError, isKind, objectError } from "./errors";
 import { type Claim, takeOverProblem } from "./owner";
 import { checkWith, type CheckFailure, UNKNOWN, unwrap } from "./validate";
 
-type Props = Record<string, unknown>;
+export type Props = Record<string, unknown>;
 
 export interface DiffResult {
   changes: boolean;
@@ -43,14 +43,15 @@ export interface KindSpec<S extends z.ZodObject, O extends Props> {
   /** The id Pulumi keeps for the object (stable across in-place updates). */
   id(inputs: z.output<S>): string;
   create(inputs: z.output<S>): Promise<O>;
-  read(inputs: z.output<S>): Promise<ReadResult<z.output<S>, O>>;
+  /** `state`: the outputs recorded last (what a kind keeps beyond its inputs, e.g. what it found at create). */
+  read(inputs: z.output<S>, state: Props): Promise<ReadResult<z.output<S>, O>>;
   /**
    * Makes the kernel match `news` in place; `olds` is the state (after refresh: what the kernel
    * had). Also takes over an existing object at create (`olds` = `news`), so it sets the mark.
    */
-  update(olds: z.output<S>, news: z.output<S>): Promise<O>;
+  update(olds: z.output<S>, news: z.output<S>, state: Props): Promise<O>;
   /** Removes the object; one already gone, or marked by another owner since, is left as is. */
-  delete(inputs: z.output<S>): Promise<void>;
+  delete(inputs: z.output<S>, state: Props): Promise<void>;
   /** What holds the resource's kernel name(s) now, or undefined if nothing does. */
   existing(inputs: z.output<S>): Promise<Existing | undefined>;
 }
@@ -83,7 +84,7 @@ export async function createOrTakeOver<S extends z.ZodObject, O extends Props>(
       if (!found) throw e;
       const problem = takeOverProblem(found.claims, (inputs as Owned).adopt);
       if (found.broken && !problem && retryable) {
-        await spec.delete(inputs);
+        await spec.delete(inputs, {});
         continue;
       }
       if (found.broken && retryable) {
@@ -93,7 +94,7 @@ export async function createOrTakeOver<S extends z.ZodObject, O extends Props>(
       const subject = { verb: "create", ...spec.subject(inputs) };
       if (found.broken) throw objectError(subject, `${found.broken}${problem ? `; ${problem}` : ""}`, "exists");
       if (problem) throw objectError(subject, problem, "exists");
-      return spec.update(inputs, inputs);
+      return spec.update(inputs, inputs, {});
     }
   }
 }
@@ -190,7 +191,7 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     },
 
     async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
-      const found = await spec.read(parse(pick(props), "read the state of"));
+      const found = await spec.read(parse(pick(props), "read the state of"), props);
       if (!found) return { id: "", props: {} };
       return { id, props: outputs(found.inputs, found.outs), inputs: defined(found.inputs as Props) };
     },
@@ -198,11 +199,11 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     async update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
       const o = parse(pick(olds), "read the state of");
       const n = parse(news, "update");
-      return { outs: outputs(n, await spec.update(o, n)) };
+      return { outs: outputs(n, await spec.update(o, n, olds)) };
     },
 
     async delete(_id: string, props: Props): Promise<void> {
-      await spec.delete(parse(pick(props), "read the state of"));
+      await spec.delete(parse(pick(props), "read the state of"), props);
     },
   };
 }

@@ -45,6 +45,8 @@ export interface LinkSeen {
   mac: string;
   master?: string;
   up: boolean;
+  /** The link's flags as `ip` prints them (UP, PROMISC, …). */
+  flags: string[];
   /** Addresses other than IPv6 link-local ones. */
   addresses: string[];
   /** IPv6 link-local addresses (the kernel adds one itself; they are managed only when declared). */
@@ -168,6 +170,7 @@ function seen(j: LinkJson): LinkSeen {
     mac: j.address ?? "",
     master: j.master,
     up: Boolean(j.flags?.includes("UP")),
+    flags: j.flags ?? [],
     addresses: ips.filter((a) => !isLinkLocal(a)).map(cidr),
     linkLocal: ips.filter(isLinkLocal).map(cidr),
     linkIndex: j.link_index,

@@ -139,3 +139,59 @@ export const mac = (field = "mac") =>
     }
     return lower;
   });
+
+// ── subnets and host addresses (macvlan networks and their endpoints) ──────────────────
+const ipSyntax = z.union([z.ipv4(), z.ipv6()]);
+
+/** A host address without a prefix (Docker's `--ip`), normalized as the kernel prints it. */
+export const ipAddress = (field: string) =>
+  z.string({ error: `invalid ${field} (must be an IPv4 or IPv6 address like 172.16.10.2)` }).transform((v, ctx) => {
+    if (!ipSyntax.safeParse(v).success || v.includes(".") !== ipaddr.IPv4.isValidFourPartDecimal(v)) {
+      ctx.addIssue({ code: "custom", message: `invalid ${field} ${show(v)} (must be an IPv4 or IPv6 address like 172.16.10.2, without a prefix length)` });
+      return z.NEVER;
+    }
+    return ipaddr.parse(v).toString();
+  });
+
+/** A network in CIDR form with its host bits zero, like 172.16.10.0/24. */
+export const subnet = (field: string) =>
+  cidr(field).superRefine((v, ctx) => {
+    const [a, len] = ipaddr.parseCIDR(v);
+    const network = a.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(v) : networkOf6(a as ipaddr.IPv6, len);
+    if (network.toString() !== a.toString()) {
+      ctx.addIssue({ code: "custom", message: `invalid ${field} ${show(v)} (must be a network address with its host bits zero, like ${network.toString()}/${len})` });
+    }
+  });
+
+function networkOf6(a: ipaddr.IPv6, len: number): ipaddr.IPv6 {
+  const bytes = a.toByteArray().map((b, i) => (i * 8 >= len ? 0 : i * 8 + 8 <= len ? b : b & (0xff << (8 - (len - i * 8)))));
+  return ipaddr.fromByteArray(bytes) as ipaddr.IPv6;
+}
+
+/** Whether a host address lies in a subnet. */
+export function inSubnet(ip: string, net: string): boolean {
+  const a = ipaddr.parse(ip);
+  const [n, len] = ipaddr.parseCIDR(net);
+  return a.kind() === n.kind() && a.match(n, len);
+}
+
+/**
+ * Why `ip` cannot be a host of `net` (outside it, or its network or broadcast address), or
+ * undefined. IPv4 /31 and /32 have no network or broadcast address (RFC 3021).
+ */
+export function hostProblem(ip: string, net: string): string | undefined {
+  if (!inSubnet(ip, net)) return `must be inside the subnet ${net}`;
+  const [, len] = ipaddr.parseCIDR(net);
+  if (ipaddr.parse(ip).kind() === "ipv4" && len <= 30) {
+    if (ipaddr.IPv4.networkAddressFromCIDR(net).toString() === ip) return `must not be the network address of ${net}`;
+    if (ipaddr.IPv4.broadcastAddressFromCIDR(net).toString() === ip) return `must not be the broadcast address of ${net}`;
+  }
+  if (ipaddr.parse(ip).kind() === "ipv6" && networkOf6(ipaddr.parse(ip) as ipaddr.IPv6, len).toString() === ip) {
+    return `must not be the subnet-router anycast address of ${net}`;
+  }
+  return undefined;
+}
+
+/** The prefix length of a subnet, and the host-route length of its family (/32 or /128). */
+export const prefixOf = (net: string) => ipaddr.parseCIDR(net)[1];
+export const hostPrefix = (ip: string) => (ipaddr.parse(ip).kind() === "ipv4" ? 32 : 128);

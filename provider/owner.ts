@@ -106,3 +106,10 @@ export function stillOurs(alias: string | undefined, stateOwner: string | undefi
 export function observedOwner(alias: string | undefined, stateOwner: string | undefined, role?: string): string | undefined {
   return stateOwner !== undefined && alias === markOf(stateOwner, role) ? stateOwner : ownerInMark(alias);
 }
+
+/**
+ * The `proto` every route the stack makes carries (`ip route … proto 148`): a route has no
+ * alias, and its identity is its key (table, destination, metric), so the protocol number
+ * marks it as made by pulumi-linuxnet. 148 is unassigned in iproute2's rt_protos.
+ */
+export const ROUTE_PROTO = "148";

@@ -6,5 +6,6 @@ export { Namespace, type NamespaceArgs } from "./namespace";
 export { VethPair, type VethPairArgs, type VethEndArgs, type VethEnd } from "./veth";
 export { Bridge, type BridgeArgs } from "./bridge";
 export { VlanInterface, type VlanInterfaceArgs } from "./vlan";
+export { MacvlanNetwork, MacvlanEndpoint, type MacvlanNetworkArgs, type MacvlanEndpointArgs, type MacvlanMode } from "./macvlan";
 export type { LinkArgs, NetnsRef } from "./link";
 export type { CommonArgs } from "./provider";

@@ -42,7 +42,7 @@ const netnsWords = (key: string) => (key ? `netns "${key}"` : "the provider's ow
 
 const claims = new Map<string, string>();
 
-function claim(key: string, what: string, who: string): void {
+export function claim(key: string, what: string, who: string): void {
   const first = claims.get(key);
   if (first !== undefined && first !== who) {
     throw new pulumi.RunError(`pulumi-linuxnet: ${what} is claimed twice: by ${first} and by ${who}; kernel names and addresses are unique per namespace`);

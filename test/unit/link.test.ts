@@ -57,7 +57,7 @@ describe("reconcileArgv, kernel quirks", () => {
 });
 
 describe("observedConfig", () => {
-  const seen = { ifindex: 3, name: "eth0", mtu: 1500, mac: "02:00:00:00:00:01", up: true, addresses: ["10.0.0.1/24"], linkLocal: ["fe80::5/64"], info: {} };
+  const seen = { ifindex: 3, name: "eth0", mtu: 1500, mac: "02:00:00:00:00:01", up: true, flags: ["UP"], addresses: ["10.0.0.1/24"], linkLocal: ["fe80::5/64"], info: {} };
   it("does not report a master the program did not declare (someone else's business)", () => {
     expect(observedConfig({ ...want }, { ...seen, master: "br9" })).not.toHaveProperty("master");
     expect(observedConfig({ ...want, master: "br0" }, { ...seen, master: "br9" })).toMatchObject({ master: "br9" });
@@ -146,6 +146,7 @@ describe("parseLink", () => {
       mac: "26:bb:a0:0e:aa:67",
       master: "br0",
       up: true,
+      flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
       addresses: ["192.168.0.101/24"],
       linkLocal: ["fe80::24bb:a0ff:fe0e:aa67/64"],
       linkIndex: 2,

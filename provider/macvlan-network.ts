@@ -1,0 +1,218 @@
+/**
+ * MacvlanNetwork: a Docker-style macvlan network on one host (`docker network create -d
+ * macvlan --subnet … --gateway … -o parent=enp0s8 mac1`). Like Docker's, it is mostly
+ * configuration its endpoints take (parent, mode, subnet, gateway); in the kernel it may
+ * switch the parent promiscuous (seed 004 does; delete puts back what it found, and only if it
+ * changed it) and make a host "shim": a macvlan interface of the host itself on the same
+ * parent, since a parent cannot talk to its own macvlan children. Endpoints add their /32
+ * route through the shim, so the host reaches its containers.
+ */
+import { z } from "zod";
+import { failedAt, goneError, objectError } from "./errors";
+import { handlers, type KindSpec } from "./kind";
+import { deleteOwnLink, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
+import { hostPrefix, hostProblem, ipAddress, subnet } from "./net";
+import { claimOf, describeOwner, markOf, observedOwner, ownerInMark, stillOurs } from "./owner";
+import { ipBatch } from "./runner";
+import { transaction } from "./undo";
+import { bool, ifName, ifNameProblem, netnsName, ownership } from "./validate";
+
+// ── schema ──────────────────────────────────────────────────────────────────────────────
+export const MACVLAN_MODES = ["bridge", "vepa", "private", "passthru", "source"] as const;
+export const macvlanMode = (field: string) =>
+  z.enum(MACVLAN_MODES, { error: (iss) => `invalid ${field} ${JSON.stringify(iss.input)} (must be one of ${MACVLAN_MODES.map((m) => `"${m}"`).join(", ")})` }).default("bridge");
+
+export const schema = z
+  .strictObject({
+    /** The network's name (Docker's), used for the shim's default name. */
+    name: ifName("name"),
+    parent: ifName("parent"),
+    netns: netnsName("netns").optional(),
+    mode: macvlanMode("mode"),
+    subnet: subnet("subnet"),
+    gateway: ipAddress("gateway"),
+    promiscuous: bool("promiscuous").optional(),
+    hostAccess: z.strictObject({ name: ifName("hostAccess.name").optional(), address: ipAddress("hostAccess.address") }).optional(),
+    ...ownership(),
+  })
+  .superRefine((v, ctx) => {
+    const gw = hostProblem(v.gateway, v.subnet);
+    if (gw) ctx.addIssue({ code: "custom", path: ["gateway"], message: `invalid gateway "${v.gateway}" (${gw})` });
+    if (!v.hostAccess) return;
+    const at = (field: string, message: string) => ctx.addIssue({ code: "custom", path: ["hostAccess", field], message });
+    const problem = hostProblem(v.hostAccess.address, v.subnet) ?? (v.hostAccess.address === v.gateway ? "must not be the gateway's address" : undefined);
+    if (problem) at("address", `invalid hostAccess.address "${v.hostAccess.address}" (${problem})`);
+    if (v.mode !== "bridge") at("name", `invalid hostAccess with mode "${v.mode}" (must be mode "bridge": only there do macvlan interfaces of one parent reach each other)`);
+    if (v.hostAccess.name === undefined && ifNameProblem(shimDefault(v.name))) {
+      at("name", `invalid hostAccess.name (the default NAME-shim "${shimDefault(v.name)}" ${ifNameProblem(shimDefault(v.name))}: set hostAccess.name, e.g. "shim")`);
+    }
+    if (v.hostAccess.name === v.parent) at("name", `invalid hostAccess.name "${v.parent}" (must differ from the parent)`);
+  })
+  .overwrite((v) => (v.hostAccess ? { ...v, hostAccess: { ...v.hostAccess, name: v.hostAccess.name ?? shimDefault(v.name) } } : v));
+export type NetworkInputs = z.output<typeof schema>;
+
+export const shimDefault = (network: string) => `${network}-shim`;
+
+export interface NetworkOutputs extends Record<string, unknown> {
+  parentIfindex: number;
+  parentMtu: number;
+  /** Whether the parent was promiscuous before this network set `promiscuous` (what delete puts back). */
+  promiscFound?: boolean;
+  shimIfindex?: number;
+  shimMac?: string;
+}
+
+// ── replacement ─────────────────────────────────────────────────────────────────────────
+const replaceOn = ["name", "parent", "netns", "mode"];
+
+// ── argv builders ───────────────────────────────────────────────────────────────────────
+type Shim = { name: string; address: string };
+const shimOf = (i: NetworkInputs) => i.hostAccess as Shim | undefined;
+const shimConfig = (i: NetworkInputs, s: Shim) => ({ name: s.name, addresses: [`${s.address}/${hostPrefix(s.address)}`], up: true, alias: i.owner === undefined ? undefined : markOf(i.owner, "shim") });
+
+export const argv = {
+  promisc: (parent: string, on: boolean) => ["link", "set", "dev", parent, "promisc", on ? "on" : "off"],
+  addShim: (i: NetworkInputs, s: Shim) => ["link", "add", "link", i.parent, "name", s.name, "type", "macvlan", "mode", "bridge"],
+  /** Marks, addresses (a host address: /32 or /128) and brings up the shim. */
+  shim: (i: NetworkInputs, s: Shim, current: Partial<LinkSeen>) => reconcileArgv(shimConfig(i, s), current),
+};
+
+// ── handlers ────────────────────────────────────────────────────────────────────────────
+const subject = (i: NetworkInputs) => ({ kind: "macvlan network", name: i.name, netns: i.netns });
+const attempt = (verb: string, i: NetworkInputs) => ({ verb, ...subject(i) });
+const isPromisc = (s: LinkSeen) => s.flags.includes("PROMISC");
+
+interface Seen {
+  parent: LinkSeen;
+  shim?: LinkSeen;
+}
+
+/** The parent and the shim (if declared), in one spawn; the parent must exist. */
+async function look(i: NetworkInputs, verb: string, lines: string[][] = [], add?: readonly string[]): Promise<Seen> {
+  const shim = shimOf(i);
+  const shows = [showArgv(i.parent), ...(shim ? [showArgv(shim.name)] : [])];
+  const printed = await ipBatch([...lines, ...shows], { netns: i.netns }, (line) => attempt(line === add ? "create" : verb, i));
+  const parent = parseLink(printed[0]);
+  if (!parent) throw goneError(attempt(verb, i), `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
+  return { parent, shim: shim ? parseLink(printed[1]) : undefined };
+}
+
+/** Reads what exists (the shim may not), tolerating a missing shim. */
+async function observe(i: NetworkInputs, verb: string): Promise<Seen | undefined> {
+  const parent = await readLink(i.parent, i.netns, attempt(verb, i));
+  if (!parent) return undefined;
+  const shim = shimOf(i);
+  return { parent, shim: shim ? await readLink(shim.name, i.netns, attempt(verb, i)) : undefined };
+}
+
+function outputsOf(i: NetworkInputs, seen: Seen, promiscFound?: boolean): NetworkOutputs {
+  return {
+    parentIfindex: seen.parent.ifindex,
+    parentMtu: seen.parent.mtu,
+    ...(i.promiscuous !== undefined && { promiscFound }),
+    ...(seen.shim && { shimIfindex: seen.shim.ifindex, shimMac: seen.shim.mac }),
+  };
+}
+
+function verify(i: NetworkInputs, seen: Seen, verb: string): void {
+  if (i.promiscuous !== undefined && isPromisc(seen.parent) !== i.promiscuous) {
+    throw objectError(attempt(verb, i), `the kernel did not apply it: the parent "${i.parent}" is ${isPromisc(seen.parent) ? "" : "not "}promiscuous`);
+  }
+  const shim = shimOf(i);
+  if (!shim) return;
+  if (!seen.shim) throw goneError(attempt(verb, i), `the host shim "${shim.name}" vanished while it was being configured`);
+  verifyApplied(shimConfig(i, shim), seen.shim, attempt(verb, i));
+}
+
+/**
+ * Lines that move the parent's promiscuous flag and the shim to what `n` declares, from what
+ * is seen; a flag no longer declared goes back to what was found before it was first set.
+ */
+function reconcileLines(n: NetworkInputs, seen: Seen, promiscFound: boolean | undefined): string[][] {
+  const lines: string[][] = [];
+  const want = n.promiscuous ?? promiscFound; // undeclared now: put back what was found
+  if (want !== undefined && isPromisc(seen.parent) !== want) lines.push(argv.promisc(n.parent, want));
+  const shim = shimOf(n);
+  if (shim) lines.push(...(seen.shim ? [] : [argv.addShim(n, shim)]), ...argv.shim(n, shim, seen.shim ?? { addresses: [], up: false }));
+  return lines;
+}
+
+const spec: KindSpec<typeof schema, NetworkOutputs> = {
+  kind: "MacvlanNetwork",
+  schema,
+  replaceOn,
+  subject,
+  id: (i) => `${i.netns ?? ""}/${i.parent}/${i.name}`,
+
+  // One read of the parent (its promiscuous flag before), then one batch: the flag, the shim
+  // (added and marked first), and the read-back.
+  create: async (i) => {
+    const before = await observe({ ...i, hostAccess: undefined }, "create");
+    if (!before) throw goneError(attempt("create", i), `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
+    const found = i.promiscuous === undefined ? undefined : isPromisc(before.parent);
+    const shim = shimOf(i);
+    const add = shim && argv.addShim(i, shim);
+    return transaction(async (onFailure) => {
+      if (found !== undefined && found !== i.promiscuous) onFailure(() => ipBatch([argv.promisc(i.parent, found)], { netns: i.netns }));
+      if (add) onFailure(async (e) => failedAt(e, add) || deleteOwnLink(shim.name, i.netns, i.owner, "shim", attempt("clean up", i)));
+      const lines = [...(found !== undefined && found !== i.promiscuous ? [argv.promisc(i.parent, i.promiscuous!)] : []), ...(add && shim ? [add, ...argv.shim(i, shim, { addresses: [], up: false })] : [])];
+      const seen = await look(i, "configure", lines, add);
+      verify(i, seen, "configure");
+      return outputsOf(i, seen, found);
+    });
+  },
+
+  async existing(i) {
+    const shim = shimOf(i);
+    const s = shim && (await readLink(shim.name, i.netns, attempt("create", i)));
+    if (!s) return undefined;
+    if (s.kind !== "macvlan") {
+      const owner = ownerInMark(s.alias);
+      throw objectError(attempt("create", i), `its host shim's name "${shim.name}" is taken by a ${s.kind ?? "link"}${owner ? ` (it belongs to ${describeOwner(owner)})` : ""}`, "exists");
+    }
+    return { claims: [claimOf(s.alias, i.owner, "shim")] };
+  },
+
+  async read(i, state) {
+    const seen = await observe(i, "read");
+    if (!seen) return undefined; // the parent is gone, and the network with it
+    const shim = shimOf(i);
+    const shimOurs = seen.shim && seen.shim.kind === "macvlan" && stillOurs(seen.shim.alias, i.owner, "shim");
+    const inputs: NetworkInputs = {
+      ...i,
+      ...(i.promiscuous !== undefined && { promiscuous: isPromisc(seen.parent) }),
+      // A shim gone (or not ours any more) reads as no host access: up makes it again.
+      hostAccess: shim && shimOurs ? { name: shim.name, address: seen.shim!.addresses.map((a) => a.split("/")[0]).find((a) => a === shim.address) ?? seen.shim!.addresses[0]?.split("/")[0] ?? "" } : undefined,
+      owner: shim && shimOurs ? observedOwner(seen.shim!.alias, i.owner, "shim") : i.owner,
+    };
+    return { inputs, outs: outputsOf(i, { parent: seen.parent, shim: shimOurs ? seen.shim : undefined }, state.promiscFound as boolean | undefined) };
+  },
+
+  async update(o, n, state) {
+    const seen = await observe(n, "update");
+    if (!seen) throw goneError(attempt("update", n), `its parent "${n.parent}" does not exist${n.netns ? ` in netns "${n.netns}"` : ""}`);
+    const [oldShim, newShim] = [shimOf(o), shimOf(n)];
+    if (seen.shim && !stillOurs(seen.shim.alias, o.owner, "shim")) {
+      throw objectError(attempt("update", n), `its host shim "${newShim!.name}" now belongs to ${describeOwner(ownerInMark(seen.shim.alias)!)}; run \`pulumi refresh\``, "exists");
+    }
+    // What the parent had before this network first set the flag (kept while it is declared).
+    const recorded = state.promiscFound as boolean | undefined;
+    const found = o.promiscuous === undefined && n.promiscuous !== undefined ? isPromisc(seen.parent) : recorded;
+    if (oldShim && oldShim.name !== newShim?.name) await deleteOwnLink(oldShim.name, n.netns, o.owner, "shim", attempt("update", n));
+    const current = oldShim && oldShim.name !== newShim?.name ? { ...seen, shim: undefined } : seen;
+    const after = await look(n, "update", reconcileLines(n, current, found));
+    verify(n, after, "update");
+    return outputsOf(n, after, n.promiscuous === undefined ? undefined : found);
+  },
+
+  async delete(i, state) {
+    const shim = shimOf(i);
+    if (shim) await deleteOwnLink(shim.name, i.netns, i.owner, "shim", attempt("delete", i));
+    const found = state.promiscFound as boolean | undefined;
+    if (i.promiscuous === undefined || found === undefined || found === i.promiscuous) return; // it did not change the flag
+    const parent = await readLink(i.parent, i.netns, attempt("delete", i));
+    if (parent && isPromisc(parent) === i.promiscuous) await ipBatch([argv.promisc(i.parent, found)], { netns: i.netns }, attempt("delete", i));
+  },
+};
+
+export const macvlanNetwork = handlers(spec);
