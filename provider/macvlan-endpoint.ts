@@ -104,7 +104,8 @@ function verify(i: EndpointInputs, seen: Seen | undefined, verb: string): Seen {
 /** Lines for the endpoint's namespace: the link as declared, then its default route. */
 function lines(i: EndpointInputs, seen: Partial<Seen>, previous?: EndpointInputs): string[][] {
   const out = reconcileArgv(config(i), seen.link ?? { addresses: [], up: false }, previous && config(previous));
-  if (i.defaultRoute && seen.defaultVia !== i.network.gateway) out.push(argv.defaultRoute(i));
+  // Deleting the address (or taking the link down) takes the default route with it: put it back.
+  if (i.defaultRoute && (seen.defaultVia !== i.network.gateway || out.length)) out.push(argv.defaultRoute(i));
   if (!i.defaultRoute && seen.defaultVia) out.push(["route", "del", "default", "dev", i.name]);
   return out;
 }
