@@ -1,0 +1,206 @@
+/**
+ * One entry per resource kind: what the summary says about it and what the diagram draws.
+ * A new kind is one more entry here (its type token is `pulumi-nodejs:dynamic/linuxnet:<Kind>`
+ * and its state outputs include its inputs, so the entry reads its input fields). Kinds
+ * without an entry still appear, drawn and described generically.
+ */
+import type { Drawing } from "./graph";
+import { list, type Props, str } from "./values";
+
+export interface KindEntry {
+  /** Drawing order: namespaces, then nodes others point at, then links, then notes. */
+  layer: 0 | 1 | 2 | 3;
+  /** The object in a few words for the summary ("bridge br0, 10.0.0.1/24"). */
+  describe(p: Props, name: string): string;
+  /** The namespaces it is in ("" = the one pulumi runs in). */
+  netns(p: Props): string[];
+  /** Why a change of a field means a replacement: by dotted path, or by its last part. */
+  identity: Record<string, string>;
+  draw(p: Props, d: Drawing, name: string): void;
+  /** What else goes when it is deleted, for the summary's warning. */
+  onDelete?: string;
+}
+
+const WHY = {
+  name: "the kernel name is the identity",
+  netns: "a link is made in its namespace, so in another one it is a new link",
+  namespace: "a namespace's name is its identity (its file under /run/netns)",
+  vlanId: "the kernel fixes a VLAN's id when it creates the link",
+  parent: "a link is bound to its parent when the kernel creates it",
+  mode: "the macvlan mode is fixed when the kernel creates the link",
+  rule: "a rule is its match and target: a changed rule is another rule",
+  key: "another key is another setting",
+  destination: "a route is known by its destination",
+};
+/** Said when a kind's entry does not know why a field replaces it. */
+export const DEFAULT_WHY = "the provider replaces the object when it changes";
+
+const ns = (p: Props, path = "netns") => str(p, path) ?? "";
+const where = (netns: string) => (netns ? `in ${netns}` : "in pulumi's own netns");
+/** "eth0 10.0.0.2/24" */
+const withAddresses = (name: string, p: Props, path: string) => [name, ...list(p, path)].join(" ");
+/** The first of several possible field names that is set (for kinds whose fields are not settled yet). */
+const first = (p: Props, ...paths: string[]) => paths.map((f) => str(p, f)).find((v) => v !== undefined);
+
+function vethEnd(p: Props, side: "end" | "peer") {
+  const name = str(p, `${side}.name`) ?? "?";
+  const master = str(p, `${side}.master`);
+  return { netns: ns(p, `${side}.netns`), name, master, label: withAddresses(name, p, `${side}.addresses`) };
+}
+
+const namespaceEntry: KindEntry = {
+  layer: 0,
+  describe: (p, name) => `netns ${str(p, "name") ?? name}${p.loopbackUp === false ? ", lo down" : ""}`,
+  onDelete: "with every link still in it",
+  netns: (p) => [str(p, "name") ?? ""],
+  identity: { name: WHY.namespace },
+  draw: (p, d, name) => d.declareNamespace(str(p, "name") ?? name),
+};
+
+const bridgeEntry: KindEntry = {
+  layer: 1,
+  describe: (p, name) => `bridge ${withAddresses(str(p, "name") ?? name, p, "addresses")} ${where(ns(p))}${p.stp === true ? ", STP on" : ""}`,
+  netns: (p) => [ns(p)],
+  identity: { name: WHY.name, netns: WHY.netns },
+  draw: (p, d, name) => void d.node(ns(p), str(p, "name") ?? name, "bridge", ["bridge", ...list(p, "addresses"), ...(p.stp === true ? ["STP on"] : [])]),
+};
+
+const vethEntry: KindEntry = {
+  layer: 2,
+  describe(p) {
+    const [a, b] = [vethEnd(p, "end"), vethEnd(p, "peer")];
+    const side = (e: typeof a) => `${e.label} ${where(e.netns)}${e.master ? `, port of ${e.master}` : ""}`;
+    return `veth ${side(a)} ⟷ ${side(b)}`;
+  },
+  netns: (p) => [...new Set([ns(p, "end.netns"), ns(p, "peer.netns")])],
+  identity: { name: WHY.name, netns: WHY.netns },
+  draw(p, d) {
+    const [a, b] = [vethEnd(p, "end"), vethEnd(p, "peer")];
+    const at = (e: typeof a) => (e.master ? d.ref(e.netns, e.master) : d.namespace(e.netns));
+    d.edge(at(a), at(b), `${a.label} ⟷ ${b.label}`, "veth");
+  },
+};
+
+const vlanEntry: KindEntry = {
+  layer: 1,
+  describe: (p, name) => `VLAN ${str(p, "vlanId") ?? "?"} ${withAddresses(str(p, "name") ?? name, p, "addresses")} on ${str(p, "parent") ?? "?"} ${where(ns(p))}`,
+  netns: (p) => [ns(p)],
+  identity: { name: WHY.name, netns: WHY.netns, vlanId: WHY.vlanId, parent: WHY.parent },
+  draw(p, d, name) {
+    const vlan = `VLAN ${str(p, "vlanId") ?? "?"}`;
+    const id = d.node(ns(p), str(p, "name") ?? name, "vlan", [vlan, ...list(p, "addresses")]);
+    const parent = str(p, "parent");
+    if (parent) d.edge(id, d.ref(ns(p), parent), vlan, "parent");
+  },
+};
+
+const macvlanKey = (name: string) => `macvlan:${name}`;
+const macvlanNetworkEntry: KindEntry = {
+  layer: 1,
+  describe: (p, name) =>
+    `macvlan network ${str(p, "name") ?? name} on ${str(p, "parent") ?? "?"} ${where(ns(p))}, mode ${str(p, "mode") ?? "bridge"}, subnet ${str(p, "subnet") ?? "?"}${str(p, "gateway") ? ` via ${str(p, "gateway")}` : ""}`,
+  netns: (p) => [ns(p)],
+  identity: { name: WHY.name, netns: WHY.netns, parent: WHY.parent, mode: WHY.mode },
+  draw(p, d, name) {
+    const net = str(p, "name") ?? name;
+    const details = [`macvlan ${str(p, "mode") ?? "bridge"}`, ...list(p, "subnet"), ...(str(p, "gateway") ? [`gateway ${str(p, "gateway")}`] : [])];
+    const id = d.node(ns(p), net, "macvlan", details, macvlanKey(net));
+    const parent = str(p, "parent");
+    if (parent) d.edge(id, d.ref(ns(p), parent), "macvlan parent", "parent");
+  },
+};
+
+const macvlanEndpointEntry: KindEntry = {
+  layer: 2,
+  describe: (p, name) => `macvlan endpoint ${withAddresses(str(p, "name") ?? name, p, "address")} ${where(ns(p))} on network ${str(p, "network") ?? "?"}`,
+  netns: (p) => [ns(p)],
+  identity: { name: WHY.name, netns: WHY.netns, network: WHY.parent },
+  draw(p, d, name) {
+    const network = str(p, "network") ?? "?";
+    d.edge(d.ref("", network, macvlanKey(network)), d.namespace(ns(p)), withAddresses(str(p, "name") ?? name, p, "address"), "parent");
+  },
+};
+
+const routeText = (p: Props) => {
+  const via = first(p, "gateway", "via");
+  const dev = first(p, "dev", "device", "interface");
+  return `route ${first(p, "destination", "to", "dst") ?? "default"}${via ? ` via ${via}` : ""}${dev ? ` dev ${dev}` : ""}`;
+};
+const routeEntry: KindEntry = {
+  layer: 3,
+  describe: (p) => `${routeText(p)} ${where(ns(p))}`,
+  netns: (p) => [ns(p)],
+  identity: { destination: WHY.destination, netns: WHY.netns },
+  draw: (p, d) => d.note(ns(p), routeText(p)),
+};
+
+const sysctlText = (p: Props) => `sysctl ${first(p, "key", "name") ?? "?"}=${first(p, "value") ?? "?"}`;
+const sysctlEntry: KindEntry = {
+  layer: 3,
+  describe: (p) => `${sysctlText(p)} ${where(ns(p))}`,
+  netns: (p) => [ns(p)],
+  identity: { key: WHY.key, name: WHY.key, netns: WHY.netns },
+  draw: (p, d) => d.note(ns(p), sysctlText(p)),
+};
+
+const ruleText = (p: Props) => {
+  const rule = first(p, "rule", "spec") ?? list(p, "args").join(" ");
+  return `iptables -t ${str(p, "table") ?? "filter"} ${str(p, "chain") ?? "?"} ${rule}`.trim();
+};
+const iptablesEntry: KindEntry = {
+  layer: 3,
+  describe: (p) => `${ruleText(p)} ${where(ns(p))}`,
+  netns: (p) => [ns(p)],
+  identity: { table: WHY.rule, chain: WHY.rule, rule: WHY.rule, args: WHY.rule, spec: WHY.rule, netns: WHY.netns },
+  draw: (p, d) => d.note(ns(p), ruleText(p)),
+};
+
+const routerEntry: KindEntry = {
+  layer: 1,
+  describe: (p, name) => `router ${str(p, "name") ?? name} ${where(first(p, "netns", "namespace") ?? "")}`,
+  netns: (p) => [first(p, "netns", "namespace") ?? ""],
+  identity: {},
+  draw: (p, d, name) => void d.node(first(p, "netns", "namespace") ?? "", str(p, "name") ?? name, "router", ["router"], `router:${name}`),
+};
+
+/** The kind table. */
+export const KINDS: Readonly<Record<string, KindEntry>> = {
+  Namespace: namespaceEntry,
+  Bridge: bridgeEntry,
+  VethPair: vethEntry,
+  VlanInterface: vlanEntry,
+  MacvlanNetwork: macvlanNetworkEntry,
+  MacvlanEndpoint: macvlanEndpointEntry,
+  Route: routeEntry,
+  Sysctl: sysctlEntry,
+  IptablesRule: iptablesEntry,
+  Router: routerEntry,
+};
+
+/** A kind the table does not know yet: shown by its name and namespace. */
+function genericEntry(kind: string): KindEntry {
+  return {
+    layer: 3,
+    describe: (p, name) => `${kind} ${str(p, "name") ?? name} ${where(ns(p))}`,
+    netns: (p) => [ns(p)],
+    identity: {},
+    draw: (p, d, name) => void d.node(ns(p), str(p, "name") ?? name, "interface", [kind], `${kind}:${name}`),
+  };
+}
+
+/** A stable order of resources: by kind (the table's order, unknown kinds last), then name. */
+export function byKindAndName(a: { kind: string; name: string }, b: { kind: string; name: string }): number {
+  const rank = (k: string) => (k in KINDS ? Object.keys(KINDS).indexOf(k) : Object.keys(KINDS).length);
+  return rank(a.kind) - rank(b.kind) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+export function entryFor(kind: string): KindEntry {
+  return KINDS[kind] ?? genericEntry(kind);
+}
+
+/** Why changing `path` ("end.name", "end.addresses[0]") replaces an object of this kind. */
+export function whyReplaced(kind: string, path: string): string | undefined {
+  const identity = entryFor(kind).identity;
+  const bare = path.replace(/\[\d+\]/g, "");
+  return identity[bare] ?? identity[bare.slice(bare.lastIndexOf(".") + 1)];
+}

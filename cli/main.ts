@@ -1,0 +1,53 @@
+/**
+ * `pulumi-linuxnet`: the command shipped in the package (bin/pulumi-linuxnet.js).
+ *   preview-summary  `pulumi preview --json` → Markdown for a pull-request comment
+ *   diagram          `pulumi stack export` (or `--preview`: a preview) → Mermaid, DOT or SVG
+ * Any failure is one line on stderr, `pulumi-linuxnet <command>: <what was wrong>`, and a
+ * non-zero exit: 1 for bad input, 2 for a wrong command line.
+ */
+import { parseCommand, USAGE } from "./args";
+import { toDot } from "./dot";
+import { CliError } from "./errors";
+import { buildGraph } from "./graph";
+import { readInput } from "./input";
+import { toMermaid } from "./mermaid";
+import { read, unchangedIn } from "./resources";
+import { summarize } from "./summary";
+import { toSvg } from "./svg";
+
+/** Runs one command line; resolves to what goes to stdout. */
+export async function execute(argv: readonly string[]): Promise<string> {
+  const cmd = parseCommand(argv);
+  if (cmd.name === "help") return `${USAGE}\n`;
+  if (cmd.name === "preview-summary") {
+    const input = await readInput(cmd.file, "preview", { mayExport: false });
+    const resources = read(input.json, "preview", input.where);
+    return `${summarize(resources, { title: cmd.title, maxLength: cmd.maxLength, unchanged: unchangedIn(input.json) })}\n`;
+  }
+  const expected = cmd.preview ? "preview" : "export";
+  const input = await readInput(cmd.file, expected, { stack: cmd.stack, mayExport: !cmd.preview });
+  const resources = read(input.json, expected, input.where);
+  if (cmd.preview && unchangedIn(input.json) > 0 && !resources.some((r) => r.op === "same")) {
+    process.stderr.write("pulumi-linuxnet diagram: note: the preview lists only what changes; `pulumi preview --json --show-sames` lets the diagram show the whole network\n");
+  }
+  const graph = buildGraph(resources, cmd.preview);
+  if (cmd.format === "mermaid") return toMermaid(graph);
+  const dot = toDot(graph);
+  return cmd.format === "dot" ? dot : toSvg(dot);
+}
+
+/** The process entry point. */
+export async function cli(argv = process.argv.slice(2)): Promise<void> {
+  try {
+    process.stdout.write(await execute(argv));
+  } catch (e) {
+    const command = argv[0] && !argv[0].startsWith("-") ? ` ${argv[0]}` : "";
+    if (e instanceof CliError) {
+      process.stderr.write(`pulumi-linuxnet${command}: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+    } else {
+      process.stderr.write(`pulumi-linuxnet${command}: internal error: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = 70;
+    }
+  }
+}
