@@ -54,6 +54,8 @@ export interface Drawing {
   node(netns: string, name: string, shape: Shape, details: string[], key?: string): string;
   /** The node another object names (a bridge by `master`, a link by `parent`): drawn as external until declared. */
   ref(netns: string, name: string, key?: string): string;
+  /** Whether another object named this interface (so it gets a node instead of being only an edge's end). */
+  isReferenced(netns: string, name: string): boolean;
   edge(from: string, to: string, label: string, kind: EdgeKind): void;
   /** A line in the namespace's notes (a route, a sysctl, a firewall rule). */
   note(netns: string, line: string): void;
@@ -95,6 +97,7 @@ export function buildGraph(resources: readonly Resource[], planned: boolean): Gr
       Object.assign(n, { shape, lines: [name, ...details], op, external: undefined });
       return n.id;
     },
+    isReferenced: (netns, name) => nodes.has(ifKey(netns, name)),
     ref: (netns, name, key = ifKey(netns, name)) => place(key, { cluster: cluster(netns).id, shape: "interface", lines: [name], external: true }).id,
     edge: (from, to, label, kind) => void g.edges.push({ from, to, label, kind, op }),
     note(netns, line) {

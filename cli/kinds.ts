@@ -31,6 +31,7 @@ const WHY = {
   rule: "a rule is its match and target: a changed rule is another rule",
   key: "another key is another setting",
   destination: "a route is known by its destination",
+  network: "a macvlan network is known by its name",
 };
 /** Said when a kind's entry does not know why a field replaces it. */
 export const DEFAULT_WHY = "the provider replaces the object when it changes";
@@ -38,7 +39,7 @@ export const DEFAULT_WHY = "the provider replaces the object when it changes";
 const ns = (p: Props, path = "netns") => str(p, path) ?? "";
 const where = (netns: string) => (netns ? `in ${netns}` : "in pulumi's own netns");
 /** "eth0 10.0.0.2/24" */
-const withAddresses = (name: string, p: Props, path: string) => [name, ...list(p, path)].join(" ");
+const withAddresses = (name: string, p: Props, path: string) => [name, list(p, path).join(", ")].filter(Boolean).join(" ");
 /** The first of several possible field names that is set (for kinds whose fields are not settled yet). */
 const first = (p: Props, ...paths: string[]) => paths.map((f) => str(p, f)).find((v) => v !== undefined);
 
@@ -76,48 +77,54 @@ const vethEntry: KindEntry = {
   identity: { name: WHY.name, netns: WHY.netns },
   draw(p, d) {
     const [a, b] = [vethEnd(p, "end"), vethEnd(p, "peer")];
-    const at = (e: typeof a) => (e.master ? d.ref(e.netns, e.master) : d.namespace(e.netns));
+    // An end another object sits on (a VLAN's or macvlan's parent) is a node of its own.
+    const at = (e: typeof a) =>
+      e.master ? d.ref(e.netns, e.master) : d.isReferenced(e.netns, e.name) ? d.node(e.netns, e.name, "interface", list(p, `${e === a ? "end" : "peer"}.addresses`)) : d.namespace(e.netns);
     d.edge(at(a), at(b), `${a.label} ⟷ ${b.label}`, "veth");
   },
 };
 
 const vlanEntry: KindEntry = {
   layer: 1,
-  describe: (p, name) => `VLAN ${str(p, "vlanId") ?? "?"} ${withAddresses(str(p, "name") ?? name, p, "addresses")} on ${str(p, "parent") ?? "?"} ${where(ns(p))}`,
+  describe: (p, name) => `${vlanTag(p)} ${withAddresses(str(p, "name") ?? name, p, "addresses")} on ${str(p, "parent") ?? "?"} ${where(ns(p))}`,
   netns: (p) => [ns(p)],
-  identity: { name: WHY.name, netns: WHY.netns, vlanId: WHY.vlanId, parent: WHY.parent },
+  identity: { name: WHY.name, netns: WHY.netns, vlanId: WHY.vlanId, protocol: WHY.vlanId, parent: WHY.parent },
   draw(p, d, name) {
-    const vlan = `VLAN ${str(p, "vlanId") ?? "?"}`;
-    const id = d.node(ns(p), str(p, "name") ?? name, "vlan", [vlan, ...list(p, "addresses")]);
+    const id = d.node(ns(p), str(p, "name") ?? name, "vlan", [vlanTag(p), ...list(p, "addresses")]);
     const parent = str(p, "parent");
-    if (parent) d.edge(id, d.ref(ns(p), parent), vlan, "parent");
+    if (parent) d.edge(id, d.ref(ns(p), parent), vlanTag(p), "parent");
   },
 };
+/** "VLAN 10", or "VLAN 10 (802.1ad)" for a service tag. */
+const vlanTag = (p: Props) => `VLAN ${str(p, "vlanId") ?? "?"}${str(p, "protocol") === "802.1ad" ? " (802.1ad)" : ""}`;
 
-const macvlanKey = (name: string) => `macvlan:${name}`;
+/** A macvlan network is found by the link it sits on (its name, like Docker's, repeats across hosts). */
+const macvlanKey = (netns: string, parent: string) => `macvlan:${netns}/${parent}`;
 const macvlanNetworkEntry: KindEntry = {
   layer: 1,
   describe: (p, name) =>
-    `macvlan network ${str(p, "name") ?? name} on ${str(p, "parent") ?? "?"} ${where(ns(p))}, mode ${str(p, "mode") ?? "bridge"}, subnet ${str(p, "subnet") ?? "?"}${str(p, "gateway") ? ` via ${str(p, "gateway")}` : ""}`,
+    `macvlan network ${str(p, "name") ?? name} on ${str(p, "parent") ?? "?"} ${where(ns(p))}, mode ${str(p, "mode") ?? "bridge"}, subnet ${str(p, "subnet") ?? "?"}, gateway ${str(p, "gateway") ?? "?"}${str(p, "hostAccess.address") ? `, host shim ${str(p, "hostAccess.name") ?? ""} ${str(p, "hostAccess.address")}` : ""}`,
   netns: (p) => [ns(p)],
-  identity: { name: WHY.name, netns: WHY.netns, parent: WHY.parent, mode: WHY.mode },
+  identity: { name: WHY.network, netns: WHY.netns, parent: WHY.parent, mode: WHY.mode },
   draw(p, d, name) {
-    const net = str(p, "name") ?? name;
-    const details = [`macvlan ${str(p, "mode") ?? "bridge"}`, ...list(p, "subnet"), ...(str(p, "gateway") ? [`gateway ${str(p, "gateway")}`] : [])];
-    const id = d.node(ns(p), net, "macvlan", details, macvlanKey(net));
-    const parent = str(p, "parent");
-    if (parent) d.edge(id, d.ref(ns(p), parent), "macvlan parent", "parent");
+    const parent = str(p, "parent") ?? "?";
+    const shim = str(p, "hostAccess.address");
+    const details = [`macvlan ${str(p, "mode") ?? "bridge"}`, ...list(p, "subnet"), `gateway ${str(p, "gateway") ?? "?"}`, ...(shim ? [`host shim ${shim}`] : [])];
+    const id = d.node(ns(p), str(p, "name") ?? name, "macvlan", details, macvlanKey(ns(p), parent));
+    d.edge(id, d.ref(ns(p), parent), "parent", "parent");
   },
 };
 
 const macvlanEndpointEntry: KindEntry = {
   layer: 2,
-  describe: (p, name) => `macvlan endpoint ${withAddresses(str(p, "name") ?? name, p, "address")} ${where(ns(p))} on network ${str(p, "network") ?? "?"}`,
+  describe: (p, name) =>
+    `macvlan endpoint ${str(p, "name") ?? name} ${str(p, "address") ?? "?"} ${where(ns(p))}, on ${str(p, "network.parent") ?? "?"} ${where(ns(p, "network.netns"))}`,
   netns: (p) => [ns(p)],
-  identity: { name: WHY.name, netns: WHY.netns, network: WHY.parent },
+  identity: { name: WHY.name, netns: WHY.netns, "network.parent": WHY.parent, "network.netns": WHY.parent, "network.mode": WHY.mode },
   draw(p, d, name) {
-    const network = str(p, "network") ?? "?";
-    d.edge(d.ref("", network, macvlanKey(network)), d.namespace(ns(p)), withAddresses(str(p, "name") ?? name, p, "address"), "parent");
+    const [netns, parent] = [ns(p, "network.netns"), str(p, "network.parent") ?? "?"];
+    const network = d.ref(netns, `macvlan on ${parent}`, macvlanKey(netns, parent));
+    d.edge(network, d.namespace(ns(p)), `${str(p, "name") ?? name} ${str(p, "address") ?? "?"}`, "parent");
   },
 };
 

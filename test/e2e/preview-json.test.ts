@@ -10,6 +10,7 @@
  * unit tests in test/unit/cli/fixtures.
  */
 import { XMLValidator } from "fast-xml-parser";
+import { join } from "node:path";
 import { buildGraph } from "../../cli/graph";
 import { fromExport, fromPreview } from "../../cli/resources";
 import { maybeWriteFixture, ROOT, runCli, sentences } from "../unit/cli/helpers";
@@ -209,5 +210,35 @@ describe("the demo stack (Pulumi.yaml at the root)", () => {
     expect(mermaid).toContain('subgraph ns0["netns demo-c1"]\n  end\n');
     expect(mermaid).toContain('subgraph ns2["netns demo-host"]\n    n0[["br0<br/>bridge<br/>10.10.0.1/24"]]\n  end\n');
     expect(mermaid.match(/ ---\|"/g)).toHaveLength(3);
+  });
+});
+
+describe("examples/macvlan-two-hosts: macvlan networks and endpoints in the diagram", () => {
+  const stack = new PulumiStack(join(ROOT, "examples", "macvlan-two-hosts"));
+  beforeAll(() => stack.init());
+  afterAll(() => stack.dispose());
+
+  it("draws each host's network on its NIC (a veth end, now a node) and each container on its host's network", async () => {
+    await stack.up();
+    const exported = (await stack.cli(["stack", "export"])).stdout;
+    maybeWriteFixture("macvlan-export", exported);
+    const g = sentences(buildGraph(fromExport(JSON.parse(exported), "stdin"), false));
+    expect(g.nodes).toEqual(
+      expect.arrayContaining([
+        "bridge br-lan / bridge in netns lan",
+        "macvlan mac1 / macvlan bridge / 172.16.10.0/24 / gateway 172.16.10.1 in netns host1",
+        "interface enp0s8 / 192.168.56.11/24 / 172.16.10.250/24 in netns host1",
+      ]),
+    );
+    expect(g.edges).toEqual(
+      expect.arrayContaining([
+        "macvlan mac1 / macvlan bridge / 172.16.10.0/24 / gateway 172.16.10.1 in netns host1 —[parent]— interface enp0s8 / 192.168.56.11/24 / 172.16.10.250/24 in netns host1",
+        "macvlan mac1 / macvlan bridge / 172.16.10.0/24 / gateway 172.16.10.1 in netns host1 —[eth0 172.16.10.2]— netns c1",
+        "macvlan mac1 / macvlan bridge / 172.16.10.0/24 / gateway 172.16.10.1 in netns host2 —[eth0 172.16.10.3]— netns c2",
+        "interface enp0s8 / 192.168.56.11/24 / 172.16.10.250/24 in netns host1 —[enp0s8 192.168.56.11/24, 172.16.10.250/24 ⟷ lan1]— bridge br-lan / bridge in netns lan",
+      ]),
+    );
+    expect(g.nodes.filter((n) => n.includes("(external)"))).toEqual([]);
+    expect(XMLValidator.validate(runCli(["diagram", "--format", "svg"], exported).stdout)).toBe(true);
   });
 });
