@@ -1,0 +1,29 @@
+import { parseCommand } from "../../../cli/args";
+
+describe("the command line", () => {
+  it("parses each command with its options", () => {
+    expect(parseCommand(["preview-summary", "--title", "T", "--max-length", "20000", "p.json"])).toEqual({ name: "preview-summary", file: "p.json", title: "T", maxLength: 20000 });
+    expect(parseCommand(["diagram"])).toEqual({ name: "diagram", file: undefined, format: "mermaid", preview: false, stack: undefined });
+    expect(parseCommand(["diagram", "--preview", "--format", "svg", "-"])).toMatchObject({ format: "svg", preview: true, file: undefined });
+    expect(parseCommand([])).toEqual({ name: "help" });
+  });
+
+  it("refuses what does not make sense, with exit code 2 and the usage", () => {
+    const fails = (argv: string[], message: string) => {
+      try {
+        parseCommand(argv);
+      } catch (e) {
+        expect((e as Error).message.split("\n")[0]).toBe(message);
+        expect((e as { exitCode: number }).exitCode).toBe(2);
+        return;
+      }
+      throw new Error(`accepted ${argv.join(" ")}`);
+    };
+    fails(["draw"], 'unknown command "draw" (known: preview-summary, diagram)');
+    fails(["diagram", "--format", "png"], 'invalid --format "png" (must be one of mermaid, dot, svg)');
+    fails(["preview-summary", "--max-length", "10"], 'invalid --max-length "10" (must be a whole number of characters, at least 1000)');
+    fails(["preview-summary", "--stack", "x"], "preview-summary takes no --stack");
+    fails(["diagram", "--stack", "s", "f.json"], "--stack reads the stack with `pulumi stack export`; it takes no FILE and no --preview");
+    fails(["diagram", "a", "b"], "one input file at most, got 2");
+  });
+});

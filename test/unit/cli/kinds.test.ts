@@ -1,0 +1,30 @@
+import { entryFor, KINDS, whyReplaced } from "../../../cli/kinds";
+
+describe("the kind table", () => {
+  it("has an entry for every kind, those to come included", () => {
+    expect(Object.keys(KINDS)).toEqual(["Namespace", "Bridge", "VethPair", "VlanInterface", "MacvlanNetwork", "MacvlanEndpoint", "Route", "Sysctl", "IptablesRule", "Router"]);
+  });
+
+  it("says why an identity field replaces, by nested path or by its last part", () => {
+    expect(whyReplaced("VethPair", "end.name")).toBe("the kernel name is the identity");
+    expect(whyReplaced("VethPair", "peer.netns")).toMatch(/in another one it is a new link/);
+    expect(whyReplaced("VlanInterface", "vlanId")).toBe("the kernel fixes a VLAN's id when it creates the link");
+    expect(whyReplaced("MacvlanEndpoint", "network.parent")).toBe("a link is bound to its parent when the kernel creates it");
+    expect(whyReplaced("Bridge", "addresses[0]")).toBeUndefined();
+  });
+
+  it("describes each kind in a few words, from its inputs", () => {
+    expect(entryFor("VlanInterface").describe({ name: "eth0.10", parent: "eth0", vlanId: 10, protocol: "802.1Q", addresses: ["10.1.0.1/24"], netns: "r" }, "v")).toBe(
+      "VLAN 10 eth0.10 10.1.0.1/24 on eth0 in r",
+    );
+    expect(entryFor("MacvlanEndpoint").describe({ name: "eth0", netns: "c1", address: "172.16.10.2", network: { parent: "enp0s8", netns: "host1", mode: "bridge" } }, "c1")).toBe(
+      "macvlan endpoint eth0 172.16.10.2 in c1, on enp0s8 in host1",
+    );
+    expect(entryFor("Route").describe({ netns: "r", destination: "0.0.0.0/0", gateway: "10.0.0.1" }, "x")).toBe("route 0.0.0.0/0 via 10.0.0.1 in r");
+    expect(entryFor("Sysctl").describe({ netns: "r", key: "net.ipv4.ip_forward", value: "1" }, "x")).toBe("sysctl net.ipv4.ip_forward=1 in r");
+    expect(entryFor("IptablesRule").describe({ table: "nat", chain: "POSTROUTING", rule: "-o eth0 -j MASQUERADE" }, "x")).toBe(
+      "iptables -t nat POSTROUTING -o eth0 -j MASQUERADE in pulumi's own netns",
+    );
+    expect(entryFor("Tunnel").describe({ name: "t0", netns: "n" }, "x")).toBe("Tunnel t0 in n");
+  });
+});
