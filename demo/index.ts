@@ -3,7 +3,10 @@ import * as linuxnet from "pulumi-linuxnet";
 // The demo lab. demo-host plays the machine, so nothing here touches the real one:
 //   - scenario 1: demo-p2p is joined to demo-host by one veth pair (192.168.0.0/24);
 //   - scenarios 2/3: demo-c1 and demo-c2 are "containers" whose eth0 peers are ports of
-//     bridge br0 in demo-host (10.10.0.0/24).
+//     bridge br0 in demo-host (10.10.0.0/24);
+//   - scenario 4: demo-host's enp0s8 is on a LAN (bridge br-lan in demo-lan); macvlan network
+//     mac1 (172.16.10.0/24) on it, containers demo-m1 and demo-m2, and a host shim so
+//     demo-host reaches its own macvlan containers.
 const host = new linuxnet.Namespace("host", { name: "demo-host" });
 
 const p2p = new linuxnet.Namespace("p2p", { name: "demo-p2p" });
@@ -22,10 +25,28 @@ const containers = [1, 2].map((i) => {
   return { namespace: ns.name, address: pair.end.addresses[0], ifindex: pair.endIfindex, hostPort: pair.peer.name, hostIfindex: pair.peerIfindex };
 });
 
-export const namespaces = [host.name, p2p.name, ...containers.map((c) => c.namespace)];
+const lan = new linuxnet.Namespace("lan", { name: "demo-lan" });
+const brLan = new linuxnet.Bridge("br-lan", { name: "br-lan", netns: lan });
+const nic = new linuxnet.VethPair("host-enp0s8", { end: { name: "enp0s8", netns: host }, peer: { name: "lan0", netns: lan, master: brLan } });
+const mac1 = new linuxnet.MacvlanNetwork("mac1", {
+  parent: nic.end.name,
+  netns: host,
+  subnet: "172.16.10.0/24",
+  gateway: "172.16.10.1",
+  promiscuous: true,
+  hostAccess: { address: "172.16.10.254" }, // mac1-shim
+});
+const macvlanContainers = [1, 2].map((i) => {
+  const ns = new linuxnet.Namespace(`m${i}`, { name: `demo-m${i}` });
+  const ep = new linuxnet.MacvlanEndpoint(`m${i}-eth0`, { network: mac1, netns: ns, address: `172.16.10.${i + 1}` });
+  return { namespace: ns.name, address: ep.address, ifindex: ep.ifindex };
+});
+
+export const namespaces = [host.name, p2p.name, ...containers.map((c) => c.namespace), lan.name, ...macvlanContainers.map((c) => c.namespace)];
 export const pointToPoint = { end: link.end.name, endIfindex: link.endIfindex, peer: link.peer.name, peerIfindex: link.peerIfindex };
 export const bridge = { name: br0.name, netns: br0.netns, ifindex: br0.ifindex, mac: br0.actualMac };
-export { containers };
+export { containers, macvlanContainers };
+export const macvlan = { network: mac1.name, parent: mac1.parent, subnet: mac1.subnet, shim: mac1.hostAccess };
 // Pairs that must reach each other: [from namespace, to address].
 export const reachability = [
   ["demo-p2p", "192.168.0.100"],
@@ -33,4 +54,6 @@ export const reachability = [
   ["demo-c1", "10.10.0.12"],
   ["demo-c2", "10.10.0.11"],
   ["demo-c1", "10.10.0.1"],
+  ["demo-m1", "172.16.10.3"],
+  ["demo-host", "172.16.10.2"],
 ];
