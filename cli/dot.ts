@@ -16,7 +16,7 @@ const attrs = (a: Record<string, string | number | undefined>) =>
 const SHAPES: Record<Shape, string> = {
   bridge: "box3d",
   vlan: "cds",
-  macvlan: "trapezium",
+  macvlan: "component",
   router: "hexagon",
   interface: "ellipse",
   note: "note",
@@ -39,7 +39,7 @@ export function toDot(g: Graph): string {
   const out = [
     "digraph linuxnet {",
     `  graph ${attrs({ compound: "true", rankdir: "LR", fontname: "Helvetica", fontsize: 12, nodesep: 0.3, ranksep: 0.9, label: g.planned ? LEGEND : undefined, labelloc: g.planned ? "b" : undefined })};`,
-    `  node ${attrs({ fontname: "Helvetica", fontsize: 11 })};`,
+    `  node ${attrs({ fontname: "Helvetica", fontsize: 11, margin: "0.2,0.08" })};`,
     `  edge ${attrs({ fontname: "Helvetica", fontsize: 10, dir: "none" })};`,
   ];
   const clusterOf = new Map<string, string | undefined>([...g.clusters.map((c) => [c.id, c.id] as const), ...g.nodes.map((n) => [n.id, n.cluster] as const)]);
