@@ -67,7 +67,8 @@ export class VlanInterface extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { ...outputs, ...args, name: vlanName, parent, netns, owner: ownerFor("VlanInterface", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
+      // An omitted name stays omitted: the provider fills PARENT.ID, or refuses it with a suggestion.
+      { ...outputs, ...args, parent, netns, owner: ownerFor("VlanInterface", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
       opts,
       MODULE,
       "VlanInterface",

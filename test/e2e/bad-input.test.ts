@@ -10,7 +10,7 @@ import { PulumiStack, testProgramDir } from "../support/pulumi";
 jest.setTimeout(600_000);
 
 interface Spec {
-  kind: "Namespace" | "Bridge" | "VethPair";
+  kind: "Namespace" | "Bridge" | "VethPair" | "VlanInterface" | "MacvlanNetwork" | "MacvlanEndpoint";
   name: string;
   args: Record<string, unknown>;
 }
@@ -85,6 +85,51 @@ const cases: Case[] = [
   ["a broadcast MAC on an end", ...bad("VethPair", pair({ mac: "ff:ff:ff:ff:ff:ff" }), "end.mac", 'invalid end.mac "ff:ff:ff:ff:ff:ff" (must be a unicast MAC address like 02:42:ac:11:00:02: the first octet\'s lowest bit marks multicast)')],
   ["an empty end netns", ...bad("VethPair", pair({ netns: "" }), "end.netns", 'invalid end.netns "" (must not be empty)')],
   ["a misspelt end argument", ...bad("VethPair", pair({ mcu: 1400 }), "end.mcu", 'unknown field "mcu" (must be one of "name", "netns", "addresses", "mtu", "mac", "up", "master")')],
+  // VlanInterface
+  ["a VLAN id of 4095", ...bad("VlanInterface", { parent: "eth0", vlanId: 4095 }, "vlanId", "invalid vlanId 4095 (must be a whole number from 1 to 4094: 0 and 4095 are reserved by 802.1Q)")],
+  ["a VLAN id of 0", ...bad("VlanInterface", { parent: "eth0", vlanId: 0 }, "vlanId", "invalid vlanId 0 (must be a whole number from 1 to 4094")],
+  [
+    "a default VLAN name over 15 bytes",
+    ...bad("VlanInterface", { parent: "enp0s20f0u1u2", vlanId: 100 }, "name", 'invalid name (the default PARENT.ID "enp0s20f0u1u2.100" must be at most 15 bytes, the kernel\'s IFNAMSIZ limit; it has 17: set name, e.g. "vlan100")'),
+  ],
+  ["an unknown VLAN protocol", ...bad("VlanInterface", { parent: "eth0", vlanId: 5, protocol: "802.1x" }, "protocol", 'invalid protocol "802.1x" (must be "802.1Q" or "802.1ad")')],
+  // MacvlanNetwork and MacvlanEndpoint
+  ["a macvlan subnet with host bits", ...bad("MacvlanNetwork", { parent: "eth0", subnet: "172.16.10.5/24", gateway: "172.16.10.1" }, "subnet", 'invalid subnet "172.16.10.5/24" (must be a network address with its host bits zero, like 172.16.10.0/24)')],
+  ["a gateway outside the subnet", ...bad("MacvlanNetwork", { parent: "eth0", subnet: "172.16.10.0/24", gateway: "172.16.20.1" }, "gateway", 'invalid gateway "172.16.20.1" (must be inside the subnet 172.16.10.0/24)')],
+  ["an unknown macvlan mode", ...bad("MacvlanNetwork", { parent: "eth0", subnet: "172.16.10.0/24", gateway: "172.16.10.1", mode: "l2" }, "mode", 'invalid mode "l2" (must be one of "bridge", "vepa", "private", "passthru", "source")')],
+  [
+    "host access on a vepa network",
+    ...bad("MacvlanNetwork", { parent: "eth0", subnet: "172.16.10.0/24", gateway: "172.16.10.1", mode: "vepa", hostAccess: { address: "172.16.10.9" } }, "hostAccess.name", 'invalid hostAccess with mode "vepa" (must be mode "bridge"'),
+  ],
+  ...(["172.16.11.2", "172.16.10.1"] as const).map((address): Case => [
+    `an endpoint at ${address}`,
+    [
+      { kind: "MacvlanNetwork", name: "mac1", args: { parent: "eth0", subnet: "172.16.10.0/24", gateway: "172.16.10.1" } },
+      { kind: "MacvlanEndpoint", name: "r", args: { network: "$mac1", netns: "c1", address } },
+    ],
+    [
+      "linuxnet:MacvlanEndpoint resource 'r': property address value",
+      `invalid address "${address}" (${address === "172.16.10.1" ? "must not be the gateway's address" : "must be inside the subnet 172.16.10.0/24"})`,
+    ],
+  ]),
+  [
+    "two endpoints of one subnet at one address, on two hosts",
+    [
+      { kind: "MacvlanNetwork", name: "h1", args: { name: "mac1", parent: "eth0", netns: "host1", subnet: "172.16.10.0/24", gateway: "172.16.10.1" } },
+      { kind: "MacvlanNetwork", name: "h2", args: { name: "mac1", parent: "eth0", netns: "host2", subnet: "172.16.10.0/24", gateway: "172.16.10.1" } },
+      { kind: "MacvlanEndpoint", name: "c1", args: { network: "$h1", netns: "c1", address: "172.16.10.2" } },
+      { kind: "MacvlanEndpoint", name: "c2", args: { network: "$h2", netns: "c2", address: "172.16.10.2" } },
+    ],
+    [twice("address 172.16.10.2 in macvlan subnet 172.16.10.0/24", 'MacvlanEndpoint "c1" (address)', 'MacvlanEndpoint "c2" (address)')],
+  ],
+  [
+    "a VLAN MTU above its bridge parent's",
+    [
+      { kind: "Bridge", name: "br", args: { name: "br0", mtu: 1500 } },
+      { kind: "VlanInterface", name: "v", args: { parent: "$br", vlanId: 10, mtu: 9000 } },
+    ],
+    ['pulumi-linuxnet: VlanInterface "v": mtu 9000 is above its parent "br0"\'s mtu 1500 (a VLAN sub-interface cannot exceed its parent)'],
+  ],
   // The whole topology, checked by the SDK while the program runs
   [
     "two namespaces of one name",

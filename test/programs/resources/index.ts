@@ -4,13 +4,20 @@ import * as linuxnet from "pulumi-linuxnet";
 // Builds the resources listed in config `resources` (JSON): [{ kind, name, args, opts? }].
 // Inside args, "$NAME" is the resource made earlier under NAME, and "$NAME.name" its name output.
 interface Spec {
-  kind: "Namespace" | "Bridge" | "VethPair";
+  kind: keyof typeof kinds;
   name: string;
   args: Record<string, unknown>;
   opts?: pulumi.CustomResourceOptions;
 }
-const kinds = { Namespace: linuxnet.Namespace, Bridge: linuxnet.Bridge, VethPair: linuxnet.VethPair };
-const made: Record<string, linuxnet.Namespace | linuxnet.Bridge | linuxnet.VethPair> = {};
+const kinds = {
+  Namespace: linuxnet.Namespace,
+  Bridge: linuxnet.Bridge,
+  VethPair: linuxnet.VethPair,
+  VlanInterface: linuxnet.VlanInterface,
+  MacvlanNetwork: linuxnet.MacvlanNetwork,
+  MacvlanEndpoint: linuxnet.MacvlanEndpoint,
+};
+const made: Record<string, unknown> = {};
 
 function resolve(v: unknown): unknown {
   if (typeof v === "string" && v.startsWith("$")) {
