@@ -3,6 +3,7 @@
  * private file backend, for one stack of one example program.
  */
 import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +19,9 @@ let stacks = 0;
 
 export class PulumiStack {
   readonly backend = mkdtempSync(join(tmpdir(), "linuxnet-e2e-"));
-  readonly stack = `e2e${process.pid}x${stacks++}`;
+  // Stack config lives in the program's directory (Pulumi.<stack>.yaml), shared by every run on
+  // this checkout; a pid alone repeats across sandboxes (each has its own PID namespace).
+  readonly stack = `e2e${randomBytes(3).toString("hex")}x${stacks++}`;
   /** Wall time of each CLI command, for the log (not asserted). */
   readonly timings: Array<[string, number]> = [];
 
