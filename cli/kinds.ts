@@ -28,9 +28,9 @@ const WHY = {
   vlanId: "the kernel fixes a VLAN's id when it creates the link",
   parent: "a link is bound to its parent when the kernel creates it",
   mode: "the macvlan mode is fixed when the kernel creates the link",
-  rule: "a rule is its match and target: a changed rule is another rule",
+  rule: "a rule's table, chain and family place it: elsewhere it is another rule",
   key: "another key is another setting",
-  destination: "a route is known by its destination",
+  route: "a route is known by its destination, metric, table and family",
   network: "a macvlan network is known by its name",
 };
 /** Said when a kind's entry does not know why a field replaces it. */
@@ -129,15 +129,16 @@ const macvlanEndpointEntry: KindEntry = {
 };
 
 const routeText = (p: Props) => {
-  const via = first(p, "gateway", "via");
-  const dev = first(p, "dev", "device", "interface");
-  return `route ${first(p, "destination", "to", "dst") ?? "default"}${via ? ` via ${via}` : ""}${dev ? ` dev ${dev}` : ""}`;
+  const via = first(p, "via", "gateway");
+  const dev = first(p, "dev", "device");
+  const table = str(p, "table");
+  return `route ${first(p, "destination", "to") ?? "default"}${via ? ` via ${via}` : ""}${dev ? ` dev ${dev}` : ""}${table && table !== "main" ? ` table ${table}` : ""}`;
 };
 const routeEntry: KindEntry = {
   layer: 3,
   describe: (p) => `${routeText(p)} ${where(ns(p))}`,
   netns: (p) => [ns(p)],
-  identity: { destination: WHY.destination, netns: WHY.netns },
+  identity: { destination: WHY.route, metric: WHY.route, table: WHY.route, family: WHY.route, netns: WHY.netns },
   draw: (p, d) => d.note(ns(p), routeText(p)),
 };
 
@@ -146,28 +147,32 @@ const sysctlEntry: KindEntry = {
   layer: 3,
   describe: (p) => `${sysctlText(p)} ${where(ns(p))}`,
   netns: (p) => [ns(p)],
-  identity: { key: WHY.key, name: WHY.key, netns: WHY.netns },
+  identity: { key: WHY.key, netns: WHY.netns },
   draw: (p, d) => d.note(ns(p), sysctlText(p)),
 };
 
+/** As iptables takes it: `iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE` (`-I CHAIN N` at a position). */
 const ruleText = (p: Props) => {
-  const rule = first(p, "rule", "spec") ?? list(p, "args").join(" ");
-  return `iptables -t ${str(p, "table") ?? "filter"} ${str(p, "chain") ?? "?"} ${rule}`.trim();
+  const position = str(p, "position");
+  const where = position && position !== "append" ? `-I ${str(p, "chain") ?? "?"} ${position}` : `-A ${str(p, "chain") ?? "?"}`;
+  const tool = str(p, "family") === "ipv6" ? "ip6tables" : "iptables";
+  return `${tool} -t ${str(p, "table") ?? "filter"} ${where} ${list(p, "rule").join(" ")}`.trim();
 };
 const iptablesEntry: KindEntry = {
   layer: 3,
   describe: (p) => `${ruleText(p)} ${where(ns(p))}`,
   netns: (p) => [ns(p)],
-  identity: { table: WHY.rule, chain: WHY.rule, rule: WHY.rule, args: WHY.rule, spec: WHY.rule, netns: WHY.netns },
+  identity: { table: WHY.rule, chain: WHY.rule, family: WHY.rule, netns: WHY.netns },
   draw: (p, d) => d.note(ns(p), ruleText(p)),
 };
 
+/** A component: its inputs are not stored, so its namespace is its children's (see resources.ts). */
 const routerEntry: KindEntry = {
   layer: 1,
-  describe: (p, name) => `router ${str(p, "name") ?? name} ${where(first(p, "netns", "namespace") ?? "")}`,
-  netns: (p) => [first(p, "netns", "namespace") ?? ""],
+  describe: (p, name) => `router ${name} ${where(ns(p))}${list(p, "made").length ? `: ${list(p, "made").join("; ")}` : ""}`,
+  netns: (p) => [ns(p)],
   identity: {},
-  draw: (p, d, name) => void d.node(first(p, "netns", "namespace") ?? "", str(p, "name") ?? name, "router", ["router"], `router:${name}`),
+  draw: (p, d, name) => void d.node(ns(p), name, "router", ["router"], `router:${name}`),
 };
 
 /** The kind table. */

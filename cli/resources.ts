@@ -89,6 +89,18 @@ export function kindOf(type: string): string | undefined {
 
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
+/**
+ * A component (the Router) stores no inputs: it is placed in the namespace of the first of its
+ * children that names one.
+ */
+function withComponentNamespaces(resources: Resource[]): Resource[] {
+  return resources.map((r) => {
+    if (r.type.startsWith("pulumi-nodejs:dynamic/") || typeof r.props.netns === "string") return r;
+    const netns = resources.find((c) => c.parent === r.urn && typeof c.props.netns === "string")?.props.netns;
+    return netns === undefined ? r : { ...r, props: { ...r.props, netns } };
+  });
+}
+
 /** The first zod issue as "path: message". */
 function firstIssue(error: z.ZodError): string {
   const i = error.issues[0];
@@ -130,7 +142,7 @@ export function fromPreview(json: unknown, where: string): Resource[] {
   }
   const found = [...byUrn.values()];
   if (!found.length) throw problems.emptyStack(where, "preview");
-  return found;
+  return withComponentNamespaces(found);
 }
 
 /** Resources of a stack as `pulumi stack export` has them. */
@@ -144,7 +156,7 @@ export function fromExport(json: unknown, where: string): Resource[] {
     return [{ urn: r.urn, type: r.type, kind, name: nameOf(r.urn), props: r.outputs ?? r.inputs ?? {}, op: "same", dependencies: r.dependencies ?? [], parent: r.parent }];
   });
   if (!found.length) throw problems.emptyStack(where, "export");
-  return found;
+  return withComponentNamespaces(found);
 }
 
 /**

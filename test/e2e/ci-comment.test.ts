@@ -8,7 +8,6 @@
  * LINUXNET_WRITE_FIXTURES=1 stores the JSON for the unit tests.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -18,14 +17,6 @@ import { exampleDir, PulumiStack } from "../support/pulumi";
 
 jest.setTimeout(300_000);
 
-/**
- * A stack whose name no concurrent run shares: sandboxes have their own PID namespace, so
- * e2e<pid>x<n> repeats across them, and the stack's config file lives in the shared program
- * directory.
- */
-class Stack extends PulumiStack {
-  override readonly stack = `e2e${process.pid}r${randomBytes(3).toString("hex")}`;
-}
 
 const CI = exampleDir("ci");
 const COMMENT = join(CI, "comment.sh");
@@ -38,7 +29,7 @@ function script(path: string, args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe("examples/ci/comment.sh makes the pull-request comment locally", () => {
-  const stack = new Stack(CI);
+  const stack = new PulumiStack(CI);
   const dir = mkdtempSync(join(tmpdir(), "linuxnet-ci-"));
   const state = join(dir, "state.json");
   const plainState = join(dir, "state-show-secrets.json");

@@ -10,7 +10,6 @@
  * unit tests in test/unit/cli/fixtures.
  */
 import { XMLValidator } from "fast-xml-parser";
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { buildGraph } from "../../cli/graph";
 import { fromExport, fromPreview } from "../../cli/resources";
@@ -19,18 +18,10 @@ import { PulumiStack, testProgramDir } from "../support/pulumi";
 
 jest.setTimeout(300_000);
 
-/**
- * A stack whose name no concurrent run shares: sandboxes have their own PID namespace, so
- * e2e<pid>x<n> repeats across them, and the stack's config file lives in the shared program
- * directory.
- */
-class Stack extends PulumiStack {
-  override readonly stack = `e2e${process.pid}r${randomBytes(3).toString("hex")}`;
-}
 
 type Step = { op: string; urn: string; diffReasons?: string[]; replaceReasons?: string[]; detailedDiff?: Record<string, { kind: string }> | null };
 
-async function previewJson(stack: Stack): Promise<{ text: string; steps: Map<string, Step> }> {
+async function previewJson(stack: PulumiStack): Promise<{ text: string; steps: Map<string, Step> }> {
   const r = await stack.cli(["preview", "--json", "--show-sames"]);
   const steps = new Map<string, Step>();
   for (const s of JSON.parse(r.stdout).steps as Step[]) steps.set(s.urn.slice(s.urn.lastIndexOf("::") + 2), s);
@@ -38,7 +29,7 @@ async function previewJson(stack: Stack): Promise<{ text: string; steps: Map<str
 }
 
 describe("preview --json and the pulumi-linuxnet command on every kind, through the real CLI", () => {
-  const stack = new Stack(testProgramDir("resources"));
+  const stack = new PulumiStack(testProgramDir("resources"));
   const [na, nb, nb2] = [`${stack.stack}a`, `${stack.stack}b`, `${stack.stack}c`];
   const lab = (o: { loopbackUp?: boolean; bridge?: string; brAddress?: string; stp?: boolean; endName?: string; endAddress?: string; peerMtu?: number; nsB?: string } = {}) =>
     JSON.stringify([
@@ -195,7 +186,7 @@ describe("preview --json and the pulumi-linuxnet command on every kind, through 
 });
 
 describe("the demo stack (Pulumi.yaml at the root)", () => {
-  const stack = new Stack(ROOT);
+  const stack = new PulumiStack(ROOT);
   beforeAll(() => stack.init());
   afterAll(() => stack.dispose());
 
@@ -229,7 +220,7 @@ describe("the demo stack (Pulumi.yaml at the root)", () => {
 });
 
 describe("examples/macvlan-two-hosts: macvlan networks and endpoints in the diagram", () => {
-  const stack = new Stack(join(ROOT, "examples", "macvlan-two-hosts"));
+  const stack = new PulumiStack(join(ROOT, "examples", "macvlan-two-hosts"));
   beforeAll(() => stack.init());
   afterAll(() => stack.dispose());
 

@@ -36,9 +36,9 @@ describe("the topology graph", () => {
           res("Namespace", "r", { name: "r" }),
           res("VethPair", "up", { end: { name: "eth0", netns: "r", addresses: ["10.0.0.2/24"] }, peer: { name: "up-r", addresses: ["10.0.0.1/24"] } }),
           res("VlanInterface", "v10", { name: "eth0.10", netns: "r", parent: "eth0", vlanId: 10, addresses: ["10.10.0.1/24"] }),
-          res("Route", "default", { netns: "r", destination: "default", gateway: "10.0.0.1" }),
+          res("Route", "default", { netns: "r", destination: "default", via: "10.0.0.1" }),
           res("Sysctl", "fwd", { netns: "r", key: "net.ipv4.ip_forward", value: "1" }),
-          res("IptablesRule", "nat", { netns: "r", table: "nat", chain: "POSTROUTING", rule: "-o eth0 -j MASQUERADE" }),
+          res("IptablesRule", "nat", { netns: "r", table: "nat", chain: "POSTROUTING", rule: ["-o", "eth0", "-j", "MASQUERADE"] }),
           res("Router", "edge", { netns: "r" }),
         ],
         false,
@@ -48,7 +48,7 @@ describe("the topology graph", () => {
       "vlan eth0.10 / VLAN 10 / 10.10.0.1/24 in netns r",
       "interface eth0 / 10.0.0.2/24 in netns r",
       "router edge / router in netns r",
-      "note route default via 10.0.0.1 / sysctl net.ipv4.ip_forward=1 / iptables -t nat POSTROUTING -o eth0 -j MASQUERADE in netns r",
+      "note route default via 10.0.0.1 / sysctl net.ipv4.ip_forward=1 / iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE in netns r",
     ]);
     expect(g.edges).toEqual([
       "vlan eth0.10 / VLAN 10 / 10.10.0.1/24 in netns r —[VLAN 10]— interface eth0 / 10.0.0.2/24 in netns r",

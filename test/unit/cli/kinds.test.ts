@@ -20,10 +20,14 @@ describe("the kind table", () => {
     expect(entryFor("MacvlanEndpoint").describe({ name: "eth0", netns: "c1", address: "172.16.10.2", network: { parent: "enp0s8", netns: "host1", mode: "bridge" } }, "c1")).toBe(
       "macvlan endpoint eth0 172.16.10.2 in c1, on enp0s8 in host1",
     );
-    expect(entryFor("Route").describe({ netns: "r", destination: "0.0.0.0/0", gateway: "10.0.0.1" }, "x")).toBe("route 0.0.0.0/0 via 10.0.0.1 in r");
+    expect(entryFor("Route").describe({ netns: "r", destination: "default", via: "10.0.0.1", table: "main", family: "ipv4" }, "x")).toBe("route default via 10.0.0.1 in r");
+    expect(entryFor("Route").describe({ destination: "10.2.0.0/16", dev: "eth1", table: 100 }, "x")).toBe("route 10.2.0.0/16 dev eth1 table 100 in pulumi's own netns");
     expect(entryFor("Sysctl").describe({ netns: "r", key: "net.ipv4.ip_forward", value: "1" }, "x")).toBe("sysctl net.ipv4.ip_forward=1 in r");
-    expect(entryFor("IptablesRule").describe({ table: "nat", chain: "POSTROUTING", rule: "-o eth0 -j MASQUERADE" }, "x")).toBe(
-      "iptables -t nat POSTROUTING -o eth0 -j MASQUERADE in pulumi's own netns",
+    expect(entryFor("IptablesRule").describe({ table: "nat", chain: "POSTROUTING", rule: ["-o", "eth0", "-j", "MASQUERADE"], position: "append", family: "ipv4" }, "x")).toBe(
+      "iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE in pulumi's own netns",
+    );
+    expect(entryFor("IptablesRule").describe({ table: "filter", chain: "FORWARD", rule: ["-j", "ACCEPT"], position: 1, family: "ipv6", netns: "r" }, "x")).toBe(
+      "ip6tables -t filter -I FORWARD 1 -j ACCEPT in r",
     );
     expect(entryFor("Tunnel").describe({ name: "t0", netns: "n" }, "x")).toBe("Tunnel t0 in n");
   });

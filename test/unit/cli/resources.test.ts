@@ -30,6 +30,21 @@ describe("reading preview JSON and exported state", () => {
     expect(unchangedIn(fixture("ci-update"))).toBe(4);
   });
 
+  it("places a component (the Router, which stores no inputs) in its children's namespace", () => {
+    const stack = "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s";
+    const router = "urn:pulumi:s::p::linuxnet:index:Router::edge";
+    const json = {
+      version: 3,
+      deployment: {
+        resources: [
+          { urn: router, type: "linuxnet:index:Router", parent: stack, outputs: { made: ["sysctl net.ipv4.ip_forward=1"] } },
+          { urn: `${router}$pulumi-nodejs:dynamic/linuxnet:Sysctl::edge-forward`, type: "pulumi-nodejs:dynamic/linuxnet:Sysctl", parent: router, outputs: { key: "net.ipv4.ip_forward", value: "1", netns: "r" } },
+        ],
+      },
+    };
+    expect(fromExport(json, "stdin").map((r) => [r.kind, r.props.netns])).toEqual([["Router", "r"], ["Sysctl", "r"]]);
+  });
+
   it("reads a real export: its resources' outputs, all 'same'", () => {
     const rs = fromExport(fixture("demo-export"), "stdin");
     expect(rs.map((r) => r.kind).sort()).toEqual(["Bridge", "Namespace", "Namespace", "Namespace", "Namespace", "VethPair", "VethPair", "VethPair"]);
