@@ -26,7 +26,8 @@ export type Expected = keyof typeof SOURCES;
 export const problems = {
   usage: (detail: string, usage: string) => new CliError(`${detail}\n${usage}`, 2),
   unreadable: (file: string, cause: string) => new CliError(`cannot read file ${file}: ${cause}`),
-  emptyInput: (where: string, expected: Expected) => new CliError(`${where} is empty; pipe the output of ${SOURCES[expected]} into it`),
+  emptyInput: (where: string, expected: Expected) =>
+    new CliError(`${where} is empty; pipe the output of ${SOURCES[expected]} into it${expected === "export" ? " (or pass --stack NAME to have it run)" : ""}`),
   notJson: (where: string, expected: Expected, cause: string) =>
     new CliError(`${where} is not JSON (${cause}); expected the output of ${SOURCES[expected]}`),
   wrongShape: (where: string, expected: Expected, issue: string) => new CliError(`${where} is not the output of ${SOURCES[expected]}: ${issue}`),

@@ -9,7 +9,7 @@ describe("reading the input", () => {
 
   it("parses JSON, naming the source and what was expected when it is empty or not JSON", () => {
     expect(parseJson('{"steps": []}', "stdin", "preview")).toEqual({ steps: [] });
-    expect(() => parseJson(" \n", "stdin", "export")).toThrow("stdin is empty; pipe the output of `pulumi stack export` into it");
+    expect(() => parseJson(" \n", "stdin", "export")).toThrow("stdin is empty; pipe the output of `pulumi stack export` into it (or pass --stack NAME to have it run)");
     expect(() => parseJson("{", "file p.json", "preview")).toThrow(/^file p\.json is not JSON \(.*\); expected the output of `pulumi preview --json`$/);
   });
 
