@@ -11,6 +11,9 @@ const kinds: Record<string, () => Handlers> = {
   vlan: () => require("./vlan").vlan,
   macvlanNetwork: () => require("./macvlan-network").macvlanNetwork,
   macvlanEndpoint: () => require("./macvlan-endpoint").macvlanEndpoint,
+  sysctl: () => require("./sysctl").sysctl,
+  route: () => require("./route").route,
+  iptables: () => require("./iptables").iptables,
 };
 
 export type Method = keyof Handlers;

@@ -54,6 +54,8 @@ export interface KindSpec<S extends z.ZodObject, O extends Props> {
   delete(inputs: z.output<S>, state: Props): Promise<void>;
   /** What holds the resource's kernel name(s) now, or undefined if nothing does. */
   existing(inputs: z.output<S>): Promise<Existing | undefined>;
+  /** Checks at preview that need the kernel (a sysctl key exists); run once the inputs are known and valid. */
+  checkKernel?(inputs: z.output<S>): Promise<CheckFailure[]>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -143,6 +145,13 @@ export function diffProps(fields: readonly string[], replaceOn: readonly string[
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 
+/** Whether a value is, or holds anywhere, preview's unknown placeholder. */
+export function holdsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (v && typeof v === "object") return Object.values(v as Props).some(holdsUnknown);
+  return false;
+}
+
 /** Drops undefined values: the engine's protobuf Struct conversion rejects them ("Unexpected struct type"). */
 export function defined<T>(v: T): T {
   if (Array.isArray(v)) return v.map(defined) as T;
@@ -170,7 +179,9 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
   return {
     async check(_olds: Props, news: Props): Promise<{ inputs?: Props; failures: CheckFailure[] }> {
       const { inputs, failures } = checkWith(spec.schema, news);
-      return failures.length ? { failures } : { inputs: defined(inputs as Props), failures: [] };
+      if (failures.length) return { failures };
+      const kernel = spec.checkKernel && !holdsUnknown(news) ? await spec.checkKernel(inputs!) : [];
+      return kernel.length ? { failures: kernel } : { inputs: defined(inputs as Props), failures: [] };
     },
 
     /**

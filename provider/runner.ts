@@ -138,3 +138,49 @@ export async function netnsInode(name: string): Promise<number> {
     throw new CommandError(["stat", path], String((e as Error).message), undefined, { verb: "read", kind: "namespace", name });
   }
 }
+
+// ── records kept beside the kernel state they describe ───────────────────────────────────
+/**
+ * Some kernel state has no place for an ownership mark (a sysctl's value). What the provider
+ * must remember about it (the value found before it changed it, and who changed it) is kept
+ * in a small file under /run, a tmpfs: it survives any crash of the CLI or the provider and
+ * goes exactly when the kernel state does (a reboot). Records are keyed by the namespace's
+ * inode, so a namespace made anew never inherits the records of an old one.
+ */
+export const RECORD_DIR = "/run/pulumi-linuxnet";
+
+async function namespaceInode(target: Target): Promise<number> {
+  if (target.netns) return netnsInode(target.netns);
+  const { stat } = await import("node:fs/promises");
+  return (await stat("/proc/self/ns/net")).ino;
+}
+
+async function recordPath(target: Target, kind: string, key: string): Promise<string> {
+  if (!/^[A-Za-z0-9_.@+:\/-]+$/.test(key) || key.includes("..")) throw new Error(`record key ${JSON.stringify(key)} cannot name a file safely`);
+  return `${RECORD_DIR}/${kind}/${await namespaceInode(target)}/${encodeURIComponent(key)}`;
+}
+
+export async function readRecord<T>(target: Target, kind: string, key: string): Promise<T | undefined> {
+  const { readFile } = await import("node:fs/promises");
+  try {
+    return JSON.parse(await readFile(await recordPath(target, kind, key), "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+let recordWrites = 0;
+
+export async function writeRecord(target: Target, kind: string, key: string, value: unknown): Promise<void> {
+  const { mkdir, rename, writeFile } = await import("node:fs/promises");
+  const path = await recordPath(target, kind, key);
+  await mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  const tmp = `${path}.tmp${process.pid}.${++recordWrites}`;
+  await writeFile(tmp, JSON.stringify(value));
+  await rename(tmp, path); // whole or not at all
+}
+
+export async function removeRecord(target: Target, kind: string, key: string): Promise<void> {
+  const { rm } = await import("node:fs/promises");
+  await rm(await recordPath(target, kind, key).catch(() => "/nonexistent"), { force: true });
+}

@@ -1,0 +1,226 @@
+/**
+ * IptablesRule: one rule in a table/chain of a namespace (`iptables -t nat -A POSTROUTING -o
+ * enp0s8.100 -j MASQUERADE`), given as argv tokens (never a shell string). Every rule carries
+ * its ownership mark as a comment (`-m comment --comment linuxnet:…`), so `-C` finds exactly
+ * it and delete removes exactly it, whatever else is in the chain. `-w` waits for the xtables
+ * lock, so concurrent changes are safe.
+ */
+import { z } from "zod";
+import { CommandError, objectError, unlessGone } from "./errors";
+import { handlers, type KindSpec } from "./kind";
+import { markOf } from "./owner";
+import { execArgv, readRecord, removeRecord, run, type Target, writeRecord } from "./runner";
+import { netnsName, ownership } from "./validate";
+
+// ── schema ──────────────────────────────────────────────────────────────────────────────
+export const TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;
+
+/** Options that would make the rule something else than one rule of this resource. */
+const NOT_IN_A_RULE = new Set([
+  ...["-A", "--append", "-I", "--insert", "-D", "--delete", "-R", "--replace", "-C", "--check", "-L", "--list", "-S", "--list-rules"],
+  ...["-F", "--flush", "-Z", "--zero", "-N", "--new-chain", "-X", "--delete-chain", "-P", "--policy", "-E", "--rename-chain"],
+  ...["-t", "--table", "-w", "--wait", "-W", "--wait-interval", "--comment"],
+]);
+
+const ruleTokens = z
+  .array(z.string({ error: "invalid rule (must be a list of argv tokens like [\"-o\", \"eth0\", \"-j\", \"MASQUERADE\"])" }), {
+    error: 'invalid rule (must be a list of argv tokens like ["-o", "eth0", "-j", "MASQUERADE"])',
+  })
+  .superRefine((tokens, ctx) => {
+    if (tokens.length === 0) ctx.addIssue({ code: "custom", message: "invalid rule [] (must not be empty: give at least a target, like [\"-j\", \"ACCEPT\"])" });
+    for (const [k, t] of tokens.entries()) {
+      const problem =
+        t === "" || /[\0\n]/.test(t)
+          ? "must not be empty or hold a newline"
+          : NOT_IN_A_RULE.has(t)
+            ? `must not be the option ${t}: the table, chain, position and the rule's comment (its ownership mark) are set by the resource`
+            : t === "comment" && tokens[k - 1] === "-m"
+              ? "must not add a comment match: the comment is the rule's ownership mark"
+              : /^\s|\s$/.test(t)
+                ? "must not start or end with whitespace (each token is one argv element, no shell)"
+                : undefined;
+      if (problem) {
+        ctx.addIssue({ code: "custom", path: [k], message: `invalid rule token ${JSON.stringify(t)} (${problem})` });
+        break; // the first bad token says it; the ones after it may only follow from it
+      }
+    }
+  });
+
+const positionRule = (v: unknown) => `invalid position ${JSON.stringify(v)} (must be "append" or a whole number from 1: insert at that place)`;
+
+export const schema = z.strictObject({
+  table: z.enum(TABLES, { error: (iss) => `invalid table ${JSON.stringify(iss.input)} (must be one of ${TABLES.map((t) => `"${t}"`).join(", ")})` }).default("filter"),
+  chain: z.string({ error: "invalid chain (must be a string)" }).refine((v) => /^[A-Za-z0-9_.-]{1,28}$/.test(v) && !v.startsWith("-"), {
+    error: (iss) => `invalid chain ${JSON.stringify(iss.input)} (must be 1–28 letters, digits or _ . -, not starting with "-", like FORWARD or POSTROUTING)`,
+  }),
+  rule: ruleTokens,
+  position: z
+    .union([z.literal("append"), z.number().refine((n) => Number.isInteger(n) && n >= 1, { error: (iss) => positionRule(iss.input) })], {
+      error: (iss) => positionRule(iss.input),
+    })
+    .default("append"),
+  family: z.enum(["ipv4", "ipv6"], { error: (iss) => `invalid family ${JSON.stringify(iss.input)} (must be "ipv4" or "ipv6")` }).default("ipv4"),
+  netns: netnsName("netns").optional(),
+  ...ownership(),
+});
+export type RuleInputs = z.output<typeof schema>;
+
+export interface RuleOutputs extends Record<string, unknown> {
+  /** The comment that marks the rule as this resource's (empty without an owner). */
+  comment: string;
+}
+
+// ── replacement ─────────────────────────────────────────────────────────────────────────
+const replaceOn = ["table", "chain", "family", "netns"];
+
+// ── argv builders ───────────────────────────────────────────────────────────────────────
+const binary = (i: RuleInputs) => (i.family === "ipv6" ? "ip6tables" : "iptables");
+const mark = (i: RuleInputs) => (i.owner === undefined ? undefined : markOf(i.owner));
+/** The rule with its mark: what `-C` and `-D` are given. */
+const marked = (i: RuleInputs) => [...i.rule, ...(mark(i) ? ["-m", "comment", "--comment", mark(i)!] : [])];
+
+export const argv = {
+  add: (i: RuleInputs) => [binary(i), "-w", "-t", i.table, ...(i.position === "append" ? ["-A", i.chain] : ["-I", i.chain, String(i.position)]), ...marked(i)],
+  check: (i: RuleInputs, spec = marked(i)) => [binary(i), "-w", "-t", i.table, "-C", i.chain, ...spec],
+  del: (i: RuleInputs, spec = marked(i)) => [binary(i), "-w", "-t", i.table, "-D", i.chain, ...spec],
+  list: (i: RuleInputs) => [binary(i), "-w", "-t", i.table, "-S", i.chain],
+};
+
+/** Splits an `iptables -S` line as iptables quotes it (double quotes, backslash escapes). */
+export function splitRuleLine(line: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]);
+  return out;
+}
+
+/** The tokens of the rule in `-S` output that carries `comment`, without `-A CHAIN`; undefined if none. */
+export function findMarked(listing: string, chain: string, comment: string): string[] | undefined {
+  for (const line of listing.split("\n")) {
+    const tokens = splitRuleLine(line);
+    if (tokens[0] !== "-A" || tokens[1] !== chain) continue;
+    const at = tokens.findIndex((t, k) => t === "--comment" && tokens[k + 1] === comment);
+    if (at >= 0) return tokens.slice(2);
+  }
+  return undefined;
+}
+
+// ── handlers ────────────────────────────────────────────────────────────────────────────
+const subject = (i: RuleInputs) => ({ kind: "iptables rule", name: `-t ${i.table} ${i.chain} ${i.rule.join(" ")}`, netns: i.netns });
+const attempt = (verb: string, i: RuleInputs) => ({ verb, ...subject(i) });
+const target = (i: RuleInputs): Target => ({ netns: i.netns });
+
+/** `-C`: true if the rule is there, false if not (exit 1); any other failure (a bad rule) is the error. */
+async function present(i: RuleInputs, verb: string, spec?: string[]): Promise<boolean> {
+  try {
+    await run(execArgv(argv.check(i, spec), target(i)), attempt(verb, i));
+    return true;
+  } catch (e) {
+    if (e instanceof CommandError && e.exitCode === 1) return false;
+    throw e;
+  }
+}
+
+/** Our rule as `-S` lists it (found by its mark), or undefined. */
+async function listed(i: RuleInputs, verb: string): Promise<string[] | undefined> {
+  if (!mark(i)) return undefined;
+  const { stdout } = await run(execArgv(argv.list(i), target(i)), attempt(verb, i));
+  return findMarked(stdout, i.chain, mark(i)!);
+}
+
+const outputs = (i: RuleInputs): RuleOutputs => ({ comment: mark(i) ?? "" });
+
+// ── tables: put back as found ───────────────────────────────────────────────────────────
+/**
+ * With the nf_tables backend (Debian's `iptables`), the first rule in a table creates the
+ * table, and deleting the rule leaves it behind, empty. So a create that finds the table
+ * absent records that in /run, and the delete that empties it removes it again (`nft delete
+ * table`): `iptables-save` after destroy is what it was before up. With the legacy backend,
+ * or without `nft`, an emptied table stays.
+ */
+const nftFamily = (i: RuleInputs) => (i.family === "ipv6" ? "ip6" : "ip");
+const tableKey = (i: RuleInputs) => `${nftFamily(i)}-${i.table}`;
+const backends = new Map<string, Promise<boolean>>();
+
+const isNftBackend = (i: RuleInputs) => {
+  if (!backends.has(binary(i))) backends.set(binary(i), run([binary(i), "-V"]).then((r) => r.stdout.includes("nf_tables"), () => false));
+  return backends.get(binary(i))!;
+};
+
+/** True/false where the nf_tables backend and `nft` can tell; undefined otherwise. */
+async function tableExists(i: RuleInputs): Promise<boolean | undefined> {
+  if (!(await isNftBackend(i))) return undefined;
+  try {
+    const { stdout } = await run(execArgv(["nft", "list", "tables", nftFamily(i)], target(i)), attempt("create", i));
+    return stdout.split("\n").some((l) => l.trim() === `table ${nftFamily(i)} ${i.table}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** After a delete: a table this stack created goes again once no rule or chain of anyone is left in it. */
+async function dropTableIfEmptied(i: RuleInputs): Promise<void> {
+  if (!(await readRecord(target(i), "iptables-table", tableKey(i)))) return;
+  const { stdout } = await run(execArgv([binary(i), "-w", "-t", i.table, "-S"], target(i)), attempt("delete", i));
+  const empty = stdout.split("\n").every((l) => !l.trim() || /^-P \S+ ACCEPT$/.test(l.trim()));
+  if (!empty) return;
+  await unlessGone(run(execArgv(["nft", "delete", "table", nftFamily(i), i.table], target(i)), attempt("delete", i)), undefined);
+  await removeRecord(target(i), "iptables-table", tableKey(i));
+}
+
+const spec: KindSpec<typeof schema, RuleOutputs> = {
+  kind: "IptablesRule",
+  schema,
+  replaceOn,
+  subject,
+  id: (i) => `${i.netns ?? ""}/${i.family}/${i.table}/${i.chain}/${mark(i) ?? i.rule.join(" ")}`,
+
+  // Its own rule (an interrupted create) or an identical unmarked one: "exists", decided by
+  // the marks like every other kind.
+  async create(i) {
+    if ((await present(i, "create")) || (mark(i) && (await present(i, "create", i.rule)))) {
+      throw objectError(attempt("create", i), "the rule is already in the chain", "exists");
+    }
+    if ((await tableExists(i)) === false) await writeRecord(target(i), "iptables-table", tableKey(i), { owner: i.owner });
+    await run(execArgv(argv.add(i), target(i)), attempt("create", i));
+    if (!(await present(i, "create"))) throw objectError(attempt("create", i), "the kernel did not apply it: the rule is not in the chain");
+    return outputs(i);
+  },
+
+  async existing(i) {
+    if (await present(i, "create")) return { claims: [{ is: "ours" }] };
+    if (mark(i) && (await present(i, "create", i.rule))) return { claims: [{ is: "unmarked" }] };
+    return undefined;
+  },
+
+  // Found by its mark; a rule changed by hand reads as the tokens iptables lists for it.
+  async read(i) {
+    const found = await unlessGone(listed(i, "read"), undefined);
+    if (!found) return mark(i) || !(await unlessGone(present(i, "read"), false)) ? undefined : { inputs: i, outs: outputs(i) };
+    const same = await present(i, "read");
+    const at = found.findIndex((t, k) => t === "-m" && found[k + 1] === "comment" && found[k + 2] === "--comment");
+    const rule = same ? i.rule : at >= 0 ? [...found.slice(0, at), ...found.slice(at + 4)] : found;
+    return { inputs: { ...i, rule }, outs: outputs(i) };
+  },
+
+  // Removes the rule as it stands (found by its old mark) and any unmarked twin it adopts,
+  // then adds the declared one, unless it is there already.
+  async update(o, n) {
+    const old = await listed(o, "update");
+    const unchanged = await present(n, "update");
+    if (old && !unchanged) await run(execArgv(argv.del(o, old), target(o)), attempt("update", o));
+    if (n.adopt && mark(n) && (await present(n, "update", n.rule))) await run(execArgv(argv.del(n, n.rule), target(n)), attempt("update", n));
+    if (!unchanged) await run(execArgv(argv.add(n), target(n)), attempt("update", n));
+    if (!(await present(n, "update"))) throw objectError(attempt("update", n), "the kernel did not apply it: the rule is not in the chain");
+    return outputs(n);
+  },
+
+  async delete(i) {
+    const found = await unlessGone(listed(i, "delete"), undefined);
+    if (found) await unlessGone(run(execArgv(argv.del(i, found), target(i)), attempt("delete", i)), undefined);
+    else if (!mark(i) && (await unlessGone(present(i, "delete"), false))) await run(execArgv(argv.del(i), target(i)), attempt("delete", i));
+    await unlessGone(dropTableIfEmptied(i), undefined); // a namespace gone took its tables with it
+  },
+};
+
+export const iptables = handlers(spec);

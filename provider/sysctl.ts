@@ -1,0 +1,158 @@
+/**
+ * Sysctl: one kernel setting in a namespace (`sysctl -w net.ipv4.ip_forward=1`). Delete puts
+ * back the value found before create, if the setting still holds the value the stack set.
+ * A setting has no place for a mark, so what was found, and by whom it was changed, is kept
+ * in a record under /run (see runner.ts): a second stack setting the same key is refused,
+ * and a create retried after a crash still knows the original value.
+ */
+import { z } from "zod";
+import { CommandError, isKind, objectError, unlessGone } from "./errors";
+import { handlers, type KindSpec } from "./kind";
+import { describeOwner } from "./owner";
+import { execArgv, NETNS_RUN_DIR, readRecord, removeRecord, run, type Target, writeRecord } from "./runner";
+import { netnsName, ownership, type CheckFailure } from "./validate";
+
+// ── schema ──────────────────────────────────────────────────────────────────────────────
+const KEY_RULE = 'must be a dotted sysctl key like "net.ipv4.ip_forward" (an interface name with dots is written with "/": net.ipv4.conf.enp0s8/100.forwarding)';
+
+export const schema = z.strictObject({
+  key: z.string({ error: `invalid key (${KEY_RULE})` }).refine((v) => /^[a-z0-9_]+(\.[A-Za-z0-9_@+:\/-]+)+$/.test(v) && !v.split(".").some((s) => s === "/" || s.startsWith("/")), {
+    error: (iss) => `invalid key ${JSON.stringify(iss.input)} (${KEY_RULE})`,
+  }),
+  value: z
+    .union([z.string(), z.number()], { error: "invalid value (must be a string or a number)" })
+    .transform((v) => String(v).trim().split(/\s+/).join(" "))
+    .refine((v) => v.length > 0 && !/[\n=]/.test(v), { error: (iss) => `invalid value ${JSON.stringify(iss.input)} (must not be empty, or hold "=" or a newline)` }),
+  netns: netnsName("netns").optional(),
+  ...ownership(),
+});
+export type SysctlInputs = z.output<typeof schema>;
+
+export interface SysctlOutputs extends Record<string, unknown> {
+  /** The value the setting had before this resource set it: what delete puts back. */
+  found: string;
+}
+
+interface SysctlRecord {
+  owner?: string;
+  found: string;
+}
+
+// ── replacement ─────────────────────────────────────────────────────────────────────────
+const replaceOn = ["key", "netns"];
+
+// ── argv builders ───────────────────────────────────────────────────────────────────────
+export const argv = {
+  read: (key: string) => ["sysctl", "-n", key],
+  write: (key: string, value: string) => ["sysctl", "-q", "-w", `${key}=${value}`],
+};
+
+// ── handlers ────────────────────────────────────────────────────────────────────────────
+const subject = (i: SysctlInputs) => ({ kind: "sysctl", name: i.key, netns: i.netns });
+const attempt = (verb: string, i: SysctlInputs) => ({ verb, ...subject(i) });
+const target = (i: SysctlInputs): Target => ({ netns: i.netns });
+const normalize = (v: string) => v.trim().split(/\s+/).join(" ");
+
+/** The setting's value now; a key the kernel does not have is one clear line. */
+async function current(i: SysctlInputs, verb: string): Promise<string> {
+  try {
+    return normalize((await run(execArgv(argv.read(i.key), target(i)), attempt(verb, i))).stdout);
+  } catch (e) {
+    if (isKind(e, "not-found") && /cannot stat|No such file/.test((e as CommandError).stderr)) {
+      throw objectError(attempt(verb, i), `the kernel has no such setting${i.netns ? ` in netns "${i.netns}"` : ""} (/proc/sys/${i.key.split(".").join("/")} does not exist)`, "invalid");
+    }
+    throw e;
+  }
+}
+
+async function set(i: SysctlInputs, value: string, verb: string): Promise<void> {
+  await run(execArgv(argv.write(i.key, value), target(i)), attempt(verb, i));
+  const now = await current(i, verb);
+  if (now !== value) throw objectError(attempt(verb, i), `the kernel did not apply it: the value is "${now}", wanted "${value}"`);
+}
+
+/** The record of who set this key in this namespace, refusing one made by another owner. */
+async function ownRecord(i: SysctlInputs, verb: string): Promise<SysctlRecord | undefined> {
+  const r = await readRecord<SysctlRecord>(target(i), "sysctl", i.key);
+  if (r && r.owner !== undefined && i.owner !== undefined && r.owner !== i.owner) {
+    throw objectError(attempt(verb, i), `it is set by ${describeOwner(r.owner)}; one setting has one owner: remove it from there first`, "exists");
+  }
+  return r;
+}
+
+/** Keys that name an interface (net.ipv4.conf.eth0.forwarding) exist only once the interface does. */
+const namesInterface = (key: string) => {
+  const parts = key.split(".");
+  const at = parts.findIndex((p) => p === "conf" || p === "neigh");
+  return at >= 0 && parts[at + 1] !== undefined && parts[at + 1] !== "all" && parts[at + 1] !== "default";
+};
+
+const spec: KindSpec<typeof schema, SysctlOutputs> = {
+  kind: "Sysctl",
+  schema,
+  replaceOn,
+  subject,
+  id: (i) => `${i.netns ?? ""}/${i.key}`,
+
+  /**
+   * At preview: the key must exist in the target namespace, or — if that namespace is not
+   * made yet — in the provider's own, unless it names an interface that may not exist yet.
+   */
+  async checkKernel(i): Promise<CheckFailure[]> {
+    const { existsSync } = await import("node:fs");
+    const nsExists = i.netns === undefined || existsSync(`${NETNS_RUN_DIR}/${i.netns}`);
+    if (!nsExists && namesInterface(i.key)) return [];
+    const where = nsExists ? i : { ...i, netns: undefined };
+    try {
+      await current(where, "check");
+      return [];
+    } catch (e) {
+      const said = e instanceof CommandError && e.kind === "invalid" ? e.message.replace(/^failed to check sysctl "[^"]*"(?: in netns "[^"]*")?: /, "") : undefined;
+      return said ? [{ property: "key", reason: `invalid key ${JSON.stringify(i.key)} (${said})` }] : [];
+    }
+  },
+
+  async create(i) {
+    const record = await ownRecord(i, "create");
+    const now = await current(i, "create");
+    // A record of our own is what an interrupted create found; keep it, not our own value.
+    const found = record?.owner === i.owner && record ? record.found : now;
+    await writeRecord(target(i), "sysctl", i.key, { owner: i.owner, found } satisfies SysctlRecord);
+    if (now !== i.value) await set(i, i.value, "create");
+    return { found };
+  },
+
+  async existing() {
+    return undefined; // a setting always exists: create never meets "File exists"
+  },
+
+  async read(i, state) {
+    const value = await unlessGone(current(i, "read"), undefined);
+    if (value === undefined) return undefined;
+    const record = await readRecord<SysctlRecord>(target(i), "sysctl", i.key);
+    if (record?.owner !== undefined && i.owner !== undefined && record.owner !== i.owner) return undefined; // another owner's now
+    return { inputs: { ...i, value }, outs: { found: (state.found as string) ?? record?.found ?? value } };
+  },
+
+  async update(_o, n, state) {
+    await ownRecord(n, "update");
+    const found = (state.found as string) ?? (await readRecord<SysctlRecord>(target(n), "sysctl", n.key))?.found ?? (await current(n, "update"));
+    await writeRecord(target(n), "sysctl", n.key, { owner: n.owner, found } satisfies SysctlRecord);
+    if ((await current(n, "update")) !== n.value) await set(n, n.value, "update");
+    return { found };
+  },
+
+  // Puts back what was found, if the setting still holds what the stack set (a value changed
+  // by hand since is left as it is); a namespace gone already took the setting with it.
+  async delete(i, state) {
+    const record = await readRecord<SysctlRecord>(target(i), "sysctl", i.key).catch(() => undefined);
+    if (record?.owner !== undefined && i.owner !== undefined && record.owner !== i.owner) return;
+    const found = (state.found as string | undefined) ?? record?.found;
+    const now = await unlessGone(current(i, "delete"), undefined);
+    if (now === undefined) return;
+    if (found !== undefined && now === i.value && now !== found) await set(i, found, "delete");
+    await removeRecord(target(i), "sysctl", i.key);
+  },
+};
+
+export const sysctl = handlers(spec);

@@ -1,0 +1,84 @@
+import { argv as iptArgv, findMarked, schema as ruleSchema, splitRuleLine } from "../../provider/iptables";
+import { argv as routeArgv, schema as routeSchema } from "../../provider/route";
+import { schema as sysctlSchema } from "../../provider/sysctl";
+import { checkWith } from "../../provider/validate";
+
+describe("Sysctl inputs", () => {
+  it("takes dotted keys, interface names with dots written as /, and numbers as values", () => {
+    expect(checkWith(sysctlSchema, { key: "net.ipv4.ip_forward", value: 1 }).inputs).toMatchObject({ key: "net.ipv4.ip_forward", value: "1" });
+    expect(checkWith(sysctlSchema, { key: "net.ipv4.conf.enp0s8/100.forwarding", value: " 1 " }).inputs?.value).toBe("1");
+    expect(checkWith(sysctlSchema, { key: "net.ipv4.tcp_rmem", value: "4096\t87380   6291456" }).inputs?.value).toBe("4096 87380 6291456");
+  });
+
+  it.each([
+    ["net..ipv4", "key"],
+    ["ip_forward", "key"],
+    ["net.ipv4.ip_forward=1", "key"],
+    ["/proc/sys/net", "key"],
+  ])("refuses the key %j, naming the rule", (key, property) => {
+    const r = checkWith(sysctlSchema, { key, value: "1" });
+    expect(r.failures).toEqual([{ property, reason: expect.stringContaining(`invalid key ${JSON.stringify(key)} (must be a dotted sysctl key like "net.ipv4.ip_forward"`) }]);
+  });
+
+  it("refuses an empty value or one holding = or a newline", () => {
+    expect(checkWith(sysctlSchema, { key: "net.ipv4.ip_forward", value: "" }).failures[0].reason).toBe('invalid value "" (must not be empty, or hold "=" or a newline)');
+    expect(checkWith(sysctlSchema, { key: "net.ipv4.ip_forward", value: "1\nkernel.x=1" }).failures[0].property).toBe("value");
+  });
+});
+
+describe("Route inputs and commands", () => {
+  const route = (v: Record<string, unknown>) => checkWith(routeSchema, v);
+
+  it("marks every route proto 148 and selects it by its key", () => {
+    const i = route({ destination: "default", via: "172.16.10.1", netns: "d1" }).inputs!;
+    expect(routeArgv.set("add", i)).toEqual(["-4", "route", "add", "default", "table", "main", "via", "172.16.10.1", "proto", "148"]);
+    const j = route({ destination: "fd00:20::/64", dev: "eth0", metric: 10, table: 100 }).inputs!;
+    expect(j.family).toBe("ipv6");
+    expect(routeArgv.del(j)).toEqual(["-6", "route", "del", "fd00:20::/64", "metric", "10", "table", "100", "proto", "148"]);
+    expect(routeArgv.show(j)).toEqual(["-6", "route", "show", "table", "100", "exact", "fd00:20::/64"]);
+  });
+
+  it.each([
+    [{ destination: "10.0.0.1/24", via: "10.0.0.254" }, "destination", 'invalid destination "10.0.0.1/24" (must be a network address with its host bits zero, like 10.0.0.0/24)'],
+    [{ destination: "default" }, "via", "invalid route (must have a gateway `via`, a device `dev`, or both)"],
+    [{ destination: "10.0.0.0/24", via: "fd00::1" }, "via", 'invalid via "fd00::1" (must be of the destination\'s address family)'],
+    [{ destination: "default", dev: "eth0", metric: -1 }, "metric", "invalid metric -1 (must be a whole number from 0 to 4294967295)"],
+    [{ destination: "default", dev: "eth0", table: "mine" }, "table", 'invalid table "mine" (must be "main" or a number from 1 to 4294967295)'],
+  ])("refuses %j", (v, property, reason) => {
+    expect(route(v).failures).toEqual([{ property, reason }]);
+  });
+});
+
+describe("IptablesRule inputs and commands", () => {
+  const rule = (v: Record<string, unknown>) => checkWith(ruleSchema, { chain: "FORWARD", ...v });
+
+  it("appends or inserts the rule with its mark as a comment, with -w", () => {
+    const i = rule({ table: "nat", chain: "POSTROUTING", rule: ["-o", "enp0s8.100", "-j", "MASQUERADE"], owner: "lab/dev/IptablesRule/masq" }).inputs!;
+    expect(iptArgv.add(i)).toEqual(["iptables", "-w", "-t", "nat", "-A", "POSTROUTING", "-o", "enp0s8.100", "-j", "MASQUERADE", "-m", "comment", "--comment", "linuxnet:lab/dev/IptablesRule/masq"]);
+    const j = rule({ rule: ["-j", "ACCEPT"], position: 2, family: "ipv6" }).inputs!;
+    expect(iptArgv.add(j)).toEqual(["ip6tables", "-w", "-t", "filter", "-I", "FORWARD", "2", "-j", "ACCEPT"]);
+  });
+
+  it.each([
+    [{ rule: [] }, "rule", 'invalid rule [] (must not be empty: give at least a target, like ["-j", "ACCEPT"])'],
+    [{ rule: ["-A", "INPUT", "-j", "ACCEPT"] }, "rule[0]", 'invalid rule token "-A" (must not be the option -A: the table, chain, position and the rule\'s comment (its ownership mark) are set by the resource)'],
+    [{ rule: ["-m", "comment", "--comment", "x", "-j", "ACCEPT"] }, "rule[1]", 'invalid rule token "comment" (must not add a comment match: the comment is the rule\'s ownership mark)'],
+    [{ rule: ["-j ACCEPT"] }, "rule", undefined],
+    [{ rule: ["-j", "ACCEPT"], chain: "-X" }, "chain", 'invalid chain "-X" (must be 1–28 letters, digits or _ . -, not starting with "-", like FORWARD or POSTROUTING)'],
+    [{ rule: ["-j", "ACCEPT"], table: "nats" }, "table", 'invalid table "nats" (must be one of "filter", "nat", "mangle", "raw", "security")'],
+    [{ rule: ["-j", "ACCEPT"], position: 0 }, "position", 'invalid position 0 (must be "append" or a whole number from 1: insert at that place)'],
+  ])("refuses %j", (v, property, reason) => {
+    const failures = rule(v).failures;
+    if (reason === undefined) expect(failures).toEqual([]); // one token with a space is one argv element: iptables judges it
+    else expect(failures).toEqual([{ property, reason }]);
+  });
+
+  it("parses iptables -S lines as iptables quotes them, and finds a rule by its exact mark", () => {
+    expect(splitRuleLine('-A FORWARD -p tcp -m tcp --dport 80 -m comment --comment "x \\"y\\" z" -j LOG --log-prefix "a b"')).toEqual([
+      "-A", "FORWARD", "-p", "tcp", "-m", "tcp", "--dport", "80", "-m", "comment", "--comment", 'x "y" z', "-j", "LOG", "--log-prefix", "a b",
+    ]);
+    const listing = ['-P FORWARD ACCEPT', '-A FORWARD -i a -m comment --comment "linuxnet:p/s/IptablesRule/fwd2" -j ACCEPT', '-A FORWARD -i b -m comment --comment "linuxnet:p/s/IptablesRule/fwd" -j DROP'].join("\n");
+    expect(findMarked(listing, "FORWARD", "linuxnet:p/s/IptablesRule/fwd")).toEqual(["-i", "b", "-m", "comment", "--comment", "linuxnet:p/s/IptablesRule/fwd", "-j", "DROP"]);
+    expect(findMarked(listing, "FORWARD", "linuxnet:p/s/IptablesRule/none")).toBeUndefined();
+  });
+});
