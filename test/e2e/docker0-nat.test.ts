@@ -1,0 +1,100 @@
+/**
+ * examples/docker0-nat through the real CLI. The "host" is the sandbox's own namespace, as
+ * Docker's is the machine's: it already has a firewall rule of someone else's before `up`,
+ * and after `destroy` its iptables-save and ip_forward must be exactly what they were.
+ */
+import { ip, run } from "../../provider/runner";
+import { namedNamespaces, pings } from "../support/kernel";
+import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
+
+jest.setTimeout(300_000);
+
+const sh = async (...argv: string[]) => (await run(argv)).stdout;
+const save = async () => (await sh("iptables-save")).split("\n").filter((l) => !l.startsWith("#")).join("\n");
+const ipForward = async () => (await sh("sysctl", "-n", "net.ipv4.ip_forward")).trim();
+const inOutside = (...argv: string[]) => sh("ip", "netns", "exec", "outside", ...argv);
+/** Packets the outside counted from `source` (a rule of the test's own in the outside namespace). */
+async function countedFrom(source: string): Promise<number> {
+  const line = (await inOutside("iptables", "-v", "-x", "-n", "-L", "INPUT")).split("\n").find((l) => l.includes(source));
+  return Number(line?.trim().split(/\s+/)[0] ?? -1);
+}
+
+describe("examples/docker0-nat through the real pulumi CLI", () => {
+  const stack = new PulumiStack(exampleDir("docker0-nat"));
+  let before: string;
+  let forwardBefore: string;
+
+  beforeAll(async () => {
+    await sh("iptables", "-w", "-A", "FORWARD", "-i", "foreign0", "-j", "DROP"); // someone else's rule
+    await sh("iptables", "-w", "-A", "INPUT", "-p", "tcp", "--dport", "22", "-j", "ACCEPT");
+    before = await save();
+    forwardBefore = await ipForward();
+    await stack.init();
+  });
+  afterAll(async () => {
+    await stack.dispose();
+    await sh("iptables", "-w", "-D", "FORWARD", "-i", "foreign0", "-j", "DROP").catch(() => undefined);
+    await sh("iptables", "-w", "-D", "INPUT", "-p", "tcp", "--dport", "22", "-j", "ACCEPT").catch(() => undefined);
+  });
+
+  it("a killed up converges; the containers reach the outside, which sees only the uplink's address", async () => {
+    const killed = await stack.cliKilled(["up", "--yes", "--skip-preview"], (out) => stepsDone(out, "created") >= 8, "cli");
+    expect(killed.killed).toBe(true);
+    await stack.cli(["cancel", "--yes"]);
+    await stack.up();
+    expect(await ipForward()).toBe("1");
+    await inOutside("iptables", "-A", "INPUT", "-p", "icmp", "-s", "198.51.100.2");
+    await inOutside("iptables", "-A", "INPUT", "-p", "icmp", "-s", "172.17.0.0/16");
+    expect(await pings("ns0", "198.51.100.1")).toBe(true);
+    expect(await pings("ns1", "198.51.100.1")).toBe(true);
+    expect(await countedFrom("198.51.100.2")).toBeGreaterThanOrEqual(2);
+    expect(await countedFrom("172.17.0.0/16")).toBe(0);
+    expect(await pings("outside", "172.17.0.101")).toBe(false); // no way in: only replies come back
+    expect((await stack.preview("--expect-no-changes")).code).toBe(0);
+    const made = (await stack.outputs()).made as string[];
+    expect(made).toEqual([
+      "sysctl net.ipv4.ip_forward=1",
+      "iptables -t filter -A FORWARD -i docker0 -o uplink0 -j ACCEPT",
+      "iptables -t filter -A FORWARD -i uplink0 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      "iptables -t nat -A POSTROUTING -o uplink0 -j MASQUERADE",
+    ]);
+  });
+
+  it("a new gateway updates ns0's route in place; a new metric replaces it", async () => {
+    await stack.setConfig("ns0Gateway", "172.17.0.254");
+    let plan = await stack.preview();
+    expect(planned(plan.stdout, "Route", "update")).toBe(true);
+    expect(plan.stdout).toMatch(/~ via\s*: "172\.17\.0\.1" => "172\.17\.0\.254"/);
+    await stack.up();
+    expect(await sh("ip", "-n", "ns0", "route", "show", "default")).toMatch(/default via 172\.17\.0\.254 dev eth0 proto 148/);
+    expect(await pings("ns0", "198.51.100.1")).toBe(true);
+    await stack.setConfig("ns0Metric", "100");
+    plan = await stack.preview();
+    expect(planned(plan.stdout, "Route", "replace")).toBe(true);
+    await stack.up();
+    expect(await sh("ip", "-n", "ns0", "route", "show", "default")).toMatch(/default via 172\.17\.0\.254 dev eth0 proto 148 metric 100/);
+    expect(await pings("ns0", "198.51.100.1")).toBe(true);
+  });
+
+  it("refresh finds the MASQUERADE rule deleted and ip_forward set back by hand; up repairs both", async () => {
+    await sh("iptables", "-w", "-t", "nat", "-F", "POSTROUTING");
+    await sh("sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
+    expect(await pings("ns0", "198.51.100.1")).toBe(false);
+    await stack.refresh();
+    const plan = await stack.preview();
+    expect(planned(plan.stdout, "Sysctl", "update")).toBe(true);
+    expect(plan.stdout).toMatch(/~ value\s*: "0" => "1"/);
+    expect(planned(plan.stdout, "IptablesRule", "create")).toBe(true);
+    await stack.up();
+    expect(await pings("ns0", "198.51.100.1")).toBe(true);
+    expect((await stack.preview("--expect-no-changes")).code).toBe(0);
+  });
+
+  it("destroy puts ip_forward back and leaves the firewall exactly as it was, someone else's rules included", async () => {
+    await stack.destroy();
+    expect(await save()).toBe(before);
+    expect(await ipForward()).toBe(forwardBefore);
+    expect(namedNamespaces()).toEqual([]);
+    expect((await ip(["-br", "link", "show"])).stdout.trim().split("\n").map((l) => l.split(/\s+/)[0])).toEqual(["lo"]);
+  });
+});
