@@ -1,9 +1,12 @@
 /**
- * Scenario 5, layer 2 (seed 004, part 2), on a kernel with 802.1Q, built by the provider's
- * handlers through `dispatch`: VLAN sub-interfaces enp0s8.100 and enp0s8.200 on two hosts,
- * macvlan networks mac10 and mac20 on them, d1/d3 on mac10 and d2/d4 on mac20 across the hosts.
+ * Scenario 5 (seed 004, part 2) in the seed's exact form, on a kernel with 802.1Q, built by
+ * the provider's handlers through `dispatch`: VLAN sub-interfaces enp0s8.100 and enp0s8.200 on
+ * two hosts, macvlan networks mac10 and mac20 on them, d1/d3 on mac10 and d2/d4 on mac20; then
+ * host3 with the gateways on its own enp0s8.100/.200 becomes the router the Router component
+ * makes (the same plan: sysctl and iptables rules), and d1 reaches d2 and d4 in one hop.
  */
 import { dispatch } from "../../provider";
+import { routerPlan } from "../../provider/router";
 import { ip, run } from "../../provider/runner";
 
 type Props = Record<string, unknown>;
@@ -41,7 +44,7 @@ afterAll(async () => {
   for (const ns of namespaces) await ip(["netns", "del", ns]).catch(() => undefined);
 });
 
-describe("scenario 5 at layer 2: two VLAN-separated macvlan networks across two hosts", () => {
+describe("scenario 5: two VLAN-separated macvlan networks across two hosts, then host3 as their router", () => {
   const nets: Record<string, Made> = {};
   const vlans: Record<string, Made> = {};
   const endpoints: Record<string, Made> = {};
@@ -96,11 +99,26 @@ describe("scenario 5 at layer 2: two VLAN-separated macvlan networks across two 
     expect(await pings("d3", "172.16.10.10")).toBe(true);
   });
 
+  it("with host3 as the router (ip_forward, FORWARD and MASQUERADE rules on its VLAN legs), d1 reaches d2 and d4 with a reply TTL of 63", async () => {
+    await namespace("s5h3");
+    await create("veth", { end: { name: "enp0s8", netns: "s5h3" }, peer: { name: "lan3", netns: "s5lan", master: "br-lan" } });
+    for (const vlan of [100, 200] as const) await create("vlan", { parent: "enp0s8", vlanId: vlan, netns: "s5h3", addresses: [`172.16.${vlan / 10}.1/24`] });
+    const plan = routerPlan({ legs: ["enp0s8.100", "enp0s8.200"], masquerade: ["enp0s8.100", "enp0s8.200"] });
+    for (const s of plan.sysctls) await create("sysctl", { key: s.key, value: s.value, netns: "s5h3" });
+    for (const r of plan.rules) await create("iptables", { table: r.table, chain: r.chain, rule: r.rule, family: r.family, netns: "s5h3" });
+    const ttl = async (from: string, to: string) => /ttl=(\d+)/.exec((await run(["ip", "netns", "exec", from, "ping", "-c", "1", "-W", "2", to])).stdout)?.[1];
+    expect(await ttl("d1", "172.16.20.10")).toBe("63");
+    expect(await ttl("d1", "172.16.20.11")).toBe("63");
+    expect(await ttl("d1", "172.16.10.11")).toBe("64");
+  });
+
   it("tears down through delete: the hosts keep only lo and enp0s8, then no namespace is left", async () => {
     const all = made.splice(0).reverse();
     const isTopology = (m: Made) => m.kind === "namespace" || m.kind === "veth" || m.kind === "bridge";
     for (const m of all.filter((m) => !isTopology(m))) await dispatch(m.kind, "delete", [m.id, m.outs]);
-    for (const host of ["s5h1", "s5h2"]) {
+    expect((await run(["ip", "netns", "exec", "s5h3", "sysctl", "-n", "net.ipv4.ip_forward"])).stdout.trim()).toBe("0"); // put back
+    expect((await run(["ip", "netns", "exec", "s5h3", "iptables-save"])).stdout).not.toMatch(/^-A /m);
+    for (const host of ["s5h1", "s5h2", "s5h3"]) {
       const { stdout } = await ip(["-j", "link", "show"], { netns: host });
       const links = JSON.parse(stdout) as Array<{ ifname: string }>;
       expect(links.map((l) => l.ifname).sort()).toEqual(["enp0s8", "lo"]);
