@@ -6,7 +6,9 @@ import * as linuxnet from "pulumi-linuxnet";
 //     bridge br0 in demo-host (10.10.0.0/24);
 //   - scenario 4: demo-host's enp0s8 is on a LAN (bridge br-lan in demo-lan); macvlan network
 //     mac1 (172.16.10.0/24) on it, containers demo-m1 and demo-m2, and a host shim so
-//     demo-host reaches its own macvlan containers.
+//     demo-host reaches its own macvlan containers;
+//   - scenario 5: demo-host routes between the bridge network (10.10.0.0/24) and the
+//     point-to-point one (192.168.0.0/24): demo-c1 reaches demo-p2p through it, one hop.
 const host = new linuxnet.Namespace("host", { name: "demo-host" });
 
 const p2p = new linuxnet.Namespace("p2p", { name: "demo-p2p" });
@@ -16,12 +18,14 @@ const link = new linuxnet.VethPair("p2p-link", {
 });
 
 const br0 = new linuxnet.Bridge("br0", { name: "br0", netns: host.name, addresses: ["10.10.0.1/24"] });
+const ports: linuxnet.VethPair[] = [];
 const containers = [1, 2].map((i) => {
   const ns = new linuxnet.Namespace(`c${i}`, { name: `demo-c${i}` });
   const pair = new linuxnet.VethPair(`c${i}-eth0`, {
     end: { name: "eth0", netns: ns.name, addresses: [`10.10.0.1${i}/24`] },
     peer: { name: `veth-c${i}`, netns: host.name, master: br0.name },
   });
+  ports.push(pair);
   return { namespace: ns.name, address: pair.end.addresses[0], ifindex: pair.endIfindex, hostPort: pair.peer.name, hostIfindex: pair.peerIfindex };
 });
 
@@ -42,10 +46,19 @@ const macvlanContainers = [1, 2].map((i) => {
   return { namespace: ns.name, address: ep.address, ifindex: ep.ifindex };
 });
 
+// demo-host as a router between its two networks: forwarding on, FORWARD accepted both ways.
+// The containers and demo-p2p route to the other network through demo-host.
+const router = new linuxnet.Router("demo-host", { netns: host, legs: [br0, "veth1_p"] }, { dependsOn: [link] });
+const routes = [
+  ...containers.map((c, i) => new linuxnet.Route(`c${i + 1}-to-p2p`, { destination: "192.168.0.0/24", via: "10.10.0.1", netns: c.namespace }, { dependsOn: [ports[i]] })),
+  new linuxnet.Route("p2p-to-bridge", { destination: "10.10.0.0/24", via: "192.168.0.100", netns: p2p }, { dependsOn: [link] }),
+];
+
 export const namespaces = [host.name, p2p.name, ...containers.map((c) => c.namespace), lan.name, ...macvlanContainers.map((c) => c.namespace)];
 export const pointToPoint = { end: link.end.name, endIfindex: link.endIfindex, peer: link.peer.name, peerIfindex: link.peerIfindex };
 export const bridge = { name: br0.name, netns: br0.netns, ifindex: br0.ifindex, mac: br0.actualMac };
 export { containers, macvlanContainers };
+export const routing = { made: router.made, routes: routes.map((r) => r.destination) };
 export const macvlan = { network: mac1.name, parent: mac1.parent, subnet: mac1.subnet, shim: mac1.hostAccess };
 // Pairs that must reach each other: [from namespace, to address].
 export const reachability = [
@@ -56,4 +69,5 @@ export const reachability = [
   ["demo-c1", "10.10.0.1"],
   ["demo-m1", "172.16.10.3"],
   ["demo-host", "172.16.10.2"],
+  ["demo-c1", "192.168.0.101"],
 ];

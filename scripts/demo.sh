@@ -30,6 +30,8 @@ for ns in $(node -e 'for (const n of JSON.parse(process.argv[1]).namespaces) con
 done
 echo "-- bridge ports (demo-host)"
 ip -n demo-host -br link show master br0 | sed 's/^/   /'
+echo "-- router (demo-host): what it made"
+node -e 'for (const m of JSON.parse(process.argv[1]).routing.made) console.log("   " + m)' "$outputs"
 echo "-- reachability (one ping each)"
 node -e 'for (const [ns, to] of JSON.parse(process.argv[1]).reachability) console.log(ns, to)' "$outputs" |
   while read -r ns to; do
