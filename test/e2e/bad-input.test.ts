@@ -10,7 +10,7 @@ import { PulumiStack, testProgramDir } from "../support/pulumi";
 jest.setTimeout(600_000);
 
 interface Spec {
-  kind: "Namespace" | "Bridge" | "VethPair" | "VlanInterface" | "MacvlanNetwork" | "MacvlanEndpoint";
+  kind: "Namespace" | "Bridge" | "VethPair" | "VlanInterface" | "MacvlanNetwork" | "MacvlanEndpoint" | "Sysctl" | "Route" | "IptablesRule";
   name: string;
   args: Record<string, unknown>;
 }
@@ -129,6 +129,31 @@ const cases: Case[] = [
       { kind: "VlanInterface", name: "v", args: { parent: "$br", vlanId: 10, mtu: 9000 } },
     ],
     ['pulumi-linuxnet: VlanInterface "v": mtu 9000 is above its parent "br0"\'s mtu 1500 (a VLAN sub-interface cannot exceed its parent)'],
+  ],
+  // Sysctl, Route, IptablesRule
+  ["an unknown sysctl key", ...bad("Sysctl", { key: "net.ipv4.ip_forwad", value: 1 }, "key", 'invalid key "net.ipv4.ip_forwad" (the kernel has no such setting (/proc/sys/net/ipv4/ip_forwad does not exist))')],
+  ["a sysctl key with =", ...bad("Sysctl", { key: "net.ipv4.ip_forward=1", value: 1 }, "key", 'invalid key "net.ipv4.ip_forward=1" (must be a dotted sysctl key like "net.ipv4.ip_forward"')],
+  ["a route with neither gateway nor device", ...bad("Route", { destination: "default" }, "via", "invalid route (must have a gateway `via`, a device `dev`, or both)")],
+  ["a route destination with host bits", ...bad("Route", { destination: "10.0.0.1/24", dev: "eth0" }, "destination", 'invalid destination "10.0.0.1/24" (must be a network address with its host bits zero, like 10.0.0.0/24)')],
+  ["an IPv6 gateway for an IPv4 route", ...bad("Route", { destination: "10.0.0.0/24", via: "fd00::1" }, "via", 'invalid via "fd00::1" (must be of the destination\'s address family)')],
+  ["an iptables rule choosing its own chain", ...bad("IptablesRule", { chain: "FORWARD", rule: ["-A", "INPUT", "-j", "ACCEPT"] }, "rule[0]", 'invalid rule token "-A" (must not be the option -A: the table, chain, position and the rule\'s comment (its ownership mark) are set by the resource)')],
+  ["an empty iptables rule", ...bad("IptablesRule", { chain: "FORWARD", rule: [] }, "rule", 'invalid rule [] (must not be empty: give at least a target, like ["-j", "ACCEPT"])')],
+  ["an unknown iptables table", ...bad("IptablesRule", { table: "nats", chain: "POSTROUTING", rule: ["-j", "MASQUERADE"] }, "table", 'invalid table "nats" (must be one of "filter", "nat", "mangle", "raw", "security")')],
+  [
+    "two resources setting one sysctl in one namespace",
+    [
+      { kind: "Sysctl", name: "a", args: { key: "net.ipv4.ip_forward", value: 1, netns: "r" } },
+      { kind: "Sysctl", name: "b", args: { key: "net.ipv4.ip_forward", value: 0, netns: "r" } },
+    ],
+    [twice('sysctl net.ipv4.ip_forward in netns "r"', 'Sysctl "a" (key)', 'Sysctl "b" (key)')],
+  ],
+  [
+    "two routes with one key in one namespace",
+    [
+      { kind: "Route", name: "a", args: { destination: "default", via: "10.0.0.1", netns: "r" } },
+      { kind: "Route", name: "b", args: { destination: "default", via: "10.0.0.2", netns: "r" } },
+    ],
+    [twice('route default (table main, metric 0) in netns "r"', 'Route "a" (destination)', 'Route "b" (destination)')],
   ],
   // The whole topology, checked by the SDK while the program runs
   [

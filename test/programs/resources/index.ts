@@ -16,6 +16,9 @@ const kinds = {
   VlanInterface: linuxnet.VlanInterface,
   MacvlanNetwork: linuxnet.MacvlanNetwork,
   MacvlanEndpoint: linuxnet.MacvlanEndpoint,
+  Sysctl: linuxnet.Sysctl,
+  Route: linuxnet.Route,
+  IptablesRule: linuxnet.IptablesRule,
 };
 const made: Record<string, unknown> = {};
 
