@@ -15,7 +15,7 @@ sizes=${*:-10 50 200}
 reps=${LINUXNET_BENCH_REPS:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export PULUMI_BACKEND_URL="file://$work/backend" PULUMI_CONFIG_PASSPHRASE= PULUMI_SKIP_UPDATE_CHECK=true \
+export PULUMI_BACKEND_URL="file://$work/backend?metadata=skip" PULUMI_CONFIG_PASSPHRASE= PULUMI_SKIP_UPDATE_CHECK=true \
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true NO_COLOR=1
 mkdir -p "$work/backend"
 

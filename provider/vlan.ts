@@ -4,12 +4,10 @@
  * it unless told otherwise. Its MTU cannot exceed its parent's.
  */
 import { z } from "zod";
-import { failedAt, goneError, objectError } from "./errors";
+import { goneError, objectError } from "./errors";
 import { handlers, type KindSpec } from "./kind";
-import { aliasFor, deleteOwnLink, linkFields, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
-import { claimOf, describeOwner, observedOwner, ownerInMark, stillOurs } from "./owner";
-import { ipBatch } from "./runner";
-import { transaction } from "./undo";
+import { linkFields, readLink, type LinkSeen } from "./link";
+import { linkLifecycle, type LinkOutputs } from "./link-kind";
 import { ifName, ifNameProblem, ownership } from "./validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
@@ -46,11 +44,8 @@ export const schema = z
 type Parsed = z.output<typeof schema>;
 export type VlanInputs = Parsed & { name: string };
 
-export interface VlanOutputs extends Record<string, unknown> {
-  ifindex: number;
-  actualMac: string;
-  actualMtu: number;
-}
+/** ifindex, and the MAC and MTU the kernel uses now. */
+export type VlanOutputs = LinkOutputs;
 
 // ── replacement ─────────────────────────────────────────────────────────────────────────
 const replaceOn = ["name", "netns", "parent", "vlanId", "protocol"];
@@ -58,15 +53,10 @@ const replaceOn = ["name", "netns", "parent", "vlanId", "protocol"];
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 export const argv = {
   add: (i: VlanInputs) => ["link", "add", "link", i.parent, "name", i.name, "type", "vlan", "protocol", i.protocol, "id", String(i.vlanId)],
-  lines: (i: VlanInputs, current: Partial<LinkSeen>, previous?: VlanInputs) => reconcileArgv({ ...i, alias: aliasFor(i.owner) }, current, previous),
 };
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
 const named = (i: Parsed) => i as VlanInputs;
-const subject = (i: Parsed) => ({ kind: "VLAN interface", name: named(i).name, netns: i.netns });
-const attempt = (verb: string, i: Parsed) => ({ verb, ...subject(i) });
-
-const outputsOf = (s: LinkSeen): VlanOutputs => ({ ifindex: s.ifindex, actualMac: s.mac, actualMtu: s.mtu });
 
 /** The sub-interface's VLAN settings as the kernel reports them (`ip -d`; the parent by name when it is in the same namespace). */
 const vlanOf = (s: LinkSeen, i: VlanInputs) => ({
@@ -75,77 +65,37 @@ const vlanOf = (s: LinkSeen, i: VlanInputs) => ({
   protocol: (VLAN_PROTOCOLS as readonly string[]).includes(String(s.info.protocol)) ? (String(s.info.protocol) as VlanInputs["protocol"]) : i.protocol,
 });
 
-/** The parent must exist, and a declared MTU must fit under the parent's. */
-async function checkParent(i: VlanInputs): Promise<void> {
-  const p = await readLink(i.parent, i.netns, attempt("create", i));
-  if (!p) throw goneError(attempt("create", i), `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
-  if (i.mtu !== undefined && i.mtu > p.mtu) {
-    throw objectError(attempt("create", i), `mtu ${i.mtu} is above its parent "${i.parent}"'s mtu ${p.mtu} (a VLAN sub-interface cannot exceed its parent)`, "invalid");
-  }
-}
-
-async function applyAndRead(i: VlanInputs, lines: string[][], verb: string, add?: readonly string[]): Promise<LinkSeen> {
-  const printed = await ipBatch([...lines, showArgv(i.name)], { netns: i.netns }, (line) => attempt(line === add ? "create" : verb, i));
-  const s = parseLink(printed[0]);
-  if (!s) throw goneError(attempt(verb, i), "the VLAN interface vanished while it was being configured");
-  verifyApplied({ ...i, alias: aliasFor(i.owner) }, s, attempt(verb, i));
-  return s;
-}
-
-async function readVlan(i: VlanInputs, verb: string): Promise<LinkSeen | undefined> {
-  const s = await readLink(i.name, i.netns, attempt(verb, i));
-  return s?.kind === "vlan" && stillOurs(s.alias, i.owner) ? s : undefined;
-}
+const lifecycle = linkLifecycle<VlanInputs>({
+  what: "VLAN interface",
+  infoKind: "vlan",
+  add: argv.add,
+  // The parent must exist, and a declared MTU must fit under the parent's.
+  async before(i, attempt) {
+    const p = await readLink(i.parent, i.netns, attempt);
+    if (!p) throw goneError(attempt, `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
+    if (i.mtu !== undefined && i.mtu > p.mtu) {
+      throw objectError(attempt, `mtu ${i.mtu} is above its parent "${i.parent}"'s mtu ${p.mtu} (a VLAN sub-interface cannot exceed its parent)`, "invalid");
+    }
+  },
+  mismatch(i, s) {
+    const v = vlanOf(s, i);
+    const same = v.parent === i.parent && v.vlanId === i.vlanId && v.protocol === i.protocol;
+    return same ? undefined : `VLAN ${v.vlanId} (${v.protocol}) of "${v.parent}", not VLAN ${i.vlanId} (${i.protocol}) of "${i.parent}"`;
+  },
+  observed: (i, s) => vlanOf(s, i),
+});
 
 const spec: KindSpec<typeof schema, VlanOutputs> = {
   kind: "VlanInterface",
   schema,
   replaceOn,
-  subject,
+  subject: (i) => ({ kind: "VLAN interface", name: named(i).name, netns: i.netns }),
   id: (i) => `${i.netns ?? ""}/${named(i).name}`,
-
-  create: async (p) => {
-    const i = named(p);
-    await checkParent(i);
-    const add = argv.add(i);
-    return transaction(async (onFailure) => {
-      onFailure(async (e) => failedAt(e, add) || deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("clean up", i)));
-      return outputsOf(await applyAndRead(i, [add, ...argv.lines(i, { addresses: [], up: false })], "configure", add));
-    });
-  },
-
-  async existing(p) {
-    const i = named(p);
-    const s = await readLink(i.name, i.netns, attempt("create", i));
-    if (!s) return undefined;
-    const owner = ownerInMark(s.alias);
-    const foreign = owner ? ` (it belongs to ${describeOwner(owner)})` : "";
-    if (s.kind !== "vlan") throw objectError(attempt("create", i), `the name is taken by a ${s.kind ?? "link"}, not a VLAN interface${foreign}`, "exists");
-    const v = vlanOf(s, i);
-    if (v.parent !== i.parent || v.vlanId !== i.vlanId || v.protocol !== i.protocol) {
-      throw objectError(attempt("create", i), `the name is taken by VLAN ${v.vlanId} (${v.protocol}) of "${v.parent}", not VLAN ${i.vlanId} (${i.protocol}) of "${i.parent}"${foreign}`, "exists");
-    }
-    return { claims: [claimOf(s.alias, i.owner)] };
-  },
-
-  async read(p) {
-    const i = named(p);
-    const s = await readVlan(i, "read");
-    return s && { inputs: { ...observedConfig(i, s), ...vlanOf(s, i), owner: observedOwner(s.alias, i.owner) }, outs: outputsOf(s) };
-  },
-
-  async update(o, n) {
-    const i = named(n);
-    const s = await readLink(i.name, i.netns, attempt("update", i));
-    if (!s || s.kind !== "vlan") throw goneError(attempt("update", i), "the VLAN interface no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
-    if (!stillOurs(s.alias, o.owner)) throw objectError(attempt("update", i), `the name now belongs to ${describeOwner(ownerInMark(s.alias)!)}; run \`pulumi refresh\``, "exists");
-    return outputsOf(await applyAndRead(i, argv.lines(i, s, named(o)), "update"));
-  },
-
-  async delete(p) {
-    const i = named(p);
-    await deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("delete", i));
-  },
+  create: (i) => lifecycle.create(named(i)),
+  existing: (i) => lifecycle.existing(named(i)),
+  read: (i) => lifecycle.read(named(i)),
+  update: (o, n) => lifecycle.update(named(o), named(n)),
+  delete: (i) => lifecycle.delete(named(i)),
 };
 
 export const vlan = handlers(spec);

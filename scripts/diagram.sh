@@ -16,7 +16,7 @@ backend=$(mktemp -d)
 stack=diagram$$
 cleanup() { rm -rf "$backend"; rm -f "Pulumi.$stack.yaml"; }
 trap cleanup EXIT
-export PULUMI_BACKEND_URL=file://$backend PULUMI_STACK=$stack
+export PULUMI_BACKEND_URL="file://$backend?metadata=skip" PULUMI_STACK=$stack
 pulumi stack init "$stack" --non-interactive >/dev/null
 pulumi up --yes --skip-preview --non-interactive >/dev/null
 mkdir -p "$(dirname "$out")"

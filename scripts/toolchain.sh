@@ -121,7 +121,9 @@ _tc_npm() {
 
 _tc_backend() {
   mkdir -p "$LINUXNET_ROOT/.pulumi/backend" "$LINUXNET_ROOT/.pulumi/home"
-  export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$LINUXNET_ROOT/.pulumi/backend}
+  # metadata=skip: no non-atomic metadata sidecars, so a killed CLI never leaves the state
+  # unreadable ("failed to load checkpoint: EOF"); see test/support/pulumi.ts.
+  export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$LINUXNET_ROOT/.pulumi/backend?metadata=skip}
   export PULUMI_HOME=${PULUMI_HOME:-$LINUXNET_ROOT/.pulumi/home}
   export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-}
   export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true

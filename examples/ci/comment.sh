@@ -57,7 +57,7 @@ made_config=""
 [ -f "$program/Pulumi.$stack.yaml" ] || made_config="$program/Pulumi.$stack.yaml"
 cleanup() { rm -rf "$work"; [ -z "$made_config" ] || rm -f "$made_config"; }
 trap cleanup EXIT
-export PULUMI_BACKEND_URL="file://$work/backend" PULUMI_HOME=${PULUMI_HOME:-$work/home} PULUMI_STACK=$stack
+export PULUMI_BACKEND_URL="file://$work/backend?metadata=skip" PULUMI_HOME=${PULUMI_HOME:-$work/home} PULUMI_STACK=$stack
 export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-} PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 mkdir -p "$work/backend"
 cd "$program"

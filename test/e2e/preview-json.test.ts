@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { buildGraph } from "../../cli/graph";
 import { fromExport, fromPreview } from "../../cli/resources";
 import { maybeWriteFixture, ROOT, runCli, sentences } from "../unit/cli/helpers";
-import { PulumiStack, testProgramDir } from "../support/pulumi";
+import { backendUrl, PulumiStack, testProgramDir } from "../support/pulumi";
 
 jest.setTimeout(300_000);
 
@@ -78,7 +78,7 @@ describe("preview --json and the pulumi-linuxnet command on every kind, through 
     expect(svg.stdout).toContain(`netns ${na}`);
     expect(svg.stdout).toContain("e0 10.70.0.2/24 ⟷ p0 10.70.1.1/24");
     // With no input piped in, `diagram` runs `pulumi stack export` itself (in the program's directory).
-    const backend = { PULUMI_BACKEND_URL: `file://${stack.backend}`, PULUMI_CONFIG_PASSPHRASE: "", PULUMI_SKIP_UPDATE_CHECK: "true" };
+    const backend = { PULUMI_BACKEND_URL: backendUrl(stack.backend), PULUMI_CONFIG_PASSPHRASE: "", PULUMI_SKIP_UPDATE_CHECK: "true" };
     const self = runCli(["diagram", "--format", "dot", "--stack", stack.stack], "", stack.programDir, backend);
     expect(self.stderr).toBe("");
     expect(self.stdout).toContain(`label="netns ${nb}"`);
@@ -212,7 +212,7 @@ describe("the demo stack (Pulumi.yaml at the root)", () => {
     expect(XMLValidator.validate(svg)).toBe(true);
     const mermaid = runCli(["diagram", "--preview"], text).stdout;
     expect(mermaid).toMatch(/^flowchart LR\n/);
-    expect(mermaid).toContain('["netns demo-c1"]\n  end\n');
+    expect(mermaid).toMatch(/^ {2}subgraph \w+\["netns demo-c1"\]\n/m);
     expect(mermaid).toMatch(/\["netns demo-host"\]\n(    .*\n)*    n\d+\[\["br0<br\/>bridge<br\/>10\.10\.0\.1\/24"\]\]\n/);
     expect(mermaid.match(/ ---\|"/g)?.length).toBeGreaterThanOrEqual(3);
     expect(mermaid).not.toMatch(/^ {2}style \w+ stroke:(?!#2da44e)/m); // a new stack: everything green

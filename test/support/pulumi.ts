@@ -17,6 +17,14 @@ export interface CliResult {
 
 let stacks = 0;
 
+/**
+ * A local file backend. `metadata=skip`: Pulumi's file backend (Go CDK fileblob) writes each
+ * state file atomically, but its metadata sidecar (`.attrs`) by truncate-and-write; a CLI
+ * killed in between leaves it empty and the stack unreadable ("failed to load checkpoint:
+ * EOF"). Without sidecars every write is a temp file and a rename. (scripts/toolchain.sh too.)
+ */
+export const backendUrl = (dir: string) => `file://${dir}?metadata=skip`;
+
 export class PulumiStack {
   readonly backend = mkdtempSync(join(tmpdir(), "linuxnet-e2e-"));
   // Stack config lives in the program's directory (Pulumi.<stack>.yaml), shared by every run on
@@ -30,7 +38,7 @@ export class PulumiStack {
   private env(): NodeJS.ProcessEnv {
     return {
       ...process.env,
-      PULUMI_BACKEND_URL: `file://${this.backend}`,
+      PULUMI_BACKEND_URL: backendUrl(this.backend),
       PULUMI_CONFIG_PASSPHRASE: "",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",

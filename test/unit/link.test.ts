@@ -100,7 +100,7 @@ describe("argv builders", () => {
   it("creates a bridge with its STP state, and toggles STP in place", () => {
     const b = { name: "br0", addresses: [], up: true, stp: false, adopt: false };
     expect(bridgeArgv.add(b)).toEqual(["link", "add", "name", "br0", "type", "bridge", "stp_state", "0"]);
-    expect(bridgeArgv.lines({ ...b, stp: true }, { addresses: [], up: true, info: { stp_state: 0 } })).toEqual([
+    expect(bridgeArgv.stp({ ...b, stp: true }, { info: { stp_state: 0 } })).toEqual([
       ["link", "set", "dev", "br0", "type", "bridge", "stp_state", "1"],
     ]);
   });
