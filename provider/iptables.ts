@@ -6,7 +6,7 @@
  * lock, so concurrent changes are safe.
  */
 import { z } from "zod";
-import { CommandError, objectError, unlessGone } from "./errors";
+import { CommandError, isKind, objectError, unlessGone } from "./errors";
 import { handlers, type KindSpec } from "./kind";
 import { markOf } from "./owner";
 import { execArgv, readRecord, removeRecord, run, type Target, writeRecord } from "./runner";
@@ -36,9 +36,7 @@ const ruleTokens = z
             ? `must not be the option ${t}: the table, chain, position and the rule's comment (its ownership mark) are set by the resource`
             : t === "comment" && tokens[k - 1] === "-m"
               ? "must not add a comment match: the comment is the rule's ownership mark"
-              : /^\s|\s$/.test(t)
-                ? "must not start or end with whitespace (each token is one argv element, no shell)"
-                : undefined;
+              : undefined;
       if (problem) {
         ctx.addIssue({ code: "custom", path: [k], message: `invalid rule token ${JSON.stringify(t)} (${problem})` });
         break; // the first bad token says it; the ones after it may only follow from it
@@ -121,11 +119,27 @@ async function present(i: RuleInputs, verb: string, spec?: string[]): Promise<bo
   }
 }
 
-/** Our rule as `-S` lists it (found by its mark), or undefined. */
+/** Our rule as `-S` lists it (found by its mark), or undefined (also when its chain or namespace is gone). */
 async function listed(i: RuleInputs, verb: string): Promise<string[] | undefined> {
   if (!mark(i)) return undefined;
-  const { stdout } = await run(execArgv(argv.list(i), target(i)), attempt(verb, i));
-  return findMarked(stdout, i.chain, mark(i)!);
+  try {
+    const { stdout } = await run(execArgv(argv.list(i), target(i)), attempt(verb, i));
+    return findMarked(stdout, i.chain, mark(i)!);
+  } catch (e) {
+    // iptables-nft says a missing chain is "incompatible"; legacy says "No chain/target/match"
+    if (isKind(e, "not-found") || /No chain\/target\/match|is incompatible|does not exist/.test((e as Error).message)) return undefined;
+    throw e;
+  }
+}
+
+// One table of one namespace is changed by one of this provider's operations at a time: a
+// rule's add must not slip between another's "table is empty now" and that table's removal.
+const tableLocks = new Map<string, Promise<unknown>>();
+function inTable<T>(i: RuleInputs, work: () => Promise<T>): Promise<T> {
+  const key = `${i.netns ?? ""}\0${tableKey(i)}`;
+  const next = (tableLocks.get(key) ?? Promise.resolve()).then(work);
+  tableLocks.set(key, next.catch(() => undefined));
+  return next;
 }
 
 const outputs = (i: RuleInputs): RuleOutputs => ({ comment: mark(i) ?? "" });
@@ -177,15 +191,16 @@ const spec: KindSpec<typeof schema, RuleOutputs> = {
 
   // Its own rule (an interrupted create) or an identical unmarked one: "exists", decided by
   // the marks like every other kind.
-  async create(i) {
-    if ((await present(i, "create")) || (mark(i) && (await present(i, "create", i.rule)))) {
-      throw objectError(attempt("create", i), "the rule is already in the chain", "exists");
-    }
-    if ((await tableExists(i)) === false) await writeRecord(target(i), "iptables-table", tableKey(i), { owner: i.owner });
-    await run(execArgv(argv.add(i), target(i)), attempt("create", i));
-    if (!(await present(i, "create"))) throw objectError(attempt("create", i), "the kernel did not apply it: the rule is not in the chain");
-    return outputs(i);
-  },
+  create: (i) =>
+    inTable(i, async () => {
+      if ((await present(i, "create")) || (mark(i) && (await present(i, "create", i.rule)))) {
+        throw objectError(attempt("create", i), "the rule is already in the chain", "exists");
+      }
+      if ((await tableExists(i)) === false) await writeRecord(target(i), "iptables-table", tableKey(i), { owner: i.owner });
+      await run(execArgv(argv.add(i), target(i)), attempt("create", i));
+      if (!(await present(i, "create"))) throw objectError(attempt("create", i), "the kernel did not apply it: the rule is not in the chain");
+      return outputs(i);
+    }),
 
   async existing(i) {
     if (await present(i, "create")) return { claims: [{ is: "ours" }] };
@@ -195,7 +210,7 @@ const spec: KindSpec<typeof schema, RuleOutputs> = {
 
   // Found by its mark; a rule changed by hand reads as the tokens iptables lists for it.
   async read(i) {
-    const found = await unlessGone(listed(i, "read"), undefined);
+    const found = await listed(i, "read");
     if (!found) return mark(i) || !(await unlessGone(present(i, "read"), false)) ? undefined : { inputs: i, outs: outputs(i) };
     const same = await present(i, "read");
     const at = found.findIndex((t, k) => t === "-m" && found[k + 1] === "comment" && found[k + 2] === "--comment");
@@ -203,24 +218,34 @@ const spec: KindSpec<typeof schema, RuleOutputs> = {
     return { inputs: { ...i, rule }, outs: outputs(i) };
   },
 
-  // Removes the rule as it stands (found by its old mark) and any unmarked twin it adopts,
-  // then adds the declared one, unless it is there already.
-  async update(o, n) {
-    const old = await listed(o, "update");
-    const unchanged = await present(n, "update");
-    if (old && !unchanged) await run(execArgv(argv.del(o, old), target(o)), attempt("update", o));
-    if (n.adopt && mark(n) && (await present(n, "update", n.rule))) await run(execArgv(argv.del(n, n.rule), target(n)), attempt("update", n));
-    if (!unchanged) await run(execArgv(argv.add(n), target(n)), attempt("update", n));
-    if (!(await present(n, "update"))) throw objectError(attempt("update", n), "the kernel did not apply it: the rule is not in the chain");
-    return outputs(n);
-  },
+  // A new rule or place: the rule as it stands (found by its old mark) goes, the declared one
+  // comes; if the kernel refuses the new one, the old one is put back (at the chain's end) and
+  // the error reported. An unmarked twin it adopts goes too.
+  update: (o, n) =>
+    inTable(n, async () => {
+      const old = await listed(o, "update");
+      const unchanged = o.position === n.position && (await present(n, "update"));
+      if (n.adopt && mark(n) && (await present(n, "update", n.rule))) await run(execArgv(argv.del(n, n.rule), target(n)), attempt("update", n));
+      if (!unchanged) {
+        if (old) await run(execArgv(argv.del(o, old), target(o)), attempt("update", o));
+        try {
+          await run(execArgv(argv.add(n), target(n)), attempt("update", n));
+        } catch (e) {
+          if (old) await run(execArgv([binary(o), "-w", "-t", o.table, "-A", o.chain, ...old], target(o))).catch(() => undefined);
+          throw e;
+        }
+      }
+      if (!(await present(n, "update"))) throw objectError(attempt("update", n), "the kernel did not apply it: the rule is not in the chain");
+      return outputs(n);
+    }),
 
-  async delete(i) {
-    const found = await unlessGone(listed(i, "delete"), undefined);
-    if (found) await unlessGone(run(execArgv(argv.del(i, found), target(i)), attempt("delete", i)), undefined);
-    else if (!mark(i) && (await unlessGone(present(i, "delete"), false))) await run(execArgv(argv.del(i), target(i)), attempt("delete", i));
-    await unlessGone(dropTableIfEmptied(i), undefined); // a namespace gone took its tables with it
-  },
+  delete: (i) =>
+    inTable(i, async () => {
+      const found = await listed(i, "delete");
+      if (found) await unlessGone(run(execArgv(argv.del(i, found), target(i)), attempt("delete", i)), undefined);
+      else if (!mark(i) && (await unlessGone(present(i, "delete"), false))) await run(execArgv(argv.del(i), target(i)), attempt("delete", i));
+      await unlessGone(dropTableIfEmptied(i), undefined); // a namespace gone took its tables with it
+    }),
 };
 
 export const iptables = handlers(spec);

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { type Attempt, InputError, isKind, objectError } from "./errors";
 import { type Claim, takeOverProblem } from "./owner";
-import { checkWith, type CheckFailure, UNKNOWN, unwrap } from "./validate";
+import { checkWith, type CheckFailure, leniently, UNKNOWN, unwrap } from "./validate";
 
 export type Props = Record<string, unknown>;
 
@@ -96,7 +96,9 @@ export async function createOrTakeOver<S extends z.ZodObject, O extends Props>(
       const subject = { verb: "create", ...spec.subject(inputs) };
       if (found.broken) throw objectError(subject, `${found.broken}${problem ? `; ${problem}` : ""}`, "exists");
       if (problem) throw objectError(subject, problem, "exists");
-      return spec.update(inputs, inputs, {});
+      // Taken over as the state of an unmarked object (adopt), or of our own leftover.
+      const olds = found.claims.some((c) => c.is === "unmarked") ? { ...inputs, owner: undefined } : inputs;
+      return spec.update(olds, inputs, {});
     }
   }
 }
@@ -174,6 +176,15 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     return inputs;
   };
   const pick = (props: Props): Props => Object.fromEntries(topLevel.filter((f) => f in props).map((f) => [f, props[f]]));
+  /**
+   * The inputs recorded in the state. A refresh may have recorded what the kernel had, which
+   * the input rules need not accept (an endpoint whose address was flushed by hand): those
+   * values are taken as they are, so `up` can still repair the object and `destroy` remove it.
+   */
+  const state = (props: Props): I => {
+    const { inputs } = checkWith(spec.schema, pick(props));
+    return inputs ?? (leniently(spec.schema, pick(props)) as I);
+  };
   const outputs = (inputs: I, outs: O): Props => defined({ ...inputs, ...outs });
 
   return {
@@ -202,19 +213,19 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     },
 
     async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
-      const found = await spec.read(parse(pick(props), "read the state of"), props);
+      const found = await spec.read(state(props), props);
       if (!found) return { id: "", props: {} };
       return { id, props: outputs(found.inputs, found.outs), inputs: defined(found.inputs as Props) };
     },
 
     async update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
-      const o = parse(pick(olds), "read the state of");
+      const o = state(olds);
       const n = parse(news, "update");
       return { outs: outputs(n, await spec.update(o, n, olds)) };
     },
 
     async delete(_id: string, props: Props): Promise<void> {
-      await spec.delete(parse(pick(props), "read the state of"), props);
+      await spec.delete(state(props), props);
     },
   };
 }

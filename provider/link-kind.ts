@@ -7,7 +7,7 @@
 import { failedAt, goneError, objectError, type Attempt } from "./errors";
 import type { Existing, ReadResult } from "./kind";
 import { aliasFor, deleteOwnLink, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkConfig, type LinkSeen } from "./link";
-import { claimOf, describeOwner, observedOwner, ownerInMark, stillOurs } from "./owner";
+import { claimOf, describeOwner, notOurs, observedOwner, ownerInMark, stillOurs } from "./owner";
 import { ipBatch } from "./runner";
 import { transaction } from "./undo";
 
@@ -58,7 +58,8 @@ export function linkLifecycle<I extends Owned>(k: LinkKind<I>): {
    * unmarked once the provider has handed the batch to `ip`, even if the provider dies then.
    */
   async function applyAndRead(i: I, batch: string[][], verb: string, add?: readonly string[]): Promise<LinkSeen> {
-    const printed = await ipBatch([...batch, showArgv(i.name)], { netns: i.netns }, (line) => attempt(line === add ? "create" : verb, i));
+    const atomic = add ? (i.owner === undefined ? 1 : 2) : 0; // the add and its mark, as one process
+    const printed = await ipBatch([...batch, showArgv(i.name)], { netns: i.netns }, (line) => attempt(line === add ? "create" : verb, i), { atomic });
     const s = parseLink(printed[0]);
     if (!s) throw goneError(attempt(verb, i), `the ${k.what} vanished while it was being configured`);
     verifyApplied({ ...i, alias: aliasFor(i.owner) }, s, attempt(verb, i));
@@ -73,7 +74,7 @@ export function linkLifecycle<I extends Owned>(k: LinkKind<I>): {
       const add = k.add(i);
       return transaction(async (onFailure) => {
         // Undo only what this batch made: not a link that was there before (the add failed).
-        onFailure(async (e) => failedAt(e, add) || deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("clean up", i)));
+        onFailure(async (e) => failedAt(e, add) || deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("clean up", i), k.infoKind));
         return outputsOf(await applyAndRead(i, [add, ...lines(i, { addresses: [], up: false })], "configure", add));
       });
     },
@@ -97,12 +98,12 @@ export function linkLifecycle<I extends Owned>(k: LinkKind<I>): {
     async update(o, n) {
       const s = await readLink(n.name, n.netns, attempt("update", n));
       if (s?.kind !== k.infoKind) throw goneError(attempt("update", n), `the ${k.what} no longer exists (run \`pulumi refresh\`, then \`pulumi up\` recreates it)`);
-      if (!stillOurs(s.alias, o.owner)) throw objectError(attempt("update", n), `the name now belongs to ${describeOwner(ownerInMark(s.alias)!)}; run \`pulumi refresh\``, "exists");
+      if (!stillOurs(s.alias, o.owner)) throw objectError(attempt("update", n), notOurs(`the ${k.what} at this name`, s.alias), "exists");
       return outputsOf(await applyAndRead(n, lines(n, s, o), "update"));
     },
 
     async delete(i) {
-      await deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("delete", i));
+      await deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("delete", i), k.infoKind);
     },
   };
 }

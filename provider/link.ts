@@ -207,12 +207,13 @@ export function deleteLink(name: string, netns: string | undefined, attempt: Att
 }
 
 /**
- * Deletes a link the state says is ours: one gone already is fine, and one that now carries
- * another owner's mark (the name was taken since) is left alone. True if something was deleted.
+ * Deletes a link the state says is ours: one gone already is fine, and one that is not (its
+ * mark is not ours, or it is another kind of link: the name was taken since) is left alone.
+ * True if something was deleted.
  */
-export async function deleteOwnLink(name: string, netns: string | undefined, owner: string | undefined, role: string | undefined, attempt: Attempt): Promise<boolean> {
+export async function deleteOwnLink(name: string, netns: string | undefined, owner: string | undefined, role: string | undefined, attempt: Attempt, kind?: string): Promise<boolean> {
   const s = await readLink(name, netns, attempt);
-  if (!s || !stillOurs(s.alias, owner, role)) return false;
+  if (!s || !stillOurs(s.alias, owner, role) || (kind !== undefined && s.kind !== kind)) return false;
   return deleteLink(name, netns, attempt);
 }
 

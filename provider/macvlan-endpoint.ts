@@ -5,13 +5,15 @@
  * with a static address in the subnet and a default route via the gateway. Where the network
  * has a host shim, the endpoint also routes its /32 through it on the host.
  */
+import { isIP } from "node:net";
 import { z } from "zod";
 import { failedAt, goneError, objectError, unlessGone } from "./errors";
 import { handlers, type KindSpec } from "./kind";
 import { deleteOwnLink, linkFields, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
 import { macvlanMode } from "./macvlan-network";
 import { hostPrefix, hostProblem, ipAddress, prefixOf, subnet } from "./net";
-import { claimOf, describeOwner, markOf, observedOwner, ownerInMark, ROUTE_PROTO, stillOurs } from "./owner";
+import { claimOf, describeOwner, markOf, notOurs, observedOwner, ownerInMark, ROUTE_PROTO, stillOurs } from "./owner";
+import { forgetRoute, recordRoute, routeJson, type RouteKey } from "./route";
 import { ip, ipBatch } from "./runner";
 import { transaction } from "./undo";
 import { bool, ifName, netnsName, ownership } from "./validate";
@@ -74,7 +76,6 @@ export const argv = {
 const subject = (i: EndpointInputs) => ({ kind: "macvlan endpoint", name: i.name, netns: i.netns });
 const attempt = (verb: string, i: EndpointInputs) => ({ verb, ...subject(i) });
 
-const routeJson = z.looseObject({ dst: z.string(), gateway: z.string().optional(), dev: z.string().optional(), protocol: z.string().optional() });
 
 interface Seen {
   link: LinkSeen;
@@ -90,7 +91,8 @@ async function applyAndRead(i: EndpointInputs, lines: string[][], verb: string):
   const link = parseLink(printed[0]);
   if (!link) return undefined;
   const routes = (printed[1] ?? []).map((r) => routeJson.safeParse(r)).filter((r) => r.success).map((r) => r.data);
-  return { link, defaultVia: routes.find((r) => r.dev === i.name && r.gateway)?.gateway };
+  // Only a default route the stack made (proto 148) is this endpoint's to keep or remove.
+  return { link, defaultVia: routes.find((r) => r.dev === i.name && r.gateway && r.protocol === ROUTE_PROTO)?.gateway };
 }
 
 function verify(i: EndpointInputs, seen: Seen | undefined, verb: string): Seen {
@@ -106,17 +108,27 @@ function lines(i: EndpointInputs, seen: Partial<Seen>, previous?: EndpointInputs
   const out = reconcileArgv(config(i), seen.link ?? { addresses: [], up: false }, previous && config(previous));
   // Deleting the address (or taking the link down) takes the default route with it: put it back.
   if (i.defaultRoute && (seen.defaultVia !== i.network.gateway || out.length)) out.push(argv.defaultRoute(i));
-  if (!i.defaultRoute && seen.defaultVia) out.push(["route", "del", "default", "dev", i.name]);
+  if (!i.defaultRoute && seen.defaultVia) out.push(["route", "del", "default", "via", seen.defaultVia, "dev", i.name, "proto", ROUTE_PROTO]);
   return out;
 }
 
 /** The host route through the network's shim: made, moved or removed in the parent's namespace. */
 async function syncHostRoute(o: EndpointInputs | undefined, n: EndpointInputs | undefined, verb: string): Promise<void> {
   const target = { netns: (n ?? o)!.network.netns };
-  const same = o?.network.shim && n?.network.shim && hostRoute(o) === hostRoute(n) && o.network.shim.name === n.network.shim.name;
-  if (o?.network.shim && !same) await unlessGone(ip(argv.hostRoute(o, "del"), { netns: o.network.netns }, attempt(verb, o)), undefined);
-  if (n?.network.shim) await ip(argv.hostRoute(n, "replace"), target, attempt(verb, n));
+  const valid = (e?: EndpointInputs) => e?.network.shim && isIP(e.address) !== 0; // a state read with its address gone has none
+  const same = valid(o) && valid(n) && hostRoute(o!) === hostRoute(n!) && o!.network.shim!.name === n!.network.shim!.name;
+  if (valid(o) && !same) {
+    await unlessGone(ip(argv.hostRoute(o!, "del"), { netns: o!.network.netns }, attempt(verb, o!)), undefined);
+    await forgetRoute(hostKey(o!)).catch(() => undefined);
+  }
+  if (valid(n)) {
+    await recordRoute(hostKey(n!), n!.owner);
+    await ip(argv.hostRoute(n!, "replace"), target, attempt(verb, n!));
+  }
 }
+
+/** The host route's key, as Route records it (so a Route resource never takes it for its own). */
+const hostKey = (i: EndpointInputs): RouteKey => ({ netns: i.network.netns, family: isIP(i.address) === 6 ? "ipv6" : "ipv4", table: "main", destination: hostRoute(i), metric: isIP(i.address) === 6 ? 1024 : 0 });
 
 async function readEndpoint(i: EndpointInputs, verb: string): Promise<Seen | undefined> {
   const seen = await unlessGone(applyAndRead(i, [], verb), undefined);
@@ -135,11 +147,11 @@ const spec: KindSpec<typeof schema, EndpointOutputs> = {
   create: (i) => {
     const add = argv.add(i);
     return transaction(async (onFailure) => {
-      onFailure(async (e) => failedAt(e, add) || deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("clean up", i)));
+      onFailure(async (e) => failedAt(e, add) || deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("clean up", i), "macvlan"));
       onFailure(() => syncHostRoute(i, undefined, "clean up"));
-      await ipBatch([add, ...(i.owner === undefined ? [] : [argv.mark(i)]), ...(i.network.shim ? [argv.hostRoute(i, "replace")] : [])], { netns: i.network.netns }, (line) =>
-        attempt(line === add ? "create" : "configure", i),
-      );
+      if (i.network.shim) await recordRoute(hostKey(i), i.owner); // before the route exists
+      const head = [add, ...(i.owner === undefined ? [] : [argv.mark(i)]), ...(i.network.shim ? [argv.hostRoute(i, "replace")] : [])];
+      await ipBatch(head, { netns: i.network.netns }, (line) => attempt(line === add ? "create" : "configure", i), { atomic: head.length });
       const fresh = { link: { addresses: [], up: false, alias: i.owner === undefined ? undefined : markOf(i.owner) } as Partial<LinkSeen> as LinkSeen };
       return outputsOf(verify(i, await applyAndRead(i, lines(i, fresh), "configure"), "configure").link);
     });
@@ -174,7 +186,7 @@ const spec: KindSpec<typeof schema, EndpointOutputs> = {
   async update(o, n) {
     const seen = await readEndpoint(n, "update");
     if (!seen) throw goneError(attempt("update", n), "the endpoint no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
-    if (!stillOurs(seen.link.alias, o.owner)) throw objectError(attempt("update", n), `it now belongs to ${describeOwner(ownerInMark(seen.link.alias)!)}; run \`pulumi refresh\``, "exists");
+    if (!stillOurs(seen.link.alias, o.owner)) throw objectError(attempt("update", n), notOurs("the interface at this name", seen.link.alias), "exists");
     const after = verify(n, await applyAndRead(n, lines(n, seen, o), "update"), "update");
     await syncHostRoute(o, n, "update");
     return outputsOf(after.link);
@@ -182,7 +194,7 @@ const spec: KindSpec<typeof schema, EndpointOutputs> = {
 
   // The host route goes too, also when the endpoint went with its namespace already.
   async delete(i) {
-    await deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("delete", i));
+    await deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("delete", i), "macvlan");
     await syncHostRoute(i, undefined, "delete");
   },
 };

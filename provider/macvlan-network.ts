@@ -12,8 +12,8 @@ import { failedAt, goneError, objectError } from "./errors";
 import { handlers, type KindSpec } from "./kind";
 import { deleteOwnLink, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
 import { hostPrefix, hostProblem, ipAddress, subnet } from "./net";
-import { claimOf, describeOwner, markOf, observedOwner, ownerInMark, stillOurs } from "./owner";
-import { ipBatch } from "./runner";
+import { claimOf, describeOwner, markOf, notOurs, observedOwner, ownerInMark, stillOurs } from "./owner";
+import { ipBatch, readRecord, removeRecord, writeRecord } from "./runner";
 import { transaction } from "./undo";
 import { bool, ifName, ifNameProblem, netnsName, ownership } from "./validate";
 
@@ -91,7 +91,9 @@ interface Seen {
 async function look(i: NetworkInputs, verb: string, lines: string[][] = [], add?: readonly string[]): Promise<Seen> {
   const shim = shimOf(i);
   const shows = [showArgv(i.parent), ...(shim ? [showArgv(shim.name)] : [])];
-  const printed = await ipBatch([...lines, ...shows], { netns: i.netns }, (line) => attempt(line === add ? "create" : verb, i));
+  // The shim's add and its mark go to ip in one piece (with whatever comes before them).
+  const atomic = add ? lines.indexOf(add as string[]) + (i.owner === undefined ? 1 : 2) : 0;
+  const printed = await ipBatch([...lines, ...shows], { netns: i.netns }, (line) => attempt(line === add ? "create" : verb, i), { atomic });
   const parent = parseLink(printed[0]);
   if (!parent) throw goneError(attempt(verb, i), `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
   return { parent, shim: shim ? parseLink(printed[1]) : undefined };
@@ -124,13 +126,41 @@ function verify(i: NetworkInputs, seen: Seen, verb: string): void {
   verifyApplied(shimConfig(i, shim), seen.shim, attempt(verb, i));
 }
 
+// ── the parent's promiscuous flag: shared, put back by the last network that set it ────────
 /**
- * Lines that move the parent's promiscuous flag and the shim to what `n` declares, from what
- * is seen; a flag no longer declared goes back to what was found before it was first set.
+ * Networks that set a parent's flag, and what the flag was before the first of them did: kept
+ * in a record under /run (runner.ts), written before the flag changes, so a create retried
+ * after a crash still knows what was found, and only the last network on a parent puts it back.
  */
-function reconcileLines(n: NetworkInputs, seen: Seen, promiscFound: boolean | undefined): string[][] {
+interface PromiscRecord {
+  found: boolean;
+  owners: string[];
+}
+const promiscRecord = (i: NetworkInputs) => readRecord<PromiscRecord>({ netns: i.netns }, "promisc", i.parent);
+
+/** Joins the networks that set the flag; returns what was found before the first of them. */
+async function joinPromisc(i: NetworkInputs, now: boolean): Promise<boolean> {
+  const r = await promiscRecord(i);
+  const found = r ? r.found : now;
+  await writeRecord({ netns: i.netns }, "promisc", i.parent, { found, owners: [...new Set([...(r?.owners ?? []), i.owner ?? ""])] } satisfies PromiscRecord);
+  return found;
+}
+
+/** Leaves them; returns what to put the flag back to, if this was the last (else undefined). */
+async function leavePromisc(i: NetworkInputs, fallback: boolean | undefined): Promise<boolean | undefined> {
+  const r = await promiscRecord(i).catch(() => undefined);
+  const owners = (r?.owners ?? []).filter((o) => o !== (i.owner ?? ""));
+  if (r && owners.length) {
+    await writeRecord({ netns: i.netns }, "promisc", i.parent, { ...r, owners } satisfies PromiscRecord);
+    return undefined;
+  }
+  await removeRecord({ netns: i.netns }, "promisc", i.parent).catch(() => undefined);
+  return r?.found ?? fallback;
+}
+
+/** Lines that move the parent's flag to `want` (undefined: leave it) and the shim to what `n` declares. */
+function reconcileLines(n: NetworkInputs, seen: Seen, want: boolean | undefined): string[][] {
   const lines: string[][] = [];
-  const want = n.promiscuous ?? promiscFound; // undeclared now: put back what was found
   if (want !== undefined && isPromisc(seen.parent) !== want) lines.push(argv.promisc(n.parent, want));
   const shim = shimOf(n);
   if (shim) lines.push(...(seen.shim ? [] : [argv.addShim(n, shim)]), ...argv.shim(n, shim, seen.shim ?? { addresses: [], up: false }));
@@ -149,13 +179,18 @@ const spec: KindSpec<typeof schema, NetworkOutputs> = {
   create: async (i) => {
     const before = await observe({ ...i, hostAccess: undefined }, "create");
     if (!before) throw goneError(attempt("create", i), `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
-    const found = i.promiscuous === undefined ? undefined : isPromisc(before.parent);
     const shim = shimOf(i);
     const add = shim && argv.addShim(i, shim);
     return transaction(async (onFailure) => {
-      if (found !== undefined && found !== i.promiscuous) onFailure(() => ipBatch([argv.promisc(i.parent, found)], { netns: i.netns }));
-      if (add) onFailure(async (e) => failedAt(e, add) || deleteOwnLink(shim.name, i.netns, i.owner, "shim", attempt("clean up", i)));
-      const lines = [...(found !== undefined && found !== i.promiscuous ? [argv.promisc(i.parent, i.promiscuous!)] : []), ...(add && shim ? [add, ...argv.shim(i, shim, { addresses: [], up: false })] : [])];
+      const found = i.promiscuous === undefined ? undefined : await joinPromisc(i, isPromisc(before.parent));
+      if (found !== undefined) {
+        onFailure(async () => {
+          const back = await leavePromisc(i, found);
+          if (back !== undefined && back !== i.promiscuous) await ipBatch([argv.promisc(i.parent, back)], { netns: i.netns });
+        });
+      }
+      if (add) onFailure(async (e) => failedAt(e, add) || deleteOwnLink(shim.name, i.netns, i.owner, "shim", attempt("clean up", i), "macvlan"));
+      const lines = [...(i.promiscuous !== undefined && isPromisc(before.parent) !== i.promiscuous ? [argv.promisc(i.parent, i.promiscuous)] : []), ...(add && shim ? [add, ...argv.shim(i, shim, { addresses: [], up: false })] : [])];
       const seen = await look(i, "configure", lines, add);
       verify(i, seen, "configure");
       return outputsOf(i, seen, found);
@@ -178,11 +213,12 @@ const spec: KindSpec<typeof schema, NetworkOutputs> = {
     if (!seen) return undefined; // the parent is gone, and the network with it
     const shim = shimOf(i);
     const shimOurs = seen.shim && seen.shim.kind === "macvlan" && stillOurs(seen.shim.alias, i.owner, "shim");
+    const hasAddress = shimOurs && seen.shim!.addresses.some((a) => a.split("/")[0] === shim!.address);
     const inputs: NetworkInputs = {
       ...i,
       ...(i.promiscuous !== undefined && { promiscuous: isPromisc(seen.parent) }),
-      // A shim gone (or not ours any more) reads as no host access: up makes it again.
-      hostAccess: shim && shimOurs ? { name: shim.name, address: seen.shim!.addresses.map((a) => a.split("/")[0]).find((a) => a === shim.address) ?? seen.shim!.addresses[0]?.split("/")[0] ?? "" } : undefined,
+      // A shim gone, not ours any more, or without its address reads as no host access: up makes it again.
+      hostAccess: shim && hasAddress ? { name: shim.name, address: shim.address } : undefined,
       owner: shim && shimOurs ? observedOwner(seen.shim!.alias, i.owner, "shim") : i.owner,
     };
     return { inputs, outs: outputsOf(i, { parent: seen.parent, shim: shimOurs ? seen.shim : undefined }, state.promiscFound as boolean | undefined) };
@@ -193,25 +229,29 @@ const spec: KindSpec<typeof schema, NetworkOutputs> = {
     if (!seen) throw goneError(attempt("update", n), `its parent "${n.parent}" does not exist${n.netns ? ` in netns "${n.netns}"` : ""}`);
     const [oldShim, newShim] = [shimOf(o), shimOf(n)];
     if (seen.shim && !stillOurs(seen.shim.alias, o.owner, "shim")) {
-      throw objectError(attempt("update", n), `its host shim "${newShim!.name}" now belongs to ${describeOwner(ownerInMark(seen.shim.alias)!)}; run \`pulumi refresh\``, "exists");
+      throw objectError(attempt("update", n), notOurs(`the host shim "${newShim!.name}"`, seen.shim.alias), "exists");
     }
-    // What the parent had before this network first set the flag (kept while it is declared).
-    const recorded = state.promiscFound as boolean | undefined;
-    const found = o.promiscuous === undefined && n.promiscuous !== undefined ? isPromisc(seen.parent) : recorded;
-    if (oldShim && oldShim.name !== newShim?.name) await deleteOwnLink(oldShim.name, n.netns, o.owner, "shim", attempt("update", n));
+    // The flag: newly declared joins the networks that set it; no longer declared leaves them
+    // (and the last one puts back what was found).
+    let found = state.promiscFound as boolean | undefined;
+    let want = n.promiscuous;
+    if (n.promiscuous !== undefined) found = await joinPromisc(n, isPromisc(seen.parent));
+    else if (o.promiscuous !== undefined) want = await leavePromisc(o, found);
+    if (oldShim && oldShim.name !== newShim?.name) await deleteOwnLink(oldShim.name, n.netns, o.owner, "shim", attempt("update", n), "macvlan");
     const current = oldShim && oldShim.name !== newShim?.name ? { ...seen, shim: undefined } : seen;
-    const after = await look(n, "update", reconcileLines(n, current, found));
+    const after = await look(n, "update", reconcileLines(n, current, want));
     verify(n, after, "update");
     return outputsOf(n, after, n.promiscuous === undefined ? undefined : found);
   },
 
   async delete(i, state) {
     const shim = shimOf(i);
-    if (shim) await deleteOwnLink(shim.name, i.netns, i.owner, "shim", attempt("delete", i));
-    const found = state.promiscFound as boolean | undefined;
-    if (i.promiscuous === undefined || found === undefined || found === i.promiscuous) return; // it did not change the flag
+    if (shim) await deleteOwnLink(shim.name, i.netns, i.owner, "shim", attempt("delete", i), "macvlan");
+    if (i.promiscuous === undefined) return;
+    const back = await leavePromisc(i, state.promiscFound as boolean | undefined);
+    if (back === undefined || back === i.promiscuous) return; // another network still wants it, or nothing changed
     const parent = await readLink(i.parent, i.netns, attempt("delete", i));
-    if (parent && isPromisc(parent) === i.promiscuous) await ipBatch([argv.promisc(i.parent, found)], { netns: i.netns }, attempt("delete", i));
+    if (parent && isPromisc(parent) === i.promiscuous) await ipBatch([argv.promisc(i.parent, back)], { netns: i.netns }, attempt("delete", i));
   },
 };
 

@@ -5,8 +5,8 @@
 import { z } from "zod";
 import { failedAt, goneError, objectError, unlessGone } from "./errors";
 import { handlers, type KindSpec } from "./kind";
-import { claimOf, describeOwner, markOf, observedOwner, ownerInMark, stillOurs } from "./owner";
-import { ip, ipBatch, ipJson, netnsInode } from "./runner";
+import { claimOf, markOf, notOurs, observedOwner, stillOurs } from "./owner";
+import { ip, ipBatch, ipJson, netnsInode, removeRecords } from "./runner";
 import { transaction } from "./undo";
 import { bool, netnsName, ownership } from "./validate";
 
@@ -71,7 +71,7 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
     const add = argv.add(i.name);
     return transaction(async (onFailure) => {
       onFailure(async (e) => failedAt(e, add) || unlessGone(ip(argv.del(i.name)), undefined));
-      await ipBatch([add, argv.loopbackFromOutside(i)], {}, attempt("create", i));
+      await ipBatch([add, argv.loopbackFromOutside(i)], {}, attempt("create", i), { atomic: 2 });
       return { inode: await netnsInode(i.name) };
     });
   },
@@ -91,7 +91,7 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
   async update(o, n) {
     const seen = await observe(n, "update");
     if (!seen) throw goneError(attempt("update", n), "the namespace no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
-    if (!stillOurs(seen.alias, o.owner)) throw objectError(attempt("update", n), `the name now belongs to ${describeOwner(ownerInMark(seen.alias)!)}; run \`pulumi refresh\``, "exists");
+    if (!stillOurs(seen.alias, o.owner)) throw objectError(attempt("update", n), notOurs("the namespace at this name", seen.alias), "exists");
     await ip(argv.loopback(n), { netns: n.name }, attempt(`set loopback ${n.loopbackUp ? "up" : "down"} in`, n));
     return { inode: seen.inode };
   },
@@ -99,6 +99,7 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
   async delete(i) {
     const seen = await observe(i, "delete");
     if (!seen || !stillOurs(seen.alias, i.owner)) return; // gone already, or another owner's now: done
+    await removeRecords({ netns: i.name }); // what was recorded about its state goes with it
     await unlessGone(ip(argv.del(i.name), {}, attempt("delete", i)), undefined);
   },
 };

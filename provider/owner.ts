@@ -94,12 +94,20 @@ export function takeOverProblem(claims: readonly Claim[], adopt: boolean): strin
 }
 
 /**
- * Whether an object found at a resource's kernel name may be changed or deleted by it: yes
- * when it carries no mark of ours (a mark can be cleared by hand) or the mark the state
- * records; an object marked by another owner has taken the name since and is left alone.
+ * Whether an object found at a resource's kernel name is (still) the one the state records:
+ * it carries the mark the state records. An object without it — another owner's, or one made
+ * by hand after ours went — is left alone (`refresh` reads the resource as gone; taking such
+ * an object back needs `adopt`). State from before marks (no owner) accepts an unmarked object.
  */
 export function stillOurs(alias: string | undefined, stateOwner: string | undefined, role?: string): boolean {
-  return !alias?.startsWith(MARK_PREFIX) || (stateOwner !== undefined && alias === markOf(stateOwner, role));
+  if (stateOwner === undefined) return !alias?.startsWith(MARK_PREFIX);
+  return alias === markOf(stateOwner, role);
+}
+
+/** Why an object at a resource's name is not the one its state records, as one clause for an update's error. */
+export function notOurs(what: string, alias: string | undefined): string {
+  const other = ownerInMark(alias);
+  return `${what} is not this resource's any more (${other ? `it belongs to ${describeOwner(other)}` : "it carries no ownership mark of it: made by hand, or its mark cleared"}); run \`pulumi refresh\`, and set adopt: true to take an unmarked one back`;
 }
 
 /** The owner `read` reports: the state's when the mark is intact, else what the mark says (or none). */

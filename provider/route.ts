@@ -9,7 +9,8 @@ import { goneError, objectError, unlessGone } from "./errors";
 import { handlers, type KindSpec } from "./kind";
 import { ipAddress, subnet } from "./net";
 import { ROUTE_PROTO } from "./owner";
-import { ip, ipJson } from "./runner";
+import { ip, ipJson, readRecord, removeRecord, writeRecord } from "./runner";
+import { transaction } from "./undo";
 import { ifName, netnsName, ownership } from "./validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
@@ -52,8 +53,10 @@ const replaceOn = ["destination", "metric", "table", "family", "netns"];
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const fam = (i: RouteInputs) => (i.family === "ipv6" ? ["-6"] : ["-4"]);
-/** The key: what selects exactly this route. */
-const key = (i: RouteInputs) => [i.destination, ...(i.metric !== undefined ? ["metric", String(i.metric)] : []), "table", String(i.table)];
+/** The kernel's metric when none is given: 0 for IPv4, 1024 for IPv6 routes added by users. */
+export const metricOf = (i: Pick<RouteInputs, "metric" | "family">) => i.metric ?? (i.family === "ipv6" ? 1024 : 0);
+/** The key: what selects exactly this route (always with its metric, so a delete never hits a neighbour of another metric). */
+const key = (i: RouteInputs) => [i.destination, "metric", String(metricOf(i)), "table", String(i.table)];
 
 export const argv = {
   set: (verb: "add" | "replace", i: RouteInputs) => [...fam(i), "route", verb, ...key(i), ...(i.via ? ["via", i.via] : []), ...(i.dev ? ["dev", i.dev] : []), "proto", ROUTE_PROTO],
@@ -61,11 +64,30 @@ export const argv = {
   del: (i: RouteInputs) => [...fam(i), "route", "del", ...key(i), "proto", ROUTE_PROTO],
 };
 
+// ── who made a route ────────────────────────────────────────────────────────────────────
+/**
+ * `proto 148` says only that pulumi-linuxnet made a route, not which resource of which stack:
+ * that is kept in a record under /run (runner.ts), written before the route is added.
+ * MacvlanEndpoint records the routes it makes the same way.
+ */
+export interface RouteKey {
+  netns?: string;
+  family: "ipv4" | "ipv6";
+  table: "main" | number;
+  destination: string;
+  metric: number;
+}
+const recordKey = (k: RouteKey) => `${k.family}/${k.table === 254 ? "main" : k.table}/${k.destination}/${k.metric}`;
+export const routeOwner = async (k: RouteKey) => (await readRecord<{ owner?: string }>({ netns: k.netns }, "route", recordKey(k)))?.owner;
+export const recordRoute = (k: RouteKey, owner: string | undefined) => writeRecord({ netns: k.netns }, "route", recordKey(k), { owner });
+export const forgetRoute = (k: RouteKey) => removeRecord({ netns: k.netns }, "route", recordKey(k));
+const keyOf = (i: RouteInputs): RouteKey => ({ netns: i.netns, family: i.family ?? "ipv4", table: i.table, destination: i.destination, metric: metricOf(i) });
+
 // ── handlers ────────────────────────────────────────────────────────────────────────────
 const subject = (i: RouteInputs) => ({ kind: "route", name: i.destination, netns: i.netns });
 const attempt = (verb: string, i: RouteInputs) => ({ verb, ...subject(i) });
 
-const routeJson = z.looseObject({ dst: z.string(), gateway: z.string().optional(), dev: z.string().optional(), protocol: z.string().optional(), metric: z.number().optional() });
+export const routeJson = z.looseObject({ dst: z.string(), gateway: z.string().optional(), dev: z.string().optional(), protocol: z.string().optional(), metric: z.number().optional() });
 type Seen = z.infer<typeof routeJson>;
 
 /** The route with this key, if there is one (a namespace gone: none). */
@@ -75,17 +97,24 @@ async function readRoute(i: RouteInputs, verb: string): Promise<Seen | undefined
     .map((r) => routeJson.safeParse(r))
     .filter((r) => r.success)
     .map((r) => r.data)
-    .find((r) => (r.metric ?? 0) === (i.metric ?? 0));
+    .find((r) => (r.metric ?? 0) === metricOf(i));
 }
 
-const ours = (r: Seen) => r.protocol === ROUTE_PROTO;
+const marked = (r: Seen) => r.protocol === ROUTE_PROTO;
+
+/** Whether the route at the key is this resource's: marked, and recorded as its own (or made before records). */
+async function isOurs(i: RouteInputs, r: Seen): Promise<boolean> {
+  if (!marked(r)) return false;
+  const owner = await routeOwner(keyOf(i));
+  return owner === undefined ? i.owner === undefined : owner === i.owner;
+}
 
 function verify(i: RouteInputs, r: Seen | undefined, verb: string): RouteOutputs {
   if (!r) throw goneError(attempt(verb, i), "the route vanished while it was being set");
   const problems = [
     ...(i.via !== undefined && r.gateway !== i.via ? [`its gateway is ${r.gateway ?? "none"}`] : []),
     ...(i.dev !== undefined && r.dev !== i.dev ? [`its device is ${r.dev ?? "none"}`] : []),
-    ...(!ours(r) ? [`its protocol is ${r.protocol ?? "none"}`] : []),
+    ...(!marked(r) ? [`its protocol is ${r.protocol ?? "none"}`] : []),
   ];
   if (problems.length) throw objectError(attempt(verb, i), `the kernel did not apply it: ${problems.join("; ")}`);
   return { protocol: r.protocol! };
@@ -96,38 +125,55 @@ const spec: KindSpec<typeof schema, RouteOutputs> = {
   schema,
   replaceOn,
   subject,
-  id: (i) => `${i.netns ?? ""}/${i.family}/${i.table}/${i.destination}/${i.metric ?? 0}`,
+  id: (i) => `${i.netns ?? ""}/${i.family}/${i.table}/${i.destination}/${metricOf(i)}`,
 
-  async create(i) {
-    await ip(argv.set("add", i), { netns: i.netns }, attempt("create", i));
-    return verify(i, await readRoute(i, "create"), "create");
-  },
+  // The record first: a route of ours is never in the kernel without its owner written down.
+  create: (i) =>
+    transaction(async (onFailure) => {
+      const previous = await routeOwner(keyOf(i));
+      if (previous === undefined) {
+        await recordRoute(keyOf(i), i.owner);
+        onFailure(() => forgetRoute(keyOf(i)));
+      }
+      await ip(argv.set("add", i), { netns: i.netns }, attempt("create", i));
+      await recordRoute(keyOf(i), i.owner); // the kernel took it: whatever was recorded before was stale
+      onFailure(async () => unlessGone(ip(argv.del(i), { netns: i.netns }), undefined));
+      return verify(i, await readRoute(i, "create"), "create");
+    }),
 
-  // A route of pulumi-linuxnet at this key is taken as this resource's leftover; routes carry
-  // no resource name, and the SDK refuses two resources with one key in a program.
   async existing(i) {
     const r = await readRoute(i, "create");
-    return r && { claims: [ours(r) ? { is: "ours" } : { is: "unmarked", alias: r.protocol ? `proto ${r.protocol}` : undefined }] };
+    if (!r) return undefined;
+    if (!marked(r)) return { claims: [{ is: "unmarked", alias: r.protocol ? `proto ${r.protocol}` : undefined }] };
+    const owner = await routeOwner(keyOf(i));
+    if (owner === undefined) return { claims: [{ is: "unmarked", alias: "proto 148, with no owner recorded" }] };
+    return { claims: [owner === i.owner ? { is: "ours" } : { is: "foreign", owner }] };
   },
 
+  // Reported as the schema takes it: a route that lost its gateway reads with its device.
   async read(i) {
     const r = await readRoute(i, "read");
-    if (!r || !ours(r)) return undefined;
-    return {
-      inputs: { ...i, ...(i.via !== undefined && { via: r.gateway }), ...(i.dev !== undefined && { dev: r.dev }) },
-      outs: { protocol: r.protocol! },
-    };
+    if (!r || !(await isOurs(i, r))) return undefined;
+    const via = i.via !== undefined ? r.gateway : undefined;
+    const dev = i.dev !== undefined || via === undefined ? r.dev : undefined;
+    return { inputs: { ...i, via, dev }, outs: { protocol: r.protocol! } };
   },
 
   async update(_o, n) {
     const r = await readRoute(n, "update");
-    if (r && !ours(r) && !n.adopt) throw objectError(attempt("update", n), `a route not made by pulumi-linuxnet (proto ${r.protocol ?? "none"}) holds its key now; run \`pulumi refresh\``, "exists");
+    if (r && !n.adopt && !(await isOurs(n, r))) {
+      throw objectError(attempt("update", n), `a route not made by this resource (proto ${r.protocol ?? "none"}) holds its key now; run \`pulumi refresh\``, "exists");
+    }
+    await recordRoute(keyOf(n), n.owner);
     await ip(argv.set("replace", n), { netns: n.netns }, attempt("update", n));
     return verify(n, await readRoute(n, "update"), "update");
   },
 
+  // Only a route this resource made: marked, recorded as its own, at exactly its key.
   async delete(i) {
-    await unlessGone(ip(argv.del(i), { netns: i.netns }, attempt("delete", i)), undefined);
+    const r = await readRoute(i, "delete");
+    if (r && (await isOurs(i, r))) await unlessGone(ip(argv.del(i), { netns: i.netns }, attempt("delete", i)), undefined);
+    if (!r || (await isOurs(i, r))) await forgetRoute(keyOf(i)).catch(() => undefined);
   },
 };
 

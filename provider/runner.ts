@@ -7,6 +7,7 @@
 import { appendFileSync } from "node:fs";
 import type { Attempt } from "./errors";
 import { CommandError } from "./errors";
+import { IpSession } from "./ip-session";
 
 /** Where a command runs. Omitted netns: the namespace the provider process itself is in. */
 export interface Target {
@@ -62,13 +63,19 @@ export function execArgv(argv: readonly string[], target: Target = {}): string[]
   return target.netns ? ["ip", "netns", "exec", target.netns, ...argv] : [...argv];
 }
 
-export function ip(args: readonly string[], target: Target = {}, attempt?: Attempt): Promise<RunResult> {
-  return run(ipArgv(args, target), attempt);
+/** A token `ip -batch` would split or strip (an empty alias, say): such a command gets a process of its own. */
+const batchable = (args: readonly string[]) => args.every((t) => t !== "" && !/[\s"'\\#]/.test(t));
+
+export async function ip(args: readonly string[], target: Target = {}, attempt?: Attempt): Promise<RunResult> {
+  if (transport() === "spawn" || !batchable(args)) return run(ipArgv(args, target), attempt);
+  const printed = await ipBatch([args], target, attempt);
+  return { stdout: printed.map((p) => JSON.stringify(p)).join("\n"), stderr: "" };
 }
 
 /** `ip -json …`, parsed. iproute2 prints nothing (not `[]`) for some empty results. */
 export async function ipJson<T = unknown>(args: readonly string[], target: Target = {}, attempt?: Attempt): Promise<T[]> {
-  const { stdout } = await ip(["-json", ...args], target, attempt);
+  if (transport() !== "spawn" && batchable(args)) return ((await ipBatch([args], target, attempt))[0] ?? []) as T[];
+  const { stdout } = await run(ipArgv(["-json", ...args], target), attempt);
   if (!stdout.trim()) return [];
   try {
     const parsed: unknown = JSON.parse(stdout);
@@ -81,29 +88,74 @@ export async function ipJson<T = unknown>(args: readonly string[], target: Targe
 
 /** One batch line's tokens must survive iproute2's whitespace split unchanged. */
 function batchLine(tokens: readonly string[]): string {
-  for (const t of tokens) {
-    if (t === "" || /[\s"'\\#]/.test(t)) throw new Error(`ip -batch: token ${JSON.stringify(t)} cannot be passed safely`);
-  }
+  const bad = tokens.find((t) => !batchable([t]));
+  if (bad !== undefined) throw new Error(`ip -batch: token ${JSON.stringify(bad)} cannot be passed safely`);
   return tokens.join(" ");
 }
 
+type AttemptOf = Attempt | ((line: readonly string[]) => Attempt);
+
+export interface BatchOptions {
+  /**
+   * The first `atomic` commands are handed to `ip` in one piece, which stops at the first that
+   * fails: an object and its ownership mark (the add and the alias) are made by one process
+   * that finishes them even if the provider dies the moment after.
+   */
+  atomic?: number;
+}
+
 /**
- * Several `ip` commands in one process (`ip [-n NS] -json -details -batch -`): one spawn
- * instead of N. Commands that show something print one JSON array per line; those arrays are
- * returned in order, so a batch can change a link and read it back in the same spawn.
- * iproute2 stops at the first failing line; the error names that line's command.
+ * Several `ip` commands, in order, stopping at the first that fails (its error names that
+ * command). Commands that show something print one JSON array each; those arrays are returned
+ * in order, so a batch can change a link and read it back. By default the commands go to the
+ * long-lived `ip -batch` process of the target's namespace (ip-session.ts); with
+ * LINUXNET_TRANSPORT=spawn, or for the `atomic` head, to a process of their own.
  */
-export async function ipBatch(
-  commands: readonly (readonly string[])[],
-  target: Target = {},
-  attempt?: Attempt | ((line: readonly string[]) => Attempt),
-): Promise<unknown[][]> {
-  const attemptOf = (line?: readonly string[]) => (typeof attempt === "function" ? (line ? attempt(line) : undefined) : attempt);
+export async function ipBatch(commands: readonly (readonly string[])[], target: Target = {}, attempt?: AttemptOf, options: BatchOptions = {}): Promise<unknown[][]> {
   if (commands.length === 0) return [];
-  const script = commands.map(batchLine).join("\n") + "\n";
+  const lines = commands.map((c) => batchLine(withoutOptions(c).rest));
+  const family = familyOf(commands);
+  if (transport() === "spawn" || family === undefined) return spawnBatch(commands, lines, target, attempt, family ?? "");
+  const head = options.atomic ?? 0;
+  const printed = head ? await spawnBatch(commands.slice(0, head), lines.slice(0, head), target, attempt, family) : [];
+  return [...printed, ...(await sessionBatch(commands.slice(head), lines.slice(head), target, attempt, family))];
+}
+
+/** A command's leading global options (`-4`, `-6`; `-json`/`-details`, which every batch has) and the rest. */
+function withoutOptions(command: readonly string[]): { family: string; rest: readonly string[] } {
+  let k = 0;
+  let family = "";
+  for (; k < command.length && /^-(4|6|json|j|details|d)$/.test(command[k]); k++) if (command[k] === "-4" || command[k] === "-6") family = command[k];
+  return { family, rest: command.slice(k) };
+}
+
+/** The family option all commands share ("" for none); undefined if they differ (one process each then). */
+function familyOf(commands: readonly (readonly string[])[]): string | undefined {
+  const families = new Set(commands.map((c) => withoutOptions(c).family));
+  return families.size === 1 ? [...families][0] : undefined;
+}
+
+const attemptFor = (attempt: AttemptOf | undefined, line?: readonly string[]) => (typeof attempt === "function" ? (line ? attempt(line) : undefined) : attempt);
+
+function parsePrinted(lines: readonly string[], target: Target, attempt: Attempt | undefined): unknown[][] {
+  try {
+    return lines.filter((l) => /^\s*[[{]/.test(l)).map((l) => JSON.parse(l) as unknown[]);
+  } catch (e) {
+    throw new CommandError(ipArgv(["-batch", "-"], target), `unparsable JSON from ip -batch: ${(e as Error).message}`, 0, attempt);
+  }
+}
+
+/** The batch as one `ip -json -details -batch -` process of its own. */
+async function spawnBatch(commands: readonly (readonly string[])[], lines: readonly string[], target: Target, attempt: AttemptOf | undefined, family: string): Promise<unknown[][]> {
+  if (family === "" && commands.some((c) => withoutOptions(c).family)) {
+    // Mixed families: each command on its own.
+    const out: unknown[][] = [];
+    for (const [k, c] of commands.entries()) out.push(...(await spawnBatch([c], [lines[k]], target, attempt, withoutOptions(c).family)));
+    return out;
+  }
   let stdout: string;
   try {
-    ({ stdout } = await run(ipArgv(["-json", "-details", "-batch", "-"], target), attemptOf(commands[0]), script));
+    ({ stdout } = await run(ipArgv([...(family ? [family] : []), "-json", "-details", "-batch", "-"], target), attemptFor(attempt, commands[0]), lines.join("\n") + "\n"));
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
     // iproute2 names the failing line ("Command failed -:N") for kernel errors, but exits at
@@ -111,18 +163,97 @@ export async function ipBatch(
     const m = /Command failed -:(\d+)/.exec(e.stderr);
     const quoted = [...e.stderr.matchAll(/"([^"]+)"/g)].map((q) => q[1]);
     const failed = m ? commands[Number(m[1]) - 1] : commands.find((c) => c.some((t) => quoted.includes(t)));
-    const err = new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attemptOf(failed ?? commands[0]));
+    const err = new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attemptFor(attempt, failed ?? commands[0]));
     err.line = failed;
     throw err;
   }
-  try {
-    return stdout
-      .split("\n")
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as unknown[]);
-  } catch (e) {
-    throw new CommandError(ipArgv(["-batch", "-"], target), `unparsable JSON from ip -batch: ${(e as Error).message}`, 0, attemptOf(commands[0]));
+  for (const line of commands) forgetTouched(line, target);
+  return parsePrinted(stdout.split("\n"), target, attemptFor(attempt, commands[0]));
+}
+
+// ── long-lived ip sessions ──────────────────────────────────────────────────────────────
+/** "session" (default): long-lived `ip -batch` processes; "spawn": one process per batch. */
+const transport = () => (process.env.LINUXNET_TRANSPORT === "spawn" ? "spawn" : "session");
+
+interface Entry {
+  session: IpSession;
+  /** The namespace's inode when the session started (named namespaces). */
+  inode?: number;
+}
+const sessions = new Map<string, Entry>();
+const sessionKey = (target: Target, family = "") => `${target.netns ?? ""}\0${family}`;
+
+async function inodeOrUndefined(netns: string): Promise<number | undefined> {
+  const { stat } = await import("node:fs/promises");
+  return stat(`${NETNS_RUN_DIR}/${netns}`).then(
+    (s) => s.ino,
+    () => undefined,
+  );
+}
+
+/** The live session of a namespace, started anew if it died, was retired, or its namespace was made anew. */
+async function sessionFor(target: Target, family: string): Promise<IpSession> {
+  const key = sessionKey(target, family);
+  let entry = sessions.get(key);
+  if (entry && !entry.session.dead && target.netns && (await inodeOrUndefined(target.netns)) !== entry.inode) {
+    entry.session.close(); // a process in a deleted namespace would go on in the dead one
+    entry = undefined;
   }
+  if (!entry || entry.session.dead) {
+    const argv = ipArgv([...(family ? [family] : []), "-json", "-details", "-force", "-batch", "-"], target);
+    entry = { session: new IpSession(argv, false), inode: target.netns ? await inodeOrUndefined(target.netns) : undefined };
+    sessions.set(key, entry);
+    if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `0.00 [session] ${argv.join(" ")}\n`);
+  }
+  return entry.session;
+}
+
+/** The namespaces a command changes from outside (`netns add/del/exec X`, `… netns X`). */
+function touched(line: readonly string[]): string[] {
+  const out: string[] = [];
+  line.forEach((t, k) => {
+    if (t !== "netns" || k + 1 >= line.length) return;
+    out.push(["add", "del", "exec"].includes(line[k + 1]) ? line[k + 2] : line[k + 1]);
+  });
+  return out.filter(Boolean);
+}
+
+/** Another namespace's links changed behind its session's back: its caches cannot be trusted. */
+function forgetTouched(line: readonly string[], target: Target): void {
+  for (const ns of touched(line)) {
+    if (ns === target.netns) continue;
+    for (const family of ["", "-4", "-6"]) sessions.get(sessionKey({ netns: ns }, family))?.session.close();
+  }
+}
+
+const STALE = /Cannot find device|No such device|Device not found|does not exist/;
+
+async function sessionBatch(commands: readonly (readonly string[])[], lines: readonly string[], target: Target, attempt: AttemptOf | undefined, family: string): Promise<unknown[][]> {
+  if (!commands.length) return [];
+  let steps = await (await sessionFor(target, family)).run(lines);
+  const failedAt = steps.length - 1;
+  const last = steps[failedAt];
+  if (last?.failed && STALE.test(last.printed.join("\n"))) {
+    // Perhaps a cache gone stale behind the session's back: once more from there, on a fresh process.
+    sessions.get(sessionKey(target, family))?.session.close();
+    steps = [...steps.slice(0, failedAt), ...(await (await sessionFor(target, family)).run(lines.slice(failedAt)))];
+  }
+  commands.slice(0, steps.length).forEach((line) => forgetTouched(line, target));
+  const failure = steps.findIndex((s) => s.failed);
+  if (failure >= 0) {
+    const line = commands[failure];
+    const said = steps[failure].printed.join("\n") || "ip exited";
+    const err = new CommandError(ipArgv(line, target), `${said}\nCommand failed -:${failure + 1}`, steps[failure].exited ? 255 : 1, attemptFor(attempt, line));
+    err.line = line;
+    throw err;
+  }
+  return parsePrinted(steps.flatMap((s) => s.printed), target, attemptFor(attempt, commands[0]));
+}
+
+/** Ends every session (their processes exit at the end of their input). */
+export function closeSessions(): void {
+  for (const { session } of sessions.values()) session.close();
+  sessions.clear();
 }
 
 /** Where `ip netns` keeps its named namespaces (iproute2's NETNS_RUN_DIR). */
@@ -141,23 +272,25 @@ export async function netnsInode(name: string): Promise<number> {
 
 // ── records kept beside the kernel state they describe ───────────────────────────────────
 /**
- * Some kernel state has no place for an ownership mark (a sysctl's value). What the provider
- * must remember about it (the value found before it changed it, and who changed it) is kept
- * in a small file under /run, a tmpfs: it survives any crash of the CLI or the provider and
- * goes exactly when the kernel state does (a reboot). Records are keyed by the namespace's
- * inode, so a namespace made anew never inherits the records of an old one.
+ * Some kernel state has no place for an ownership mark (a sysctl's value, a parent's
+ * promiscuous flag, which stack made a route). What the provider must remember about it is
+ * kept in a small file under /run, a tmpfs: it survives any crash of the CLI or the provider
+ * and goes when the kernel state does (a reboot). Records are kept per namespace: a named one
+ * by its inode and the time its nsfs inode came to be (inode numbers are reused at once; a
+ * bind-mounted namespace's inode time is stable), the provider's own by its inode.
  */
 export const RECORD_DIR = "/run/pulumi-linuxnet";
 
-async function namespaceInode(target: Target): Promise<number> {
-  if (target.netns) return netnsInode(target.netns);
+async function namespaceId(target: Target): Promise<string> {
   const { stat } = await import("node:fs/promises");
-  return (await stat("/proc/self/ns/net")).ino;
+  if (!target.netns) return String((await stat("/proc/self/ns/net")).ino);
+  const s = await stat(`${NETNS_RUN_DIR}/${target.netns}`, { bigint: true });
+  return `${s.ino}-${s.ctimeNs}`;
 }
 
 async function recordPath(target: Target, kind: string, key: string): Promise<string> {
-  if (!/^[A-Za-z0-9_.@+:\/-]+$/.test(key) || key.includes("..")) throw new Error(`record key ${JSON.stringify(key)} cannot name a file safely`);
-  return `${RECORD_DIR}/${kind}/${await namespaceInode(target)}/${encodeURIComponent(key)}`;
+  if (!/^[A-Za-z0-9_.@+:\/%-]+$/.test(key) || key.includes("..")) throw new Error(`record key ${JSON.stringify(key)} cannot name a file safely`);
+  return `${RECORD_DIR}/${await namespaceId(target)}/${kind}/${encodeURIComponent(key)}`;
 }
 
 export async function readRecord<T>(target: Target, kind: string, key: string): Promise<T | undefined> {
@@ -182,5 +315,13 @@ export async function writeRecord(target: Target, kind: string, key: string, val
 
 export async function removeRecord(target: Target, kind: string, key: string): Promise<void> {
   const { rm } = await import("node:fs/promises");
-  await rm(await recordPath(target, kind, key).catch(() => "/nonexistent"), { force: true });
+  const path = await recordPath(target, kind, key).catch(() => undefined);
+  if (path) await rm(path, { force: true });
+}
+
+/** Forgets every record of a namespace (when the stack deletes it: its state goes with it). */
+export async function removeRecords(target: Target): Promise<void> {
+  const { rm } = await import("node:fs/promises");
+  const id = await namespaceId(target).catch(() => undefined);
+  if (id) await rm(`${RECORD_DIR}/${id}`, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
  * and a create retried after a crash still knows the original value.
  */
 import { z } from "zod";
-import { CommandError, isKind, objectError, unlessGone } from "./errors";
+import { CommandError, isKind, objectError } from "./errors";
 import { handlers, type KindSpec } from "./kind";
 import { describeOwner } from "./owner";
 import { execArgv, NETNS_RUN_DIR, readRecord, removeRecord, run, type Target, writeRecord } from "./runner";
@@ -53,21 +53,33 @@ const attempt = (verb: string, i: SysctlInputs) => ({ verb, ...subject(i) });
 const target = (i: SysctlInputs): Target => ({ netns: i.netns });
 const normalize = (v: string) => v.trim().split(/\s+/).join(" ");
 
-/** The setting's value now; a key the kernel does not have is one clear line. */
-async function current(i: SysctlInputs, verb: string): Promise<string> {
+/** The setting's value now, or undefined if the kernel has no such setting there (or no such namespace). */
+async function current(i: SysctlInputs, verb: string): Promise<string | undefined> {
+  if (i.netns !== undefined) {
+    const { existsSync } = await import("node:fs");
+    if (!existsSync(`${NETNS_RUN_DIR}/${i.netns}`)) return undefined;
+  }
   try {
     return normalize((await run(execArgv(argv.read(i.key), target(i)), attempt(verb, i))).stdout);
   } catch (e) {
-    if (isKind(e, "not-found") && /cannot stat|No such file/.test((e as CommandError).stderr)) {
-      throw objectError(attempt(verb, i), `the kernel has no such setting${i.netns ? ` in netns "${i.netns}"` : ""} (/proc/sys/${i.key.split(".").join("/")} does not exist)`, "invalid");
-    }
+    if (isKind(e, "not-found")) return undefined;
     throw e;
   }
 }
 
+/** The value now, where the setting must exist (create, update): its absence is one clear line. */
+async function existing(i: SysctlInputs, verb: string): Promise<string> {
+  const v = await current(i, verb);
+  if (v !== undefined) return v;
+  const where = i.netns ? ` in netns "${i.netns}"` : "";
+  const { existsSync } = await import("node:fs");
+  if (i.netns !== undefined && !existsSync(`${NETNS_RUN_DIR}/${i.netns}`)) throw objectError(attempt(verb, i), `the namespace "${i.netns}" does not exist`, "not-found");
+  throw objectError(attempt(verb, i), `the kernel has no such setting${where} (/proc/sys/${i.key.split(".").join("/")} does not exist)`, "invalid");
+}
+
 async function set(i: SysctlInputs, value: string, verb: string): Promise<void> {
   await run(execArgv(argv.write(i.key, value), target(i)), attempt(verb, i));
-  const now = await current(i, verb);
+  const now = await existing(i, verb);
   if (now !== value) throw objectError(attempt(verb, i), `the kernel did not apply it: the value is "${now}", wanted "${value}"`);
 }
 
@@ -104,7 +116,7 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     if (!nsExists && namesInterface(i.key)) return [];
     const where = nsExists ? i : { ...i, netns: undefined };
     try {
-      await current(where, "check");
+      await existing(where, "check");
       return [];
     } catch (e) {
       const said = e instanceof CommandError && e.kind === "invalid" ? e.message.replace(/^failed to check sysctl "[^"]*"(?: in netns "[^"]*")?: /, "") : undefined;
@@ -114,7 +126,7 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
 
   async create(i) {
     const record = await ownRecord(i, "create");
-    const now = await current(i, "create");
+    const now = await existing(i, "create");
     // A record of our own is what an interrupted create found; keep it, not our own value.
     const found = record?.owner === i.owner && record ? record.found : now;
     await writeRecord(target(i), "sysctl", i.key, { owner: i.owner, found } satisfies SysctlRecord);
@@ -126,8 +138,9 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     return undefined; // a setting always exists: create never meets "File exists"
   },
 
+  // A setting gone (its namespace or interface is) reads as gone.
   async read(i, state) {
-    const value = await unlessGone(current(i, "read"), undefined);
+    const value = await current(i, "read");
     if (value === undefined) return undefined;
     const record = await readRecord<SysctlRecord>(target(i), "sysctl", i.key);
     if (record?.owner !== undefined && i.owner !== undefined && record.owner !== i.owner) return undefined; // another owner's now
@@ -136,9 +149,10 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
 
   async update(_o, n, state) {
     await ownRecord(n, "update");
-    const found = (state.found as string) ?? (await readRecord<SysctlRecord>(target(n), "sysctl", n.key))?.found ?? (await current(n, "update"));
+    const now = await existing(n, "update");
+    const found = (state.found as string) ?? (await readRecord<SysctlRecord>(target(n), "sysctl", n.key))?.found ?? now;
     await writeRecord(target(n), "sysctl", n.key, { owner: n.owner, found } satisfies SysctlRecord);
-    if ((await current(n, "update")) !== n.value) await set(n, n.value, "update");
+    if (now !== n.value) await set(n, n.value, "update");
     return { found };
   },
 
@@ -148,8 +162,8 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     const record = await readRecord<SysctlRecord>(target(i), "sysctl", i.key).catch(() => undefined);
     if (record?.owner !== undefined && i.owner !== undefined && record.owner !== i.owner) return;
     const found = (state.found as string | undefined) ?? record?.found;
-    const now = await unlessGone(current(i, "delete"), undefined);
-    if (now === undefined) return;
+    const now = await current(i, "delete");
+    if (now === undefined) return; // gone with its namespace or interface: nothing to put back
     if (found !== undefined && now === i.value && now !== found) await set(i, found, "delete");
     await removeRecord(target(i), "sysctl", i.key);
   },

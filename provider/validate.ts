@@ -138,6 +138,9 @@ export function unwrap(t: z.ZodType): z.ZodType {
   return inner ? unwrap(inner) : t;
 }
 
+/** What parses is normalized (defaults filled); what does not is kept as given. */
+export const leniently = (schema: z.ZodObject, value: Record<string, unknown>) => known(schema, value);
+
 /** Parses what can be parsed; unknown placeholders (and what contains them) stay as given. */
 function known(field: z.ZodType, value: unknown): unknown {
   if (value === UNKNOWN) return value;

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { failedAt, goneError, objectError } from "./errors";
 import { handlers, type Existing, type KindSpec } from "./kind";
 import { aliasFor, deleteOwnLink, linkFields, master, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
-import { claimOf, describeOwner, markOf, ownerInMark, stillOurs } from "./owner";
+import { claimOf, markOf, notOurs, ownerInMark, stillOurs } from "./owner";
 import { ipBatch } from "./runner";
 import { transaction } from "./undo";
 import { ownership } from "./validate";
@@ -107,7 +107,9 @@ async function applyAndRead(i: VethInputs, jobs: Job[], verb: string, add?: read
   const runGroup = async ({ lines, roles }: { lines: string[][]; roles: Role[] }) => {
     const ends = roles.map((r) => i[r]);
     const endOf = (line: readonly string[]) => ends.find((e) => line[line.indexOf("dev") + 1] === e.name) ?? ends[0];
-    const printed = await ipBatch(lines, { netns: ends[0].netns }, (line) => attempt(line === add ? "create" : verb, endOf(line)));
+    // The add and the first end's mark go to ip in one piece.
+    const atomic = add && lines[0] === add ? (i.owner === undefined ? 1 : 2) : 0;
+    const printed = await ipBatch(lines, { netns: ends[0].netns }, (line) => attempt(line === add ? "create" : verb, endOf(line)), { atomic });
     roles.forEach((role, k) => {
       const s = parseLink(printed[k]);
       if (!s) throw goneError(attempt(verb, i[role]), "the link vanished while it was being configured");
@@ -127,8 +129,8 @@ async function applyAndRead(i: VethInputs, jobs: Job[], verb: string, add?: read
  * that carries another owner's mark now is left alone.
  */
 async function deletePair(i: VethInputs, verb: string): Promise<void> {
-  if (!(await deleteOwnLink(i.end.name, i.end.netns, i.owner, "end", attempt(verb, i.end)))) {
-    await deleteOwnLink(i.peer.name, i.peer.netns, i.owner, "peer", attempt(verb, i.peer));
+  if (!(await deleteOwnLink(i.end.name, i.end.netns, i.owner, "end", attempt(verb, i.end), "veth"))) {
+    await deleteOwnLink(i.peer.name, i.peer.netns, i.owner, "peer", attempt(verb, i.peer), "veth");
   }
 }
 
@@ -138,6 +140,17 @@ const readEnds = (i: VethInputs, verb: string) =>
 /** Whether two links are the two ends of one veth pair (iproute2 names a peer in the same namespace, else gives its ifindex). */
 const peerOf = (x: LinkSeen, y: LinkSeen) => (x.linkName !== undefined ? x.linkName === y.name : x.linkIndex === y.ifindex);
 const paired = (a?: LinkSeen, b?: LinkSeen) => a?.kind === "veth" && b?.kind === "veth" && peerOf(a, b) && peerOf(b, a);
+
+/**
+ * Whether a pair is (still) this resource's: each end carries its mark, or — a pair whose
+ * second batch never ran — one end does and the other carries none.
+ */
+function pairOurs(a: LinkSeen, b: LinkSeen, owner: string | undefined): boolean {
+  if (stillOurs(a.alias, owner, "end") && stillOurs(b.alias, owner, "peer")) return true;
+  if (owner === undefined) return false;
+  const unmarked = (s: LinkSeen) => ownerInMark(s.alias) === undefined;
+  return (a.alias === markOf(owner, "end") && unmarked(b)) || (b.alias === markOf(owner, "peer") && unmarked(a));
+}
 
 /** Both ends, if they still form this resource's pair. */
 async function readPair(i: VethInputs, verb: string): Promise<[LinkSeen, LinkSeen] | undefined> {
@@ -185,9 +198,11 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
   async existing(i): Promise<Existing | undefined> {
     const [a, b] = await readEnds(i, "create");
     if (!a && !b) return undefined;
-    const endClaim = a && claimOf(a.alias, i.owner, "end");
-    // The first end is marked by the batch that adds the pair; the other a moment later.
-    if (paired(a, b) && endClaim?.is === "ours") return { claims: [endClaim] };
+    // The first end is marked by the process that adds the pair; the other a moment later.
+    const first = firstRole(i);
+    const firstSeen = first === "end" ? a : b;
+    const firstClaim = firstSeen && claimOf(firstSeen.alias, i.owner, first);
+    if (paired(a, b) && firstClaim?.is === "ours") return { claims: [firstClaim] };
     const claims = [...(a ? [claimOf(a.alias, i.owner, "end")] : []), ...(b ? [claimOf(b.alias, i.owner, "peer")] : [])];
     if (paired(a, b)) return { claims };
     const where = (e: End) => `"${e.name}"${e.netns ? ` in netns "${e.netns}"` : ""}`;
@@ -203,7 +218,7 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
     const pair = await readPair(i, "read");
     if (!pair) return undefined;
     const [a, b] = pair;
-    if (!stillOurs(a.alias, i.owner, "end") || !stillOurs(b.alias, i.owner, "peer")) return undefined;
+    if (!pairOurs(a, b, i.owner)) return undefined;
     const intact = i.owner !== undefined && a.alias === markOf(i.owner, "end") && b.alias === markOf(i.owner, "peer");
     return { inputs: { ...i, end: observedConfig(i.end, a), peer: observedConfig(i.peer, b), owner: intact ? i.owner : ownerInMark(a.alias) }, outs: outputsOf(pair) };
   },
@@ -212,9 +227,7 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
     const pair = await readPair(n, "update");
     if (!pair) throw goneError(attempt("update", n.end), "the pair no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
     const [a, b] = pair;
-    for (const [s, role] of [[a, "end"], [b, "peer"]] as const) {
-      if (!stillOurs(s.alias, o.owner, role)) throw objectError(attempt("update", n[role]), `it now belongs to ${describeOwner(ownerInMark(s.alias)!)}; run \`pulumi refresh\``, "exists");
-    }
+    if (!pairOurs(a, b, o.owner)) throw objectError(attempt("update", n.end), notOurs("the pair at these names", ownerInMark(a.alias) ? a.alias : b.alias), "exists");
     const after = await applyAndRead(
       n,
       [

@@ -27,6 +27,10 @@ linuxnet_sandbox() {
   fi
   mkdir -p /run/netns
   mount -t tmpfs -o mode=0755 linuxnet-sandbox /run/netns
+  # The provider's records of what it found (a sysctl's old value, …) live beside /run/netns:
+  # the sandbox's own, like its namespaces.
+  mkdir -p /run/pulumi-linuxnet
+  mount -t tmpfs -o mode=0755 linuxnet-records /run/pulumi-linuxnet
   ip link set lo up
   node "$LINUXNET_ROOT/dist/test/support/guard-cli.js" >/dev/null || exit 1
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { netnsInput } from "./bridge";
 import type { NetnsRef } from "./link";
 import { type CommonArgs, MODULE, ownerFor } from "./provider";
-import { claim, plainOf, who } from "./topology";
+import { claim, normalDestination, plainOf, who } from "./topology";
 import sysctlProvider = require("./providers/sysctl");
 import routeProvider = require("./providers/route");
 import iptablesProvider = require("./providers/iptables");
@@ -79,7 +79,10 @@ export class Route extends pulumi.dynamic.Resource {
     if (ns !== undefined && typeof args.destination === "string" && (args.table === undefined || typeof args.table !== "object") && (args.metric === undefined || typeof args.metric === "number")) {
       const family = args.family ?? (args.destination.includes(":") || (typeof args.via === "string" && args.via.includes(":")) ? "ipv6" : "ipv4");
       const where = ns ? `netns "${ns}"` : "the provider's own namespace";
-      claim(`route\0${ns}\0${family}\0${args.table ?? "main"}\0${args.destination}\0${args.metric ?? 0}`, `route ${args.destination} (table ${args.table ?? "main"}, metric ${args.metric ?? 0}) in ${where}`, who("Route", name, "destination"));
+      const table = args.table === undefined || args.table === 254 ? "main" : args.table;
+      const metric = args.metric ?? (family === "ipv6" ? 1024 : 0);
+      const dest = normalDestination(args.destination);
+      claim(`route\0${ns}\0${family}\0${table}\0${dest}\0${metric}`, `route ${dest} (table ${table}, metric ${metric}) in ${where}`, who("Route", name, "destination"));
     }
     const outputs = { via: undefined, dev: undefined, metric: undefined, table: undefined, family: undefined, netns: undefined, adopt: undefined };
     super(routeProvider, name, { ...outputs, ...args, netns: netnsInput(args.netns), owner: ownerFor("Route", name), protocol: undefined }, opts, MODULE, "Route");

@@ -61,18 +61,36 @@ export function claimInterface(netns: string, name: string | undefined, by: stri
   if (name !== undefined) claim(`if\0${netns}\0${name}`, `interface "${name}" in ${netnsWords(netns)}`, by);
 }
 
-/** Addresses are compared without their prefix: one IP on two links of a namespace is a conflict. */
+/**
+ * Addresses are compared without their prefix: one IP on two links of a namespace is a
+ * conflict. Not so for IPv6 link-local addresses (each link is its own scope: the same fe80::1
+ * on every link is the usual gateway pattern) nor for host addresses (/32, /128), which
+ * unnumbered links share on purpose.
+ */
 export function claimAddresses(netns: string, addresses: unknown, by: string): void {
   if (!Array.isArray(addresses)) return;
   for (const a of addresses) {
     if (typeof a !== "string") continue;
-    let ip: string;
+    let ip: ipaddr.IPv4 | ipaddr.IPv6;
+    let len: number;
     try {
-      ip = ipaddr.parse(a.split("/")[0]).toString();
+      [ip, len] = ipaddr.parseCIDR(a);
     } catch {
       continue; // malformed: the provider's check names it
     }
-    claim(`addr\0${netns}\0${ip}`, `address ${ip} in ${netnsWords(netns)}`, by);
+    if (ip.range() === "linkLocal" || len === (ip.kind() === "ipv4" ? 32 : 128)) continue;
+    claim(`addr\0${netns}\0${ip.toString()}`, `address ${ip.toString()} in ${netnsWords(netns)}`, by);
+  }
+}
+
+/** A route destination as the provider keeps it ("default", or the network in RFC 5952 form). */
+export function normalDestination(destination: string): string {
+  if (destination === "default") return destination;
+  try {
+    const [ip, len] = ipaddr.parseCIDR(destination);
+    return `${ip.toString()}/${len}`;
+  } catch {
+    return destination;
   }
 }
 

@@ -67,16 +67,16 @@ describe("Namespace ownership", () => {
     expect(namedNamespaces()).toContain(n);
   });
 
-  it("reads a cleared mark as drift and puts it back on update", async () => {
+  it("reads a namespace whose mark was cleared as not the stack's any more, and leaves it alone; adopt takes it back", async () => {
     const n = uniqueName("own");
     made.add(n);
     const c = await namespace.create({ name: n, owner: nsOwner(n) });
     await ip(["link", "set", "dev", "lo", "alias", ""], { netns: n });
-    const r = await namespace.read(n, c.outs);
-    expect(r.inputs).not.toHaveProperty("owner");
-    const news = { name: n, owner: nsOwner(n) };
-    expect((await namespace.diff(n, r.props, news)).changes).not.toBe(false);
-    await namespace.update(n, r.props, news);
+    expect(await namespace.read(n, c.outs)).toEqual({ id: "", props: {} });
+    await namespace.delete(n, c.outs);
+    expect(namedNamespaces()).toContain(n);
+    await expect(namespace.create({ name: n, owner: nsOwner(n) })).rejects.toThrow(/set adopt: true/);
+    await namespace.create({ name: n, owner: nsOwner(n), adopt: true });
     expect(await aliasOf("lo", n)).toBe(markOf(nsOwner(n)));
   });
 });
@@ -117,7 +117,7 @@ describe("Bridge ownership", () => {
     await expect(bridge.create({ name: "br0", netns: ns, owner: owner("br0") })).rejects.toThrow(/belongs to resource Bridge "br0" of stack "prod"/);
     const ours = { ...theirs.outs, owner: owner("br0") };
     expect(await bridge.read(theirs.id, ours)).toEqual({ id: "", props: {} });
-    await expect(bridge.update(theirs.id, ours, { name: "br0", netns: ns, owner: owner("br0") })).rejects.toThrow(/the name now belongs to resource Bridge "br0" of stack "prod"/);
+    await expect(bridge.update(theirs.id, ours, { name: "br0", netns: ns, owner: owner("br0") })).rejects.toThrow(/the bridge at this name is not this resource.s any more \(it belongs to resource Bridge "br0" of stack "prod"/);
     await bridge.delete(theirs.id, ours);
     expect(await linkState("br0", ns)).toBeDefined();
   });
@@ -147,6 +147,20 @@ describe("VethPair ownership", () => {
     expect(outs.endIfindex).toBe(ifindex); // the same pair
     expect(await addressesOf("eth0", n1)).toEqual(["10.7.0.2/24"]);
     expect(await aliasOf("p0", n2)).toBe(markOf(vOwner, "peer"));
+  });
+
+  it("converges on its leftover when the first end made is the peer (end in a namespace, peer in the provider's own)", async () => {
+    const n1 = await freshNamespace(made);
+    const peer = uniqueName("vp").slice(-12);
+    try {
+      // the add and the peer's mark, as the first batch makes them; the end not yet marked
+      await ipBatch([["link", "add", "name", peer, "type", "veth", "peer", "name", "eth0", "netns", n1], ["link", "set", "dev", peer, "alias", markOf(vOwner, "peer")]]);
+      const { outs } = await veth.create({ end: { name: "eth0", netns: n1, addresses: ["10.7.0.2/24"] }, peer: { name: peer }, owner: vOwner });
+      expect(outs.peerIfindex).toBe((await linkState(peer))?.ifindex);
+      expect(await aliasOf("eth0", n1)).toBe(markOf(vOwner, "end"));
+    } finally {
+      await ip(["link", "del", "dev", peer]).catch(() => undefined);
+    }
   });
 
   it("remakes its own broken leftover: one marked end whose peer is gone", async () => {

@@ -2,11 +2,10 @@
  * Sysctl, Route and IptablesRule on the real kernel, each in throwaway namespaces: only what
  * the stack made is touched, and delete puts back what was there.
  */
-import { readdirSync } from "node:fs";
 import { iptables } from "../../provider/iptables";
 import { ownerOf } from "../../provider/owner";
 import { route } from "../../provider/route";
-import { ip, ipJson, RECORD_DIR, run } from "../../provider/runner";
+import { ip, ipJson, readRecord, run } from "../../provider/runner";
 import { sysctl } from "../../provider/sysctl";
 import { freshNamespace, removeNamespaces, uniqueName } from "../support/kernel";
 
@@ -41,7 +40,7 @@ describe("Sysctl", () => {
     expect(await forwarding(ns)).toBe("1");
     await sysctl.delete(c.id, c.outs);
     expect(await forwarding(ns)).toBe("0");
-    expect(readdirSync(`${RECORD_DIR}/sysctl`).flatMap((d) => readdirSync(`${RECORD_DIR}/sysctl/${d}`))).not.toContain("net.ipv4.ip_forward");
+    expect(await readRecord({ netns: ns }, "sysctl", "net.ipv4.ip_forward")).toBeUndefined();
   });
 
   it("keeps what an interrupted create found (its record), and refuses a key another stack set", async () => {
@@ -121,7 +120,7 @@ describe("Route", () => {
   it("says in one line what the kernel refuses (a gateway not on any link)", async () => {
     const ns = await wired();
     await expect(route.create(await checked(route, { destination: "10.8.0.0/24", via: "192.0.2.1", netns: ns }))).rejects.toThrow(
-      `failed to create route "10.8.0.0/24" in netns "${ns}": \`ip -n ${ns} -4 route add 10.8.0.0/24 table main via 192.0.2.1 proto 148\`: Nexthop has invalid gateway.`,
+      `failed to create route "10.8.0.0/24" in netns "${ns}": \`ip -n ${ns} -4 route add 10.8.0.0/24 metric 0 table main via 192.0.2.1 proto 148\`: Nexthop has invalid gateway.`,
     );
   });
 });

@@ -42,12 +42,14 @@ describe("ownership marks", () => {
     expect(foreign).toMatch(/^it already exists and belongs to resource Bridge "br0" of stack "prod" \(project "lab"\); .*not even with adopt/);
   });
 
-  it("lets read, update and delete act on an object marked as the state records, or unmarked, but not on another owner's", () => {
+  it("lets read, update and delete act only on an object carrying the mark the state records", () => {
     const owner = ownerOf("lab", "dev", "Namespace", "n");
     expect(stillOurs(markOf(owner), owner)).toBe(true);
-    expect(stillOurs(undefined, owner)).toBe(true);
-    expect(stillOurs("hand-set alias", owner)).toBe(true);
+    expect(stillOurs(undefined, owner)).toBe(false); // made by hand after ours went, or its mark cleared: not touched
+    expect(stillOurs("hand-set alias", owner)).toBe(false);
     expect(stillOurs(markOf(ownerOf("lab", "other", "Namespace", "n")), owner)).toBe(false);
+    // state from before marks: an unmarked object is the one it made, a marked one is not
+    expect(stillOurs(undefined, undefined)).toBe(true);
     expect(stillOurs(markOf(owner), undefined)).toBe(false);
   });
 

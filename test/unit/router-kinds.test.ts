@@ -31,11 +31,13 @@ describe("Route inputs and commands", () => {
 
   it("marks every route proto 148 and selects it by its key", () => {
     const i = route({ destination: "default", via: "172.16.10.1", netns: "d1" }).inputs!;
-    expect(routeArgv.set("add", i)).toEqual(["-4", "route", "add", "default", "table", "main", "via", "172.16.10.1", "proto", "148"]);
+    expect(routeArgv.set("add", i)).toEqual(["-4", "route", "add", "default", "metric", "0", "table", "main", "via", "172.16.10.1", "proto", "148"]);
     const j = route({ destination: "fd00:20::/64", dev: "eth0", metric: 10, table: 100 }).inputs!;
     expect(j.family).toBe("ipv6");
     expect(routeArgv.del(j)).toEqual(["-6", "route", "del", "fd00:20::/64", "metric", "10", "table", "100", "proto", "148"]);
     expect(routeArgv.show(j)).toEqual(["-6", "route", "show", "table", "100", "exact", "fd00:20::/64"]);
+    // no metric given: the kernel's own (IPv6 user routes: 1024), so a delete never hits a neighbour of another metric
+    expect(routeArgv.del(route({ destination: "fd00:30::/64", dev: "eth0" }).inputs!)).toEqual(["-6", "route", "del", "fd00:30::/64", "metric", "1024", "table", "main", "proto", "148"]);
   });
 
   it.each([

@@ -84,3 +84,18 @@ describe("checkWith", () => {
     ]);
   });
 });
+
+describe("whole-program claims (sdk/topology.ts)", () => {
+  const { claimAddresses, resetClaims } = require("../../sdk/topology");
+  beforeEach(() => resetClaims());
+
+  it("refuses one address on two links of a namespace, whatever its prefix", () => {
+    claimAddresses("lab", ["10.0.0.1/24"], "Bridge \"a\" (addresses)");
+    expect(() => claimAddresses("lab", ["10.0.0.1/16"], "Bridge \"b\" (addresses)")).toThrow(/address 10\.0\.0\.1 in netns "lab" is claimed twice/);
+  });
+
+  it("allows what the kernel takes on purpose: one IPv6 link-local address on many links, and host addresses (/32, /128) of unnumbered links", () => {
+    claimAddresses("lab", ["fe80::1/64", "10.0.0.9/32", "fd00::9/128"], "VethPair \"a\" (end.addresses)");
+    expect(() => claimAddresses("lab", ["fe80::1/64", "10.0.0.9/32", "fd00::9/128"], "VethPair \"b\" (end.addresses)")).not.toThrow();
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * A long-lived `ip -json -details -force -batch -` process: one per (host, namespace), used
+ * by the runner (nothing else may start one). Commands go one at a time, each followed by a
+ * line `SYNC/<seq>` that ip answers, without touching netlink, with `Object "SYNC/<seq>" is
+ * unknown` and `Command failed -:N`; everything before that belongs to the command. ip's
+ * stdout and stderr reach us as one ordered stream (one socket for both, or `2>&1` on the
+ * remote side), so a command's JSON comes before its marker.
+ *
+ * Traps, and what is done about them: ip exits on an argument it cannot parse (the command
+ * fails with what ip said, and the next one starts a new process); its name/index cache goes
+ * stale when links change behind its back (the runner retires a session whose namespace
+ * another command touched, and retries a "no such device" once on a fresh process); a process
+ * whose namespace was deleted would go on in the dead one (the runner checks the namespace's
+ * inode before each use, and retires the session of a namespace it deletes).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, connect, type Socket } from "node:net";
+
+export interface Step {
+  /** Lines ip printed for the command (JSON results, or error text). */
+  printed: string[];
+  /** The command failed (ip said "Command failed", or exited on it). */
+  failed: boolean;
+  /** ip exited on this command (an argument it could not parse): the session is dead. */
+  exited: boolean;
+}
+
+const SYNC = (seq: number) => `SYNC/${seq}`;
+const MARKER = /^Object "SYNC\/(\d+)" is unknown, try "ip help"\.$/;
+
+let sockets = 0;
+
+/** A connected pair of sockets: one end for the child's stdout and stderr, one for us. */
+async function socketPair(): Promise<[Socket, Socket]> {
+  const path = `\0pulumi-linuxnet-${process.pid}-${++sockets}`; // abstract: no file to clean up
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.listen(path, resolve).once("error", reject));
+  const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+  const ours = connect(path);
+  const theirs = await accepted;
+  server.close();
+  return [ours, theirs];
+}
+
+export class IpSession {
+  private child?: ChildProcess;
+  private output?: Socket;
+  private source?: Socket;
+  private buffer = "";
+  private seq = 0;
+  private lines: string[] = [];
+  private wake?: () => void;
+  private queue: Promise<unknown> = Promise.resolve();
+  private idleTimer?: NodeJS.Timeout;
+  /** Set when the process exited or was retired: the next use starts a new one. */
+  dead = false;
+  /** How many commands this session ran (for the benchmark's counts). */
+  commands = 0;
+
+  /**
+   * `argv` starts the process; `remote` says ip's stderr is already merged into its stdout
+   * (by `2>&1` on the far side of ssh), else one local socket takes both.
+   */
+  constructor(
+    private readonly argv: readonly string[],
+    private readonly remote: boolean,
+    private readonly idleMs = 2000,
+  ) {}
+
+  private async start(): Promise<void> {
+    let stdio: Array<"pipe" | Socket>;
+    if (this.remote) stdio = ["pipe", "pipe", "pipe"];
+    else {
+      const [ours, theirs] = await socketPair();
+      this.output = ours;
+      stdio = ["pipe", theirs, theirs];
+      theirs.unref(); // the child holds its own copy
+      setImmediate(() => theirs.destroy());
+    }
+    const child = spawn(this.argv[0], this.argv.slice(1), { stdio, env: { ...process.env, LC_ALL: "C" } });
+    this.child = child;
+    const source = this.remote ? child.stdout! : this.output!;
+    source.setEncoding("utf8");
+    source.on("data", (chunk: string) => this.take(chunk));
+    if (this.remote) child.stderr!.on("data", (chunk: Buffer) => this.take(chunk.toString())); // ssh's own complaints
+    const exited = () => {
+      this.dead = true;
+      this.wake?.();
+    };
+    this.source = source as Socket;
+    child.once("exit", exited);
+    child.once("error", (e) => {
+      this.take(`${e.message}\n`);
+      exited();
+    });
+    child.stdin!.on("error", () => undefined); // a dead child: noticed through "exit"
+    this.hold(false);
+  }
+
+  /** Keeps the provider process alive while a command waits for its answer, and only then. */
+  private hold(on: boolean): void {
+    const child = this.child as (ChildProcess & { ref(): void; unref(): void }) | undefined;
+    if (on) (child?.ref(), this.source?.ref?.());
+    else (child?.unref(), this.source?.unref?.());
+  }
+
+  private take(chunk: string): void {
+    this.buffer += chunk;
+    const parts = this.buffer.split("\n");
+    this.buffer = parts.pop()!;
+    this.lines.push(...parts);
+    this.wake?.();
+  }
+
+  /** Waits until `done(lines)` holds or the process is gone. */
+  private async until(done: () => boolean): Promise<void> {
+    while (!done() && !this.dead) await new Promise<void>((r) => (this.wake = r));
+    this.wake = undefined;
+  }
+
+  /**
+   * Runs commands one after another and stops at the first that fails. Batches of different
+   * callers never interleave: one waits for the other.
+   */
+  run(lines: readonly string[]): Promise<Step[]> {
+    const work = this.queue.then(() => this.runNow(lines));
+    this.queue = work.catch(() => undefined);
+    return work;
+  }
+
+  private async runNow(lines: readonly string[]): Promise<Step[]> {
+    clearTimeout(this.idleTimer);
+    if (!this.child) await this.start();
+    this.hold(true);
+    const steps: Step[] = [];
+    try {
+      for (const line of lines) {
+        const step = await this.one(line);
+        steps.push(step);
+        if (step.failed) break;
+      }
+    } finally {
+      this.hold(false);
+    }
+    if (!this.dead) this.idleTimer = setTimeout(() => this.close(), this.idleMs).unref();
+    return steps;
+  }
+
+  private async one(line: string): Promise<Step> {
+    if (this.dead) return { printed: ["the ip process has exited"], failed: true, exited: true };
+    const seq = ++this.seq;
+    this.commands++;
+    this.child!.stdin!.write(`${line}\n${SYNC(seq)}\n`);
+    const at = () => this.lines.findIndex((l) => MARKER.exec(l)?.[1] === String(seq));
+    await this.until(() => at() >= 0 && this.lines.length > at() + 1); // the marker and its "Command failed" line
+    const i = at();
+    if (i < 0) {
+      // ip exited on this command: everything it printed is the reason
+      const printed = [...this.lines.splice(0), ...(this.buffer ? [this.buffer] : [])];
+      this.buffer = "";
+      return { printed, failed: true, exited: true };
+    }
+    const mine = this.lines.splice(0, i + 2).slice(0, i);
+    const failed = mine.some((l) => /^Command failed /.test(l));
+    return { printed: mine.filter((l) => !/^Command failed /.test(l)), failed, exited: false };
+  }
+
+  /** Ends the process (it exits at the end of its input) and marks the session for renewal. */
+  close(): void {
+    this.dead = true;
+    clearTimeout(this.idleTimer);
+    this.child?.stdin?.end();
+    this.output?.destroy();
+    this.wake?.();
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+}
