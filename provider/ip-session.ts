@@ -11,7 +11,9 @@
  * stale when links change behind its back (the runner retires a session whose namespace
  * another command touched, and retries a "no such device" once on a fresh process); a process
  * whose namespace was deleted would go on in the dead one (the runner checks the namespace's
- * inode before each use, and retires the session of a namespace it deletes).
+ * inode before each use, and retires the session of a namespace it deletes); `link show` sets
+ * process-wide state no later command resets, after which `addr show` prints no addresses (the
+ * runner never sends it to a session).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, connect, type Socket } from "node:net";
@@ -23,6 +25,8 @@ export interface Step {
   failed: boolean;
   /** ip exited on this command (an argument it could not parse): the session is dead. */
   exited: boolean;
+  /** The session was closed before the command was sent: it did not run at all. */
+  notRun?: boolean;
 }
 
 const SYNC = (seq: number) => `SYNC/${seq}`;
@@ -52,8 +56,11 @@ export class IpSession {
   private wake?: () => void;
   private queue: Promise<unknown> = Promise.resolve();
   private idleTimer?: NodeJS.Timeout;
-  /** Set when the process exited or was retired: the next use starts a new one. */
+  /** Set when the process exited or was closed: the next use starts a new one. */
   dead = false;
+  /** Set when its caches cannot be trusted any more: new work goes to a new session, queued work finishes here. */
+  retired = false;
+  private busy = 0;
   /** How many commands this session ran (for the benchmark's counts). */
   commands = 0;
 
@@ -83,14 +90,25 @@ export class IpSession {
     source.setEncoding("utf8");
     source.on("data", (chunk: string) => this.take(chunk));
     if (this.remote) child.stderr!.on("data", (chunk: Buffer) => this.take(chunk.toString())); // ssh's own complaints
+    this.source = source as Socket;
+    // Dead once the process has exited and what it printed has all arrived.
+    let [gone, drained] = [false, false];
     const exited = () => {
+      if (!gone || !drained) return;
       this.dead = true;
       this.wake?.();
     };
-    this.source = source as Socket;
-    child.once("exit", exited);
+    const ended = () => ((drained = true), exited());
+    source.once("end", ended);
+    source.once("close", ended);
+    child.once("exit", () => {
+      gone = true;
+      setTimeout(ended, 200).unref(); // a stream that never ends: give up waiting for it
+      exited();
+    });
     child.once("error", (e) => {
       this.take(`${e.message}\n`);
+      [gone, drained] = [true, true];
       exited();
     });
     child.stdin!.on("error", () => undefined); // a dead child: noticed through "exit"
@@ -123,9 +141,18 @@ export class IpSession {
    * callers never interleave: one waits for the other.
    */
   run(lines: readonly string[]): Promise<Step[]> {
-    const work = this.queue.then(() => this.runNow(lines));
+    this.busy++;
+    const work = this.queue.then(() => this.runNow(lines)).finally(() => {
+      if (--this.busy === 0 && this.retired) this.close();
+    });
     this.queue = work.catch(() => undefined);
     return work;
+  }
+
+  /** No new work; the process ends once the work already given to it is done. */
+  retire(): void {
+    this.retired = true;
+    if (this.busy === 0) this.close();
   }
 
   private async runNow(lines: readonly string[]): Promise<Step[]> {
@@ -147,7 +174,7 @@ export class IpSession {
   }
 
   private async one(line: string): Promise<Step> {
-    if (this.dead) return { printed: ["the ip process has exited"], failed: true, exited: true };
+    if (this.dead) return { printed: ["the ip process has exited"], failed: true, exited: true, notRun: true };
     const seq = ++this.seq;
     this.commands++;
     this.child!.stdin!.write(`${line}\n${SYNC(seq)}\n`);
@@ -161,6 +188,7 @@ export class IpSession {
       return { printed, failed: true, exited: true };
     }
     const mine = this.lines.splice(0, i + 2).slice(0, i);
+    if (process.env.LINUXNET_TRACE_FILE) require("node:fs").appendFileSync(process.env.LINUXNET_TRACE_FILE, `[${this.child?.pid} ${this.argv.join(" ")}] ${line}\n${mine.map((l) => `   > ${l.slice(0, 160)}`).join("\n")}\n`);
     const failed = mine.some((l) => /^Command failed /.test(l));
     return { printed: mine.filter((l) => !/^Command failed /.test(l)), failed, exited: false };
   }

@@ -40,7 +40,8 @@ export const argv = {
    * process, which finishes even if the provider dies the moment it handed over the batch.
    */
   loopbackFromOutside: (i: NamespaceInputs) => ["netns", "exec", i.name, "ip", "link", "set", "dev", "lo", ...loState(i)],
-  showLoopback: () => ["link", "show", "dev", "lo"],
+  /** `addr show`, not `link show`: that one leaves a long-lived `ip -batch` showing links only (ip-session.ts). */
+  showLoopback: () => ["addr", "show", "dev", "lo"],
 };
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────

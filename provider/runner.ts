@@ -36,6 +36,7 @@ export async function run(argv: readonly string[], attempt?: Attempt, input?: st
   if (argv.length === 0) throw new Error("run: empty argv");
   const execa = await loadExeca();
   if (process.env.LINUXNET_TRACE) process.stderr.write(`linuxnet: ${argv.join(" ")}\n`);
+  if (process.env.LINUXNET_TRACE_FILE) appendFileSync(process.env.LINUXNET_TRACE_FILE, `[spawn] ${argv.join(" ")} <<< ${(input ?? "").replace(/\n/g, " ; ")}\n`);
   const t0 = performance.now();
   const result = await execa(argv[0], argv.slice(1), {
     input,
@@ -67,7 +68,7 @@ export function execArgv(argv: readonly string[], target: Target = {}): string[]
 const batchable = (args: readonly string[]) => args.every((t) => t !== "" && !/[\s"'\\#]/.test(t));
 
 export async function ip(args: readonly string[], target: Target = {}, attempt?: Attempt): Promise<RunResult> {
-  if (transport() === "spawn" || !batchable(args)) return run(ipArgv(args, target), attempt);
+  if (transport() === "spawn" || !batchable(args) || !sessionable(args)) return run(ipArgv(args, target), attempt);
   const printed = await ipBatch([args], target, attempt);
   return { stdout: printed.map((p) => JSON.stringify(p)).join("\n"), stderr: "" };
 }
@@ -115,10 +116,30 @@ export async function ipBatch(commands: readonly (readonly string[])[], target: 
   if (commands.length === 0) return [];
   const lines = commands.map((c) => batchLine(withoutOptions(c).rest));
   const family = familyOf(commands);
-  if (transport() === "spawn" || family === undefined) return spawnBatch(commands, lines, target, attempt, family ?? "");
+  if (commands.some((c) => withoutOptions(c).rest[0]?.startsWith("-"))) {
+    // Global options a batch line cannot carry: each command as its own `ip`.
+    const out: unknown[][] = [];
+    for (const c of commands) {
+      const { stdout } = await run(ipArgv(["-json", ...c], target), attemptFor(attempt, c));
+      out.push(...parsePrinted(stdout.split("\n"), target, attemptFor(attempt, c)));
+    }
+    return out;
+  }
+  if (transport() === "spawn" || family === undefined || !commands.every(sessionable)) return spawnBatch(commands, lines, target, attempt, family ?? "");
   const head = options.atomic ?? 0;
   const printed = head ? await spawnBatch(commands.slice(0, head), lines.slice(0, head), target, attempt, family) : [];
   return [...printed, ...(await sessionBatch(commands.slice(head), lines.slice(head), target, attempt, family))];
+}
+
+/**
+ * `ip link show` sets process-wide state in iproute2 (preferred_family = AF_PACKET, do_link)
+ * that no later command resets: after it, a long-lived process's `addr show` prints links
+ * without their addresses. Such commands get a process of their own.
+ */
+function sessionable(command: readonly string[]): boolean {
+  const rest = withoutOptions(command).rest;
+  if (rest[0]?.startsWith("-")) return false; // another global option (-br, -s, …): not what a session runs with
+  return !(rest[0] === "link" && ["show", "list", "lst", "ls"].includes(rest[1] ?? "show"));
 }
 
 /** A command's leading global options (`-4`, `-6`; `-json`/`-details`, which every batch has) and the rest. */
@@ -199,7 +220,7 @@ async function sessionFor(target: Target, family: string): Promise<IpSession> {
     entry.session.close(); // a process in a deleted namespace would go on in the dead one
     entry = undefined;
   }
-  if (!entry || entry.session.dead) {
+  if (!entry || entry.session.dead || entry.session.retired) {
     const argv = ipArgv([...(family ? [family] : []), "-json", "-details", "-force", "-batch", "-"], target);
     entry = { session: new IpSession(argv, false), inode: target.netns ? await inodeOrUndefined(target.netns) : undefined };
     sessions.set(key, entry);
@@ -208,34 +229,42 @@ async function sessionFor(target: Target, family: string): Promise<IpSession> {
   return entry.session;
 }
 
-/** The namespaces a command changes from outside (`netns add/del/exec X`, `… netns X`). */
-function touched(line: readonly string[]): string[] {
-  const out: string[] = [];
-  line.forEach((t, k) => {
-    if (t !== "netns" || k + 1 >= line.length) return;
-    out.push(["add", "del", "exec"].includes(line[k + 1]) ? line[k + 2] : line[k + 1]);
-  });
-  return out.filter(Boolean);
-}
-
-/** Another namespace's links changed behind its session's back: its caches cannot be trusted. */
+/**
+ * ip caches the index of every name it has looked up. A link created elsewhere under a name
+ * it never looked up is no trouble; a link deleted behind its back is (the name may come back
+ * with another index). Deleting a link or a namespace can delete links in other namespaces
+ * too (a veth's peer, macvlans on a VLAN, a namespace's veth peers), so after any delete every
+ * other session is retired: its queued work finishes, new work goes to a fresh process. A
+ * deleted namespace's own session is retired too: it would go on in the dead namespace.
+ */
 function forgetTouched(line: readonly string[], target: Target): void {
-  for (const ns of touched(line)) {
-    if (ns === target.netns) continue;
-    for (const family of ["", "-4", "-6"]) sessions.get(sessionKey({ netns: ns }, family))?.session.close();
-  }
+  const deletes = (line[0] === "link" && line[1] === "del") || (line[0] === "netns" && line[1] === "del");
+  if (!deletes) return;
+  const own = sessionKey(target);
+  for (const [key, { session }] of sessions) if (!key.startsWith(own) || line[0] === "netns") session.retire();
 }
 
 const STALE = /Cannot find device|No such device|Device not found|does not exist/;
 
 async function sessionBatch(commands: readonly (readonly string[])[], lines: readonly string[], target: Target, attempt: AttemptOf | undefined, family: string): Promise<unknown[][]> {
   if (!commands.length) return [];
+  if (target.netns && (await inodeOrUndefined(target.netns)) === undefined) {
+    // No process to start in a namespace that is not there: what `ip -n` would say.
+    const err = new CommandError(ipArgv(commands[0], target), `Cannot open network namespace "${target.netns}": No such file or directory`, 255, attemptFor(attempt, commands[0]));
+    err.line = commands[0];
+    throw err;
+  }
   let steps = await (await sessionFor(target, family)).run(lines);
+  // Closed by another operation between being handed out and being used: on a fresh one.
+  for (let tries = 0; steps.at(-1)?.notRun && tries < 3; tries++) {
+    const done = steps.length - 1;
+    steps = [...steps.slice(0, done), ...(await (await sessionFor(target, family)).run(lines.slice(done)))];
+  }
   const failedAt = steps.length - 1;
   const last = steps[failedAt];
   if (last?.failed && STALE.test(last.printed.join("\n"))) {
     // Perhaps a cache gone stale behind the session's back: once more from there, on a fresh process.
-    sessions.get(sessionKey(target, family))?.session.close();
+    sessions.get(sessionKey(target, family))?.session.retire();
     steps = [...steps.slice(0, failedAt), ...(await (await sessionFor(target, family)).run(lines.slice(failedAt)))];
   }
   commands.slice(0, steps.length).forEach((line) => forgetTouched(line, target));
