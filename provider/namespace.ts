@@ -41,7 +41,7 @@ export const argv = {
    */
   loopbackFromOutside: (i: NamespaceInputs) => ["netns", "exec", i.name, "ip", "link", "set", "dev", "lo", ...loState(i)],
   /** `addr show`, not `link show`: that one leaves a long-lived `ip -batch` showing links only (ip-session.ts). */
-  showLoopback: () => ["addr", "show", "dev", "lo"],
+  showLoopback: () => ["-details", "addr", "show", "dev", "lo"], // -details: the alias (the mark) is printed only with it
 };
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
