@@ -1,8 +1,9 @@
 /**
  * Typed errors for everything the kernel or a tool can say back. Error text is built here
  * and only here, so every failure reads the same way:
- *   failed to <verb> <kind> "<name>" in netns "<ns>": `<command>`: <what the kernel said>
+ *   failed to <verb> <kind> "<name>" in netns "<ns>"[ on host <user@host:port>]: `<command>`: <what the kernel said>
  */
+import { here, hostLabel } from "./where";
 
 export type ErrorKind = "not-found" | "exists" | "not-supported" | "permission" | "busy" | "invalid" | "failed";
 
@@ -84,7 +85,9 @@ export class InputError extends Error {
 export function describe(attempt?: Attempt): string {
   if (!attempt) return "";
   const where = attempt.netns ? ` in netns "${attempt.netns}"` : "";
-  return `failed to ${attempt.verb} ${attempt.kind} "${attempt.name}"${where}: `;
+  const conn = here();
+  const host = conn ? ` on host ${hostLabel(conn)}` : "";
+  return `failed to ${attempt.verb} ${attempt.kind} "${attempt.name}"${where}${host}: `;
 }
 
 /** A failure found by the provider itself (no command to blame), worded like every other one. */

@@ -27,6 +27,8 @@ export interface Step {
   exited: boolean;
   /** The session was closed before the command was sent: it did not run at all. */
   notRun?: boolean;
+  /** How the process ended, when it did (ssh says 255 for its own failures). */
+  exitCode?: number;
 }
 
 const SYNC = (seq: number) => `SYNC/${seq}`;
@@ -71,8 +73,11 @@ export class IpSession {
   constructor(
     private readonly argv: readonly string[],
     private readonly remote: boolean,
+    private readonly env: Record<string, string> = {},
     private readonly idleMs = 2000,
   ) {}
+
+  private exitCode?: number;
 
   private async start(): Promise<void> {
     let stdio: Array<"pipe" | Socket>;
@@ -84,7 +89,7 @@ export class IpSession {
       theirs.unref(); // the child holds its own copy
       setImmediate(() => theirs.destroy());
     }
-    const child = spawn(this.argv[0], this.argv.slice(1), { stdio, env: { ...process.env, LC_ALL: "C" } });
+    const child = spawn(this.argv[0], this.argv.slice(1), { stdio, env: { ...process.env, LC_ALL: "C", ...this.env } });
     this.child = child;
     const source = this.remote ? child.stdout! : this.output!;
     source.setEncoding("utf8");
@@ -101,8 +106,9 @@ export class IpSession {
     const ended = () => ((drained = true), exited());
     source.once("end", ended);
     source.once("close", ended);
-    child.once("exit", () => {
+    child.once("exit", (code) => {
       gone = true;
+      this.exitCode = code ?? undefined;
       setTimeout(ended, 200).unref(); // a stream that never ends: give up waiting for it
       exited();
     });
@@ -185,7 +191,7 @@ export class IpSession {
       // ip exited on this command: everything it printed is the reason
       const printed = [...this.lines.splice(0), ...(this.buffer ? [this.buffer] : [])];
       this.buffer = "";
-      return { printed, failed: true, exited: true };
+      return { printed, failed: true, exited: true, exitCode: this.exitCode };
     }
     const mine = this.lines.splice(0, i + 2).slice(0, i);
     if (process.env.LINUXNET_TRACE_FILE) require("node:fs").appendFileSync(process.env.LINUXNET_TRACE_FILE, `[${this.child?.pid} ${this.argv.join(" ")}] ${line}\n${mine.map((l) => `   > ${l.slice(0, 160)}`).join("\n")}\n`);

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { type Attempt, InputError, isKind, objectError } from "./errors";
 import { type Claim, takeOverProblem } from "./owner";
+import { type Connection, on } from "./where";
 import { checkWith, type CheckFailure, leniently, UNKNOWN, unwrap } from "./validate";
 
 export type Props = Record<string, unknown>;
@@ -167,6 +168,10 @@ export function defined<T>(v: T): T {
 export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<S, O>) {
   type I = z.output<S>;
   const fields = fieldPaths(spec.schema);
+  // Another machine is another object: a new host or port replaces, whatever the kind.
+  const replaceOn = [...spec.replaceOn, "connection.host", "connection.port"];
+  /** Runs a handler on the resource's host (where.ts): every command of it goes there. */
+  const at = <T>(inputs: unknown, work: () => Promise<T>) => on((inputs as { connection?: Connection } | undefined)?.connection, work);
   const topLevel = Object.keys(spec.schema.shape);
 
   /** Inputs as stored in the state (outputs are a superset of inputs). */
@@ -191,7 +196,7 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     async check(_olds: Props, news: Props): Promise<{ inputs?: Props; failures: CheckFailure[] }> {
       const { inputs, failures } = checkWith(spec.schema, news);
       if (failures.length) return { failures };
-      const kernel = spec.checkKernel && !holdsUnknown(news) ? await spec.checkKernel(inputs!) : [];
+      const kernel = spec.checkKernel && !holdsUnknown(news) ? await at(inputs, () => spec.checkKernel!(inputs!)) : [];
       return kernel.length ? { failures: kernel } : { inputs: defined(inputs as Props), failures: [] };
     },
 
@@ -202,18 +207,19 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
      * property by property, and still takes our `replaces` as the replacement's reasons.
      */
     async diff(_id: string, olds: Props, news: Props): Promise<Omit<DiffResult, "changes"> & { changes?: false }> {
-      const { changes, ...rest } = diffProps(fields, spec.replaceOn, pick(olds), pick(news));
+      const { changes, ...rest } = diffProps(fields, replaceOn, pick(olds), pick(news));
       return changes ? rest : { changes: false, ...rest };
     },
 
     async create(props: Props): Promise<{ id: string; outs: Props }> {
       const inputs = parse(props, "create");
-      const outs = await createOrTakeOver(spec, inputs);
+      const outs = await at(inputs, () => createOrTakeOver(spec, inputs));
       return { id: spec.id(inputs), outs: outputs(inputs, outs) };
     },
 
     async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
-      const found = await spec.read(state(props), props);
+      const old = state(props);
+      const found = await at(old, () => spec.read(old, props));
       if (!found) return { id: "", props: {} };
       return { id, props: outputs(found.inputs, found.outs), inputs: defined(found.inputs as Props) };
     },
@@ -221,11 +227,12 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     async update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
       const o = state(olds);
       const n = parse(news, "update");
-      return { outs: outputs(n, await spec.update(o, n, olds)) };
+      return { outs: outputs(n, await at(n, () => spec.update(o, n, olds))) };
     },
 
     async delete(_id: string, props: Props): Promise<void> {
-      await spec.delete(state(props), props);
+      const old = state(props);
+      await at(old, () => spec.delete(old, props));
     },
   };
 }

@@ -8,6 +8,8 @@ import { appendFileSync } from "node:fs";
 import type { Attempt } from "./errors";
 import { CommandError } from "./errors";
 import { IpSession } from "./ip-session";
+import { sshArgv, sshProblem } from "./ssh";
+import { here, hostLabel } from "./where";
 
 /** Where a command runs. Omitted netns: the namespace the provider process itself is in. */
 export interface Target {
@@ -31,27 +33,45 @@ function loadExeca(): Promise<Execa> {
 
 const TIMEOUT_MS = 120_000;
 
-/** Runs one argv and returns its output, or throws a CommandError worded from `attempt`. */
+/**
+ * Runs one argv and returns its output, or throws a CommandError worded from `attempt`. On a
+ * handler's connection (where.ts) the argv runs on that host, through ssh.
+ */
 export async function run(argv: readonly string[], attempt?: Attempt, input?: string): Promise<RunResult> {
   if (argv.length === 0) throw new Error("run: empty argv");
   const execa = await loadExeca();
-  if (process.env.LINUXNET_TRACE) process.stderr.write(`linuxnet: ${argv.join(" ")}\n`);
-  if (process.env.LINUXNET_TRACE_FILE) appendFileSync(process.env.LINUXNET_TRACE_FILE, `[spawn] ${argv.join(" ")} <<< ${(input ?? "").replace(/\n/g, " ; ")}\n`);
+  const conn = here();
+  const { argv: full, env } = conn ? sshArgv(conn, argv) : { argv: [...argv], env: {} };
+  if (process.env.LINUXNET_TRACE) process.stderr.write(`linuxnet: ${full.join(" ")}\n`);
+  if (process.env.LINUXNET_TRACE_FILE) appendFileSync(process.env.LINUXNET_TRACE_FILE, `[spawn] ${full.join(" ")} <<< ${(input ?? "").replace(/\n/g, " ; ")}\n`);
   const t0 = performance.now();
-  const result = await execa(argv[0], argv.slice(1), {
+  const result = await execa(full[0], full.slice(1), {
     input,
     reject: false,
     timeout: TIMEOUT_MS,
     stripFinalNewline: true,
-    env: { LC_ALL: "C" },
+    env: { LC_ALL: "C", ...env },
   });
   // The benchmark sums the provider's spawns (count, wall ms) across the dynamic-provider process.
   if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `${(performance.now() - t0).toFixed(2)} ${argv.join(" ")}\n`);
   if (result.failed) {
-    const stderr = result.stderr || (result.timedOut ? `timed out after ${TIMEOUT_MS} ms` : result.shortMessage);
-    throw new CommandError(argv, String(stderr ?? ""), result.exitCode, attempt);
+    const stderr = String(result.stderr || (result.timedOut ? `timed out after ${TIMEOUT_MS} ms` : result.shortMessage) || "");
+    throw commandFailed(argv, stderr, result.exitCode, attempt);
   }
   return { stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
+}
+
+/**
+ * The error for a failed command. Where ssh itself failed (the host unreachable, the key
+ * refused, its host key changed, a tool missing there), that is what the line says, and the
+ * error is never mistaken for "already gone" (a delete must not pass for an unreachable host).
+ */
+function commandFailed(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt): CommandError {
+  const conn = here();
+  const problem = conn && sshProblem(exitCode, stderr);
+  if (!problem) return new CommandError(argv, stderr, exitCode, attempt);
+  const said = stderr.split("\n").map((l) => l.trim()).filter(Boolean).pop() ?? "";
+  return new CommandError(argv, `ssh to ${hostLabel(conn)}: ${problem}${said ? ` (${said})` : ""}`, exitCode, attempt, problem.startsWith("a tool") ? "not-supported" : "failed");
 }
 
 /** `ip [-n NS] ARGS…` */
@@ -202,9 +222,14 @@ interface Entry {
   inode?: number;
 }
 const sessions = new Map<string, Entry>();
-const sessionKey = (target: Target, family = "") => `${target.netns ?? ""}\0${family}`;
+const sessionKey = (target: Target, family = "") => {
+  const conn = here();
+  return `${conn ? hostLabel(conn) : ""}\0${target.netns ?? ""}\0${family}`;
+};
 
+/** A local namespace's inode (undefined: not there). On another host: not looked at (a session there is retired when its namespace is deleted). */
 async function inodeOrUndefined(netns: string): Promise<number | undefined> {
+  if (here()) return -1;
   const { stat } = await import("node:fs/promises");
   return stat(`${NETNS_RUN_DIR}/${netns}`).then(
     (s) => s.ino,
@@ -222,7 +247,9 @@ async function sessionFor(target: Target, family: string): Promise<IpSession> {
   }
   if (!entry || entry.session.dead || entry.session.retired) {
     const argv = ipArgv([...(family ? [family] : []), "-json", "-details", "-force", "-batch", "-"], target);
-    entry = { session: new IpSession(argv, false), inode: target.netns ? await inodeOrUndefined(target.netns) : undefined };
+    const conn = here();
+    const remote = conn && sshArgv(conn, argv, true);
+    entry = { session: remote ? new IpSession(remote.argv, true, remote.env) : new IpSession(argv, false), inode: target.netns ? await inodeOrUndefined(target.netns) : undefined };
     sessions.set(key, entry);
     if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `0.00 [session] ${argv.join(" ")}\n`);
   }
@@ -272,7 +299,8 @@ async function sessionBatch(commands: readonly (readonly string[])[], lines: rea
   if (failure >= 0) {
     const line = commands[failure];
     const said = steps[failure].printed.join("\n") || "ip exited";
-    const err = new CommandError(ipArgv(line, target), `${said}\nCommand failed -:${failure + 1}`, steps[failure].exited ? 255 : 1, attemptFor(attempt, line));
+    const code = steps[failure].exited ? (steps[failure].exitCode ?? 255) : 1;
+    const err = steps[failure].exited && here() ? commandFailed(ipArgv(line, target), said, code, attemptFor(attempt, line)) : new CommandError(ipArgv(line, target), `${said}\nCommand failed -:${failure + 1}`, code, attemptFor(attempt, line));
     err.line = line;
     throw err;
   }
@@ -288,15 +316,24 @@ export function closeSessions(): void {
 /** Where `ip netns` keeps its named namespaces (iproute2's NETNS_RUN_DIR). */
 export const NETNS_RUN_DIR = "/run/netns";
 
-/** The inode of a named namespace: a stat, not a spawn. */
+/** The inode of a named namespace: a stat, not a spawn (on another host: `stat` there). */
 export async function netnsInode(name: string): Promise<number> {
-  const { stat } = await import("node:fs/promises");
   const path = `${NETNS_RUN_DIR}/${name}`;
+  const attempt = { verb: "read", kind: "namespace", name };
+  if (here()) return Number((await run(["stat", "-L", "-c", "%i", path], attempt)).stdout.trim());
+  const { stat } = await import("node:fs/promises");
   try {
     return (await stat(path)).ino;
   } catch (e) {
-    throw new CommandError(["stat", path], String((e as Error).message), undefined, { verb: "read", kind: "namespace", name });
+    throw new CommandError(["stat", path], String((e as Error).message), undefined, attempt);
   }
+}
+
+/** Whether a named namespace exists (here, or on the handler's host). */
+export async function netnsExists(name: string): Promise<boolean> {
+  if (here()) return run(["test", "-e", `${NETNS_RUN_DIR}/${name}`]).then(() => true, () => false);
+  const { existsSync } = await import("node:fs");
+  return existsSync(`${NETNS_RUN_DIR}/${name}`);
 }
 
 // ── records kept beside the kernel state they describe ───────────────────────────────────
@@ -311,6 +348,12 @@ export async function netnsInode(name: string): Promise<number> {
 export const RECORD_DIR = "/run/pulumi-linuxnet";
 
 async function namespaceId(target: Target): Promise<string> {
+  if (here()) {
+    // On another host: the same identity, read there with stat(1).
+    const path = target.netns ? `${NETNS_RUN_DIR}/${target.netns}` : "/proc/self/ns/net";
+    const { stdout } = await run(["stat", "-L", "-c", target.netns ? "%i-%.9Z" : "%i", path]);
+    return stdout.trim().replace(".", "");
+  }
   const { stat } = await import("node:fs/promises");
   if (!target.netns) return String((await stat("/proc/self/ns/net")).ino);
   const s = await stat(`${NETNS_RUN_DIR}/${target.netns}`, { bigint: true });
@@ -323,9 +366,11 @@ async function recordPath(target: Target, kind: string, key: string): Promise<st
 }
 
 export async function readRecord<T>(target: Target, kind: string, key: string): Promise<T | undefined> {
-  const { readFile } = await import("node:fs/promises");
   try {
-    return JSON.parse(await readFile(await recordPath(target, kind, key), "utf8")) as T;
+    const path = await recordPath(target, kind, key);
+    if (here()) return JSON.parse((await run(["cat", path])).stdout) as T;
+    const { readFile } = await import("node:fs/promises");
+    return JSON.parse(await readFile(path, "utf8")) as T;
   } catch {
     return undefined;
   }
@@ -334,23 +379,31 @@ export async function readRecord<T>(target: Target, kind: string, key: string): 
 let recordWrites = 0;
 
 export async function writeRecord(target: Target, kind: string, key: string, value: unknown): Promise<void> {
-  const { mkdir, rename, writeFile } = await import("node:fs/promises");
   const path = await recordPath(target, kind, key);
-  await mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  const dir = path.slice(0, path.lastIndexOf("/"));
   const tmp = `${path}.tmp${process.pid}.${++recordWrites}`;
+  if (here()) {
+    // A fixed script; the paths are its arguments, quoted for the remote shell like every argv.
+    await run(["sh", "-c", 'mkdir -p "$1" && cat > "$2" && mv -f "$2" "$3"', "sh", dir, tmp, path], undefined, JSON.stringify(value));
+    return;
+  }
+  const { mkdir, rename, writeFile } = await import("node:fs/promises");
+  await mkdir(dir, { recursive: true });
   await writeFile(tmp, JSON.stringify(value));
   await rename(tmp, path); // whole or not at all
 }
 
 export async function removeRecord(target: Target, kind: string, key: string): Promise<void> {
-  const { rm } = await import("node:fs/promises");
   const path = await recordPath(target, kind, key).catch(() => undefined);
-  if (path) await rm(path, { force: true });
+  if (!path) return;
+  if (here()) await run(["rm", "-f", path]).catch(() => undefined);
+  else await (await import("node:fs/promises")).rm(path, { force: true });
 }
 
 /** Forgets every record of a namespace (when the stack deletes it: its state goes with it). */
 export async function removeRecords(target: Target): Promise<void> {
-  const { rm } = await import("node:fs/promises");
   const id = await namespaceId(target).catch(() => undefined);
-  if (id) await rm(`${RECORD_DIR}/${id}`, { recursive: true, force: true });
+  if (!id) return;
+  if (here()) await run(["rm", "-rf", `${RECORD_DIR}/${id}`]).catch(() => undefined);
+  else await (await import("node:fs/promises")).rm(`${RECORD_DIR}/${id}`, { recursive: true, force: true });
 }

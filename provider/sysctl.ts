@@ -9,7 +9,7 @@ import { z } from "zod";
 import { CommandError, isKind, objectError } from "./errors";
 import { handlers, type KindSpec } from "./kind";
 import { describeOwner } from "./owner";
-import { execArgv, NETNS_RUN_DIR, readRecord, removeRecord, run, type Target, writeRecord } from "./runner";
+import { execArgv, netnsExists, readRecord, removeRecord, run, type Target, writeRecord } from "./runner";
 import { netnsName, ownership, type CheckFailure } from "./validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
@@ -56,8 +56,7 @@ const normalize = (v: string) => v.trim().split(/\s+/).join(" ");
 /** The setting's value now, or undefined if the kernel has no such setting there (or no such namespace). */
 async function current(i: SysctlInputs, verb: string): Promise<string | undefined> {
   if (i.netns !== undefined) {
-    const { existsSync } = await import("node:fs");
-    if (!existsSync(`${NETNS_RUN_DIR}/${i.netns}`)) return undefined;
+    if (!(await netnsExists(i.netns))) return undefined;
   }
   try {
     return normalize((await run(execArgv(argv.read(i.key), target(i)), attempt(verb, i))).stdout);
@@ -72,8 +71,7 @@ async function existing(i: SysctlInputs, verb: string): Promise<string> {
   const v = await current(i, verb);
   if (v !== undefined) return v;
   const where = i.netns ? ` in netns "${i.netns}"` : "";
-  const { existsSync } = await import("node:fs");
-  if (i.netns !== undefined && !existsSync(`${NETNS_RUN_DIR}/${i.netns}`)) throw objectError(attempt(verb, i), `the namespace "${i.netns}" does not exist`, "not-found");
+  if (i.netns !== undefined && !(await netnsExists(i.netns))) throw objectError(attempt(verb, i), `the namespace "${i.netns}" does not exist`, "not-found");
   throw objectError(attempt(verb, i), `the kernel has no such setting${where} (/proc/sys/${i.key.split(".").join("/")} does not exist)`, "invalid");
 }
 
@@ -111,8 +109,7 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
    * made yet — in the provider's own, unless it names an interface that may not exist yet.
    */
   async checkKernel(i): Promise<CheckFailure[]> {
-    const { existsSync } = await import("node:fs");
-    const nsExists = i.netns === undefined || existsSync(`${NETNS_RUN_DIR}/${i.netns}`);
+    const nsExists = i.netns === undefined || (await netnsExists(i.netns));
     if (!nsExists && namesInterface(i.key)) return [];
     const where = nsExists ? i : { ...i, netns: undefined };
     try {

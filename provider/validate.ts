@@ -58,12 +58,42 @@ export const netnsName = (field = "netns") =>
 
 export const bool = (field: string) => z.boolean({ error: `invalid ${field} (must be true or false)` });
 
+/** A host name or address ssh can take (no options, no spaces, no user part). */
+const HOST = /^(?!-)[A-Za-z0-9_.:\[\]%-]{1,253}$/;
+const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+
+/** Where the resource's kernel objects are: another machine over SSH (omitted: the provider's own). */
+export const connection = () =>
+  z
+    .strictObject({
+      host: z.string({ error: "invalid connection.host (must be a host name or address)" }).refine((v) => HOST.test(v), {
+        error: (iss) => `invalid connection.host ${show(iss.input)} (must be a host name or address, not starting with "-")`,
+      }),
+      port: z
+        .number({ error: "invalid connection.port (must be a whole number from 1 to 65535)" })
+        .refine((v) => Number.isInteger(v) && v >= 1 && v <= 65535, { error: (iss) => `invalid connection.port ${show(iss.input)} (must be a whole number from 1 to 65535)` })
+        .default(22),
+      user: z.string({ error: "invalid connection.user (must be a string)" }).refine((v) => USER.test(v), {
+        error: (iss) => `invalid connection.user ${show(iss.input)} (must be a user name like root or deploy)`,
+      }).default("root"),
+      privateKey: z.string({ error: "invalid connection.privateKey (must be the key's text)" }).optional(),
+      agentSocket: z.string({ error: "invalid connection.agentSocket (must be a path)" }).optional(),
+      hostKey: z.string({ error: "invalid connection.hostKey (must be a public key like ssh-ed25519 AAAA…)" }).refine((v) => /^(ssh-|ecdsa-|sk-)\S+ [A-Za-z0-9+/=]+$/.test(v.trim()), {
+        error: "invalid connection.hostKey (must be a public key as known_hosts has it after the host: ssh-ed25519 AAAA…)",
+      }).optional(),
+      knownHosts: z.string({ error: "invalid connection.knownHosts (must be a path)" }).optional(),
+      insecureIgnoreHostKey: bool("connection.insecureIgnoreHostKey").default(false),
+    })
+    .optional();
+
 /**
- * The fields every kind has for ownership: `owner` (set by the SDK: the mark its kernel
- * objects carry) and `adopt` (take over an existing unmarked object instead of failing).
+ * The fields every kind has: `owner` (set by the SDK: the mark its kernel objects carry),
+ * `adopt` (take over an existing unmarked object instead of failing) and `connection` (the
+ * host its objects live on).
  */
 export function ownership() {
   return {
+    connection: connection(),
     owner: z
       .string({ error: "invalid owner (must be a string)" })
       .regex(OWNER_PATTERN, { error: (iss) => `invalid owner ${show(iss.input)} (must be project/stack/Kind/name, each part percent-encoded, as the SDK sets it)` })

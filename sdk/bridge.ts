@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LinkArgs } from "./link";
 import { Namespace } from "./namespace";
-import { type CommonArgs, MODULE, ownerFor } from "./provider";
-import { claimAddresses, claimInterface, plainOf, remember, who } from "./topology";
+import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
+import { claimAddresses, claimInterface, placeOf, plainOf, remember, who } from "./topology";
 import provider = require("./providers/bridge");
 
 export interface BridgeArgs extends Omit<LinkArgs, "name">, CommonArgs {
@@ -41,7 +41,7 @@ export class Bridge extends pulumi.dynamic.Resource {
   constructor(name: string, args: BridgeArgs = {}, opts?: pulumi.CustomResourceOptions) {
     const brName = args.name ?? name;
     const netns = netnsInput(args.netns);
-    const plainNetns = args.netns === undefined ? "" : plainOf(netns);
+    const plainNetns = placeOf(args.netns, args.connection);
     if (plainNetns !== undefined) {
       claimInterface(plainNetns, plainOf(brName), who("Bridge", name, "name"));
       claimAddresses(plainNetns, args.addresses, who("Bridge", name, "addresses"));
@@ -50,8 +50,8 @@ export class Bridge extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { ...outputs, ...args, netns, name: brName, owner: ownerFor("Bridge", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
-      opts,
+      { ...outputs, ...args, netns, name: brName, connection: connectionInput(args.connection), owner: ownerFor("Bridge", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
+      withSecretConnection(opts),
       MODULE,
       "Bridge",
     );

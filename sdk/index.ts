@@ -10,4 +10,4 @@ export { Sysctl, Route, IptablesRule, type SysctlArgs, type RouteArgs, type Ipta
 export { Router, type RouterArgs, type Leg } from "./router";
 export { MacvlanNetwork, MacvlanEndpoint, type MacvlanNetworkArgs, type MacvlanEndpointArgs, type MacvlanMode } from "./macvlan";
 export type { LinkArgs, NetnsRef } from "./link";
-export type { CommonArgs } from "./provider";
+export { Host, type CommonArgs, type ConnectionArgs } from "./provider";

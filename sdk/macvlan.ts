@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Bridge, netnsInput } from "./bridge";
 import type { LinkArgs, NetnsRef } from "./link";
-import { type CommonArgs, MODULE, ownerFor } from "./provider";
-import { claim, claimAddresses, claimInterface, plainOf, who } from "./topology";
+import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
+import { claim, claimAddresses, claimInterface, placeOf, plainOf, who } from "./topology";
 import { VlanInterface } from "./vlan";
 import networkProvider = require("./providers/macvlan-network");
 import endpointProvider = require("./providers/macvlan-endpoint");
@@ -70,12 +70,14 @@ export class MacvlanNetwork extends pulumi.dynamic.Resource {
   public declare readonly owner: pulumi.Output<string>;
   /** @internal What endpoints copy (inputs, so they are known at preview). */
   readonly spec: NetworkSpec;
+  /** @internal The host it is on: its endpoints are made there too. */
+  readonly host: CommonArgs["connection"];
 
   constructor(name: string, args: MacvlanNetworkArgs, opts?: pulumi.CustomResourceOptions) {
     const netName = args.name ?? name;
     const parent = args.parent instanceof VlanInterface || args.parent instanceof Bridge ? args.parent.name : args.parent;
     const netns = netnsInput(args.netns);
-    const plainNetns = args.netns === undefined ? "" : plainOf(netns);
+    const plainNetns = placeOf(args.netns, args.connection);
     const access = args.hostAccess;
     const shim =
       access === undefined
@@ -89,8 +91,10 @@ export class MacvlanNetwork extends pulumi.dynamic.Resource {
     }
     const outputs = { netns: undefined, mode: undefined, promiscuous: undefined, hostAccess: undefined, adopt: undefined };
     const ids = { parentIfindex: undefined, parentMtu: undefined, promiscFound: undefined, shimIfindex: undefined, shimMac: undefined };
-    super(networkProvider, name, { ...outputs, ...args, name: netName, parent, netns, owner: ownerFor("MacvlanNetwork", name), ...ids }, opts, MODULE, "MacvlanNetwork");
+    const connection = connectionInput(args.connection);
+    super(networkProvider, name, { ...outputs, ...args, name: netName, parent, netns, connection, owner: ownerFor("MacvlanNetwork", name), ...ids }, withSecretConnection(opts), MODULE, "MacvlanNetwork");
     this.spec = { parent, netns, mode: args.mode, subnet: args.subnet, gateway: args.gateway, shim };
+    this.host = args.connection;
   }
 }
 
@@ -128,7 +132,8 @@ export class MacvlanEndpoint extends pulumi.dynamic.Resource {
   constructor(name: string, args: MacvlanEndpointArgs, opts?: pulumi.CustomResourceOptions) {
     const ifname = args.name ?? "eth0";
     const netns = netnsInput(args.netns);
-    const plainNetns = plainOf(netns);
+    const host = args.connection ?? args.network.host; // an endpoint lives on its network's host
+    const plainNetns = placeOf(args.netns, host);
     if (plainNetns !== undefined) claimInterface(plainNetns, plainOf(ifname), who("MacvlanEndpoint", name, "name"));
     const subnet = plainOf(args.network.spec.subnet);
     if (subnet !== undefined && typeof args.address === "string") claim(`mvaddr\0${subnet}\0${args.address}`, `address ${args.address} in macvlan subnet ${subnet}`, who("MacvlanEndpoint", name, "address"));
@@ -137,8 +142,8 @@ export class MacvlanEndpoint extends pulumi.dynamic.Resource {
     super(
       endpointProvider,
       name,
-      { ...outputs, ...args, name: ifname, netns, network: { ...network, ...(shim && { shim }) }, owner: ownerFor("MacvlanEndpoint", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
-      { ...opts, dependsOn: [args.network, ...(opts?.dependsOn ? ([] as pulumi.Input<pulumi.Resource>[]).concat(opts.dependsOn as never) : [])] },
+      { ...outputs, ...args, name: ifname, netns, connection: connectionInput(host), network: { ...network, ...(shim && { shim }) }, owner: ownerFor("MacvlanEndpoint", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
+      { ...withSecretConnection(opts), dependsOn: [args.network, ...(opts?.dependsOn ? ([] as pulumi.Input<pulumi.Resource>[]).concat(opts.dependsOn as never) : [])] },
       MODULE,
       "MacvlanEndpoint",
     );

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type CommonArgs, MODULE, ownerFor } from "./provider";
-import { claimNamespace, plainOf, remember, who } from "./topology";
+import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
+import { claimNamespace, hostOf, plainOf, remember, who } from "./topology";
 import provider = require("./providers/namespace");
 
 export interface NamespaceArgs extends CommonArgs {
@@ -32,8 +32,10 @@ export class Namespace extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: NamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
     const nsName = args.name ?? name;
-    claimNamespace(plainOf(nsName), who("Namespace", name, "name"));
-    super(provider, name, { loopbackUp: undefined, adopt: undefined, ...args, name: nsName, owner: ownerFor("Namespace", name), inode: undefined }, opts, MODULE, "Namespace");
+    claimNamespace(plainOf(nsName), hostOf(args.connection), who("Namespace", name, "name"));
+    const props = { loopbackUp: undefined, adopt: undefined, ...args, name: nsName, connection: connectionInput(args.connection), owner: ownerFor("Namespace", name), inode: undefined };
+    super(provider, name, props, withSecretConnection(opts), MODULE, "Namespace");
     remember(this.name, "Namespace", plainOf(nsName));
+    remember(this, "Namespace", plainOf(nsName));
   }
 }

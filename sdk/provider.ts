@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ownerOf } from "../provider/owner";
+import { remember } from "./topology";
 
 /**
  * The dynamic provider for one resource kind. Pulumi serializes this object into the state as
@@ -39,8 +40,55 @@ export function ownerFor(kind: string, name: string): string {
   return ownerOf(pulumi.getProject(), pulumi.getStack(), kind, name);
 }
 
+/** How to reach another machine: SSH, the way `@pulumi/command`'s remote commands do. */
+export interface ConnectionArgs {
+  /** Host name or address. */
+  host: pulumi.Input<string>;
+  /** SSH port. Default: 22. */
+  port?: pulumi.Input<number>;
+  /** User (who may run ip, iptables and sysctl there: root, or one allowed to). Default: root. */
+  user?: pulumi.Input<string>;
+  /** The private key's text. Give it as `pulumi.secret(...)`: it stays secret in the state, and is only ever written to a 0600 file of the provider's. */
+  privateKey?: pulumi.Input<string>;
+  /** An ssh-agent socket to authenticate with instead of a key. */
+  agentSocket?: pulumi.Input<string>;
+  /** The host's public key as known_hosts has it after the host name (`ssh-ed25519 AAAA…`): the connection fails unless the host has it. */
+  hostKey?: pulumi.Input<string>;
+  /** A known_hosts file to check the host against (instead of `hostKey`). */
+  knownHosts?: pulumi.Input<string>;
+  /** Accept any host key. Only when asked: without `hostKey`/`knownHosts` the user's known_hosts must know the host. */
+  insecureIgnoreHostKey?: pulumi.Input<boolean>;
+}
+
+/**
+ * A machine, said once per program and given to every resource that lives there
+ * (`connection: host1`). All of them share one SSH connection to it.
+ */
+export class Host {
+  constructor(
+    /** A name for messages. */
+    readonly name: string,
+    readonly connection: ConnectionArgs,
+  ) {
+    remember(this, "Host", typeof connection.host === "string" && (connection.port === undefined || typeof connection.port === "number") ? `${connection.host}:${connection.port ?? 22}` : undefined);
+  }
+}
+
+/** A resource's `connection` as the provider takes it. */
+export const connectionInput = (c: CommonArgs["connection"]) => (c instanceof Host ? c.connection : c);
+
+/** A resource's options: its connection (and so its key) is a secret output. */
+export function withSecretConnection<O extends pulumi.CustomResourceOptions>(opts: O | undefined): O {
+  return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] } as O;
+}
+
 /** Arguments every resource takes. */
 export interface CommonArgs {
+  /**
+   * The machine the resource's kernel objects live on, over SSH: a `Host`, or its connection
+   * settings. Omitted: the machine `pulumi` runs on. A new host or port replaces the resource.
+   */
+  connection?: pulumi.Input<ConnectionArgs> | Host;
   /**
    * Take over an existing object of this name instead of failing: the way in for objects made
    * by hand or by another tool, since `pulumi import` does not work for dynamic providers

@@ -1,14 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { netnsInput } from "./bridge";
 import type { NetnsRef } from "./link";
-import { type CommonArgs, MODULE, ownerFor } from "./provider";
-import { claim, normalDestination, plainOf, who } from "./topology";
+import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
+import { claim, netnsWords, normalDestination, placeOf, who } from "./topology";
 import sysctlProvider = require("./providers/sysctl");
 import routeProvider = require("./providers/route");
 import iptablesProvider = require("./providers/iptables");
 
-/** The plain netns key for claims ("" for the provider's own), when known. */
-const netnsKeyOf = (netns: NetnsRef | undefined) => (netns === undefined ? "" : plainOf(netnsInput(netns)));
 
 export interface SysctlArgs extends CommonArgs {
   /** The key, dotted (`net.ipv4.ip_forward`); an interface name with dots is written with "/" (`net.ipv4.conf.enp0s8/100.forwarding`). Checked to exist at preview where the namespace exists. Changing it replaces the resource. */
@@ -34,9 +32,10 @@ export class Sysctl extends pulumi.dynamic.Resource {
   public declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: SysctlArgs, opts?: pulumi.CustomResourceOptions) {
-    const ns = netnsKeyOf(args.netns);
-    if (ns !== undefined && typeof args.key === "string") claim(`sysctl\0${ns}\0${args.key}`, `sysctl ${args.key} in ${ns ? `netns "${ns}"` : "the provider's own namespace"}`, who("Sysctl", name, "key"));
-    super(sysctlProvider, name, { adopt: undefined, ...args, netns: netnsInput(args.netns), owner: ownerFor("Sysctl", name), found: undefined }, opts, MODULE, "Sysctl");
+    const ns = placeOf(args.netns, args.connection);
+    if (ns !== undefined && typeof args.key === "string") claim(`sysctl\0${ns}\0${args.key}`, `sysctl ${args.key} in ${netnsWords(ns)}`, who("Sysctl", name, "key"));
+    const props = { adopt: undefined, ...args, netns: netnsInput(args.netns), connection: connectionInput(args.connection), owner: ownerFor("Sysctl", name), found: undefined };
+    super(sysctlProvider, name, props, withSecretConnection(opts), MODULE, "Sysctl");
   }
 }
 
@@ -75,17 +74,18 @@ export class Route extends pulumi.dynamic.Resource {
   public declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: RouteArgs, opts?: pulumi.CustomResourceOptions) {
-    const ns = netnsKeyOf(args.netns);
+    const ns = placeOf(args.netns, args.connection);
     if (ns !== undefined && typeof args.destination === "string" && (args.table === undefined || typeof args.table !== "object") && (args.metric === undefined || typeof args.metric === "number")) {
       const family = args.family ?? (args.destination.includes(":") || (typeof args.via === "string" && args.via.includes(":")) ? "ipv6" : "ipv4");
-      const where = ns ? `netns "${ns}"` : "the provider's own namespace";
+      const where = netnsWords(ns);
       const table = args.table === undefined || args.table === 254 ? "main" : args.table;
       const metric = args.metric ?? (family === "ipv6" ? 1024 : 0);
       const dest = normalDestination(args.destination);
       claim(`route\0${ns}\0${family}\0${table}\0${dest}\0${metric}`, `route ${dest} (table ${table}, metric ${metric}) in ${where}`, who("Route", name, "destination"));
     }
     const outputs = { via: undefined, dev: undefined, metric: undefined, table: undefined, family: undefined, netns: undefined, adopt: undefined };
-    super(routeProvider, name, { ...outputs, ...args, netns: netnsInput(args.netns), owner: ownerFor("Route", name), protocol: undefined }, opts, MODULE, "Route");
+    const props = { ...outputs, ...args, netns: netnsInput(args.netns), connection: connectionInput(args.connection), owner: ownerFor("Route", name), protocol: undefined };
+    super(routeProvider, name, props, withSecretConnection(opts), MODULE, "Route");
   }
 }
 
@@ -127,6 +127,7 @@ export class IptablesRule extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: IptablesRuleArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { table: undefined, position: undefined, family: undefined, netns: undefined, adopt: undefined };
-    super(iptablesProvider, name, { ...outputs, ...args, netns: netnsInput(args.netns), owner: ownerFor("IptablesRule", name), comment: undefined }, opts, MODULE, "IptablesRule");
+    const props = { ...outputs, ...args, netns: netnsInput(args.netns), connection: connectionInput(args.connection), owner: ownerFor("IptablesRule", name), comment: undefined };
+    super(iptablesProvider, name, props, withSecretConnection(opts), MODULE, "IptablesRule");
   }
 }

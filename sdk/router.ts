@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ForwardSpec, routerPlan } from "../provider/router";
 import { Bridge } from "./bridge";
 import type { NetnsRef } from "./link";
+import type { CommonArgs } from "./provider";
 import { IptablesRule, Sysctl } from "./router-kinds";
 import { plainOf } from "./topology";
 import { VlanInterface } from "./vlan";
@@ -12,6 +13,8 @@ export type Leg = string | VlanInterface | Bridge;
 export interface RouterArgs {
   /** The namespace that routes (seed 004's host3): a `Namespace` or its name. Omitted: the namespace `pulumi` runs in. */
   netns?: NetnsRef;
+  /** The machine it is on (a `Host`, or SSH settings); its sysctls and rules are made there. */
+  connection?: CommonArgs["connection"];
   /**
    * The interfaces it routes between. Their gateway addresses (`172.16.10.1/24`) are the
    * links' own `addresses`; the router adds forwarding and rules, not addresses.
@@ -53,8 +56,9 @@ export class Router extends pulumi.ComponentResource {
     const plan = routerPlan({ legs, forward, masquerade: args.masquerade?.map(legName), ipv6: args.ipv6 });
     const links = args.legs.filter((l): l is VlanInterface | Bridge => typeof l !== "string");
     const child = { parent: this, dependsOn: links };
-    this.sysctls = plan.sysctls.map((s) => new Sysctl(`${name}-${s.name}`, { key: s.key, value: s.value, netns: args.netns }, child));
-    this.rules = plan.rules.map((r) => new IptablesRule(`${name}-${r.name}`, { table: r.table, chain: r.chain, rule: r.rule, family: r.family, netns: args.netns }, child));
+    const where = { netns: args.netns, connection: args.connection };
+    this.sysctls = plan.sysctls.map((s) => new Sysctl(`${name}-${s.name}`, { key: s.key, value: s.value, ...where }, child));
+    this.rules = plan.rules.map((r) => new IptablesRule(`${name}-${r.name}`, { table: r.table, chain: r.chain, rule: r.rule, family: r.family, ...where }, child));
     this.made = pulumi.output([
       ...plan.sysctls.map((s) => `sysctl ${s.key}=${s.value}`),
       ...plan.rules.map((r) => `${r.family === "ipv6" ? "ip6tables" : "iptables"} -t ${r.table} -A ${r.chain} ${r.rule.join(" ")}`),

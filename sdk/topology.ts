@@ -20,7 +20,7 @@ interface Known {
 const known = new WeakMap<object, Known>();
 
 /** Records the plain value behind a resource's name Output (so `ns.name` is known too). */
-export function remember(output: pulumi.Output<unknown>, kind: string, value: unknown, netns?: string, mtu?: unknown): void {
+export function remember(output: object, kind: string, value: unknown, netns?: string, mtu?: unknown): void {
   if (typeof value === "string") known.set(output, { value, netns, kind, mtu: typeof mtu === "number" ? mtu : undefined });
 }
 
@@ -38,7 +38,31 @@ export function knownOf(v: unknown): Known | undefined {
 
 /** The provider's own namespace has no name: it is keyed as "". */
 export const netnsKey = (netns: string | undefined) => netns ?? "";
-const netnsWords = (key: string) => (key ? `netns "${key}"` : "the provider's own namespace");
+
+/** A place: a namespace on a host, as claims key it (`host\x01netns`; "" for this machine, "" for the provider's own namespace). */
+export const place = (host: string, netns: string) => (host ? `${host}\x01${netns}` : netns);
+export const netnsWords = (key: string) => {
+  const [host, netns] = key.includes("\x01") ? key.split("\x01") : ["", key];
+  return `${netns ? `netns "${netns}"` : "the provider's own namespace"}${host ? ` on host ${host}` : ""}`;
+};
+
+/** The host a `connection` names, when known now ("" for this machine). */
+export function hostOf(connection: unknown): string | undefined {
+  if (connection === undefined) return "";
+  const known = knownOf(connection);
+  if (known) return known.value;
+  if (!connection || typeof connection !== "object" || pulumi.Output.isInstance(connection)) return undefined;
+  const c = connection as { host?: unknown; port?: unknown };
+  if (typeof c.host !== "string" || (c.port !== undefined && typeof c.port !== "number")) return undefined;
+  return `${c.host}:${c.port ?? 22}`;
+}
+
+/** Where a resource claims names: its namespace (a name, a `Namespace` or its name output) on its host; undefined if not known now. */
+export function placeOf(netns: unknown, connection: unknown): string | undefined {
+  const host = hostOf(connection);
+  const ns = netns === undefined ? "" : plainOf(netns);
+  return host === undefined || ns === undefined ? undefined : place(host, ns);
+}
 
 const claims = new Map<string, string>();
 
@@ -53,8 +77,8 @@ export function claim(key: string, what: string, who: string): void {
 /** A resource in words: `VethPair "c1-eth0" (end.name)`. */
 export const who = (kind: string, name: string, field: string) => `${kind} "${name}" (${field})`;
 
-export function claimNamespace(name: string | undefined, by: string): void {
-  if (name !== undefined) claim(`netns\0${name}`, `namespace "${name}"`, by);
+export function claimNamespace(name: string | undefined, host: string | undefined, by: string): void {
+  if (name !== undefined && host !== undefined) claim(`netns\0${host}\0${name}`, `namespace "${name}"${host ? ` on host ${host}` : ""}`, by);
 }
 
 export function claimInterface(netns: string, name: string | undefined, by: string): void {

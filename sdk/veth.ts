@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LinkConfig } from "../provider/link";
 import { Bridge, netnsInput } from "./bridge";
 import type { LinkArgs } from "./link";
-import { type CommonArgs, MODULE, ownerFor } from "./provider";
-import { claimAddresses, claimInterface, knownOf, plainOf, who } from "./topology";
+import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
+import { claimAddresses, claimInterface, knownOf, netnsWords, placeOf, plainOf, who } from "./topology";
 import provider = require("./providers/veth");
 
 export interface VethEndArgs extends LinkArgs {
@@ -32,18 +32,18 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  * An end as the provider takes it (resources replaced by their names), after recording what
  * it claims: its name and addresses in its namespace, where those are known now.
  */
-function endInput(resource: string, side: "end" | "peer", e: pulumi.Input<VethEndArgs>): pulumi.Input<VethEndArgs> {
+function endInput(resource: string, side: "end" | "peer", e: pulumi.Input<VethEndArgs>, connection: unknown): pulumi.Input<VethEndArgs> {
   if (!isPlainObject(e)) return e;
   const end = e as VethEndArgs;
   const netns = netnsInput(end.netns);
   const master = end.master instanceof Bridge ? end.master.name : end.master;
-  const plainNetns = end.netns === undefined ? "" : plainOf(netns);
+  const plainNetns = placeOf(end.netns, connection);
   if (plainNetns !== undefined) {
     claimInterface(plainNetns, plainOf(end.name), who("VethPair", resource, `${side}.name`));
     claimAddresses(plainNetns, end.addresses, who("VethPair", resource, `${side}.addresses`));
     const bridge = knownOf(master);
     if (bridge?.kind === "Bridge" && bridge.netns !== undefined && bridge.netns !== plainNetns) {
-      const words = (ns: string) => (ns ? `netns "${ns}"` : "the provider's own namespace");
+      const words = netnsWords;
       throw new pulumi.RunError(
         `pulumi-linuxnet: VethPair "${resource}": ${side}.master is bridge "${bridge.value}" in ${words(bridge.netns)}, but ${side} is in ${words(plainNetns)} (a port must be in its bridge's namespace)`,
       );
@@ -77,7 +77,8 @@ export class VethPair extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { endIfindex: undefined, peerIfindex: undefined, endMac: undefined, peerMac: undefined, endMtu: undefined, peerMtu: undefined };
-    const ends = { end: endInput(name, "end", args.end), peer: endInput(name, "peer", args.peer) };
-    super(provider, name, { adopt: undefined, ...args, ...ends, owner: ownerFor("VethPair", name), ...outputs }, opts, MODULE, "VethPair");
+    const ends = { end: endInput(name, "end", args.end, args.connection), peer: endInput(name, "peer", args.peer, args.connection) };
+    const props = { adopt: undefined, ...args, ...ends, connection: connectionInput(args.connection), owner: ownerFor("VethPair", name), ...outputs };
+    super(provider, name, props, withSecretConnection(opts), MODULE, "VethPair");
   }
 }

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Bridge, netnsInput } from "./bridge";
 import type { LinkArgs } from "./link";
-import { type CommonArgs, MODULE, ownerFor } from "./provider";
-import { claimAddresses, claimInterface, knownOf, plainOf, remember, who } from "./topology";
+import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
+import { claimAddresses, claimInterface, knownOf, placeOf, plainOf, remember, who } from "./topology";
 import provider = require("./providers/vlan");
 
 export interface VlanInterfaceArgs extends Omit<LinkArgs, "name">, CommonArgs {
@@ -52,7 +52,7 @@ export class VlanInterface extends pulumi.dynamic.Resource {
   constructor(name: string, args: VlanInterfaceArgs, opts?: pulumi.CustomResourceOptions) {
     const parent = args.parent instanceof Bridge || args.parent instanceof VlanInterface ? args.parent.name : args.parent;
     const netns = netnsInput(args.netns);
-    const plainNetns = args.netns === undefined ? "" : plainOf(netns);
+    const plainNetns = placeOf(args.netns, args.connection);
     const plainParent = plainOf(parent);
     const vlanName = args.name ?? (plainParent !== undefined && typeof args.vlanId === "number" ? `${plainParent}.${args.vlanId}` : undefined);
     if (plainNetns !== undefined) {
@@ -68,8 +68,8 @@ export class VlanInterface extends pulumi.dynamic.Resource {
       provider,
       name,
       // An omitted name stays omitted: the provider fills PARENT.ID, or refuses it with a suggestion.
-      { ...outputs, ...args, parent, netns, owner: ownerFor("VlanInterface", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
-      opts,
+      { ...outputs, ...args, parent, netns, connection: connectionInput(args.connection), owner: ownerFor("VlanInterface", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
+      withSecretConnection(opts),
       MODULE,
       "VlanInterface",
     );

@@ -1,0 +1,88 @@
+/**
+ * Commands on another machine, for the runner (nothing else may use this): an argv becomes
+ * `ssh [options] user@host -- <argv quoted for the remote shell>`, over one connection per
+ * host (OpenSSH ControlMaster), with the host key checked and the private key in a 0600 file
+ * of the provider's own, never on a command line, in the state or in a message.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Connection } from "./where";
+
+/**
+ * One argv element as the remote shell must see it: left bare when it holds only characters
+ * no shell treats specially, else single-quoted (a ' inside becomes '\'').
+ */
+export function shellQuote(token: string): string {
+  if (token !== "" && /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(token)) return token;
+  return `'${token.replace(/'/g, `'\\''`)}'`;
+}
+
+/** An argv as one remote command line: each element quoted, joined by spaces. */
+export const remoteCommand = (argv: readonly string[], suffix = "") => argv.map(shellQuote).join(" ") + suffix;
+
+let dir: string | undefined;
+/** The provider's private directory for keys, known_hosts files and control sockets; removed at exit. */
+function privateDir(): string {
+  if (!dir) {
+    dir = mkdtempSync(join(tmpdir(), "pulumi-linuxnet-ssh-"));
+    const d = dir;
+    process.once("exit", () => rmSync(d, { recursive: true, force: true }));
+  }
+  return dir;
+}
+
+const fileFor = (kind: string, content: string) => {
+  const path = join(privateDir(), `${kind}-${createHash("sha256").update(content).digest("hex").slice(0, 16)}`);
+  writeFileSync(path, content.endsWith("\n") ? content : `${content}\n`, { mode: 0o600 });
+  return path;
+};
+
+/** ssh's options for a connection: batch mode, one master connection per host, the host key as asked. */
+export function sshOptions(c: Connection): string[] {
+  const opts = [
+    "-o", "BatchMode=yes",
+    "-o", "ConnectTimeout=15",
+    "-o", "ServerAliveInterval=15",
+    "-o", "ControlMaster=auto",
+    "-o", `ControlPath=${join(privateDir(), "cm-%C")}`,
+    "-o", "ControlPersist=60",
+    "-o", "LogLevel=ERROR",
+    "-p", String(c.port),
+  ];
+  if (c.privateKey) opts.push("-i", fileFor("key", c.privateKey), "-o", "IdentitiesOnly=yes");
+  if (c.hostKey) {
+    const host = c.port === 22 ? c.host : `[${c.host}]:${c.port}`;
+    opts.push("-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${fileFor("known_hosts", `${host} ${c.hostKey}`)}`);
+  } else if (c.knownHosts) opts.push("-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${c.knownHosts}`);
+  else if (c.insecureIgnoreHostKey) opts.push("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null");
+  else opts.push("-o", "StrictHostKeyChecking=yes");
+  return opts;
+}
+
+/** `argv` run on the connection's host; `merge` sends the remote stderr to its stdout (`2>&1`). */
+export function sshArgv(c: Connection, argv: readonly string[], merge = false): { argv: string[]; env: Record<string, string> } {
+  return {
+    argv: ["ssh", ...sshOptions(c), `${c.user}@${c.host}`, "--", remoteCommand(argv, merge ? " 2>&1" : "")],
+    env: c.agentSocket ? { SSH_AUTH_SOCK: c.agentSocket } : {},
+  };
+}
+
+/** What ssh itself said went wrong (it exits 255), in words for one line; undefined if it is the remote command's failure. */
+export function sshProblem(exitCode: number | undefined, stderr: string): string | undefined {
+  if (exitCode === 127 || /command not found|No such file or directory.*exec/.test(stderr)) {
+    const tool = /([^:\s]+): (?:command )?not found/.exec(stderr)?.[1];
+    return `a tool is missing there${tool ? `: ${tool}` : ""} (install iproute2, iptables and procps on that host)`;
+  }
+  if (exitCode !== 255) return undefined;
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed|No \S+ host key is known/.test(stderr)) {
+    return "its host key does not match the one given (connection.hostKey or connection.knownHosts)";
+  }
+  if (/Permission denied|Authentication failed|Too many authentication failures/.test(stderr)) return "authentication refused (check connection.user and connection.privateKey)";
+  if (/Could not resolve hostname|Name or service not known/.test(stderr)) return "its name does not resolve";
+  if (/Connection refused|No route to host|Connection timed out|Network is unreachable|Operation timed out|Connection closed by|port \d+: Connection/.test(stderr)) {
+    return "it is unreachable";
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+import { remoteCommand, shellQuote, sshArgv, sshProblem } from "../../provider/ssh";
+import { execFileSync } from "node:child_process";
+
+const conn = { host: "10.0.0.1", port: 22, user: "root", insecureIgnoreHostKey: false };
+
+describe("argv quoted for the remote shell", () => {
+  it.each([
+    ["eth0"],
+    ["a b"],
+    ["it's"],
+    ["$(reboot)"],
+    ["`id`"],
+    ["; rm -rf /"],
+    ["x\ny"],
+    ["*"],
+    ["-n"],
+    [""],
+    ["'\"\\"],
+    ["a&&b||c"],
+    ["${HOME}"],
+  ])("passes %j through a real shell as exactly one argument, untouched", (token) => {
+    // What the remote sshd does with the command line: hands it to `sh -c`.
+    const seen = execFileSync("sh", ["-c", `printf '%s\\0' ${shellQuote(token)}`]).toString();
+    expect(seen).toBe(`${token}\0`);
+  });
+
+  it("keeps plain tokens bare and joins an argv with spaces", () => {
+    expect(remoteCommand(["ip", "-n", "c1", "link", "set", "dev", "eth0", "alias", "linuxnet:lab/dev/VethPair/a%20b:end"])).toBe(
+      "ip -n c1 link set dev eth0 alias linuxnet:lab/dev/VethPair/a%20b:end",
+    );
+    expect(remoteCommand(["sysctl", "-w", "kernel.x=a b"])).toBe("sysctl -w 'kernel.x=a b'");
+  });
+});
+
+describe("ssh's argv", () => {
+  it("runs in batch mode over one master connection per host, checking the host key, the key never on the command line", () => {
+    const { argv } = sshArgv({ ...conn, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n-----END OPENSSH PRIVATE KEY-----", hostKey: "ssh-ed25519 AAAAC3Nza" }, ["ip", "link", "show"], true);
+    expect(argv.slice(0, 1)).toEqual(["ssh"]);
+    expect(argv).toEqual(expect.arrayContaining(["BatchMode=yes", "ControlMaster=auto", "StrictHostKeyChecking=yes", "root@10.0.0.1", "--"]));
+    expect(argv.join(" ")).not.toContain("secret");
+    expect(argv.at(-1)).toBe("ip link show 2>&1");
+  });
+
+  it("checks the host key against the user's known_hosts unless told otherwise, and skips the check only when asked", () => {
+    expect(sshArgv(conn, ["true"]).argv).toEqual(expect.arrayContaining(["StrictHostKeyChecking=yes"]));
+    expect(sshArgv({ ...conn, insecureIgnoreHostKey: true }, ["true"]).argv).toEqual(expect.arrayContaining(["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"]));
+  });
+});
+
+describe("what ssh said", () => {
+  it.each([
+    [255, "ssh: connect to host 10.0.0.9 port 22: Connection refused", "it is unreachable"],
+    [255, "root@10.0.0.1: Permission denied (publickey).", "authentication refused (check connection.user and connection.privateKey)"],
+    [255, "Host key verification failed.", "its host key does not match the one given (connection.hostKey or connection.knownHosts)"],
+    [255, "ssh: Could not resolve hostname nohost: Name or service not known", "its name does not resolve"],
+    [127, "sh: 1: ip: not found", "a tool is missing there: ip (install iproute2, iptables and procps on that host)"],
+  ])("exit %d, %j: %s", (code, stderr, problem) => {
+    expect(sshProblem(code, stderr)).toBe(problem);
+  });
+
+  it("leaves the remote command's own failure to the usual wording", () => {
+    expect(sshProblem(2, "RTNETLINK answers: File exists")).toBeUndefined();
+  });
+});
