@@ -124,8 +124,9 @@ export class IpSession {
   /** Keeps the provider process alive while a command waits for its answer, and only then. */
   private hold(on: boolean): void {
     const child = this.child as (ChildProcess & { ref(): void; unref(): void }) | undefined;
-    if (on) (child?.ref(), this.source?.ref?.());
-    else (child?.unref(), this.source?.unref?.());
+    const streams = [this.source, this.remote ? (this.child?.stderr as Socket | null | undefined) : undefined];
+    if (on) (child?.ref(), streams.forEach((s) => s?.ref?.()));
+    else (child?.unref(), streams.forEach((s) => s?.unref?.()));
   }
 
   private take(chunk: string): void {

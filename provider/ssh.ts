@@ -4,6 +4,7 @@
  * host (OpenSSH ControlMaster), with the host key checked and the private key in a 0600 file
  * of the provider's own, never on a command line, in the state or in a message.
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,12 +24,19 @@ export function shellQuote(token: string): string {
 export const remoteCommand = (argv: readonly string[], suffix = "") => argv.map(shellQuote).join(" ") + suffix;
 
 let dir: string | undefined;
-/** The provider's private directory for keys, known_hosts files and control sockets; removed at exit. */
+const masters = new Set<string>();
+/**
+ * The provider's private directory for keys, known_hosts files and control sockets. At exit
+ * the master connections it started are ended (`ssh -O exit`) and the directory removed.
+ */
 function privateDir(): string {
   if (!dir) {
     dir = mkdtempSync(join(tmpdir(), "pulumi-linuxnet-ssh-"));
     const d = dir;
-    process.once("exit", () => rmSync(d, { recursive: true, force: true }));
+    process.once("exit", () => {
+      for (const m of masters) spawnSync("ssh", ["-o", `ControlPath=${m}`, "-O", "exit", "x"], { stdio: "ignore", timeout: 2000 });
+      rmSync(d, { recursive: true, force: true });
+    });
   }
   return dir;
 }
@@ -39,6 +47,12 @@ const fileFor = (kind: string, content: string) => {
   return path;
 };
 
+function master(c: Connection): string {
+  const path = join(privateDir(), `cm-${createHash("sha256").update(JSON.stringify(c)).digest("hex").slice(0, 20)}`);
+  masters.add(path);
+  return path;
+}
+
 /** ssh's options for a connection: batch mode, one master connection per host, the host key as asked. */
 export function sshOptions(c: Connection): string[] {
   const opts = [
@@ -46,7 +60,8 @@ export function sshOptions(c: Connection): string[] {
     "-o", "ConnectTimeout=15",
     "-o", "ServerAliveInterval=15",
     "-o", "ControlMaster=auto",
-    "-o", `ControlPath=${join(privateDir(), "cm-%C")}`,
+    // One master per set of settings: a changed key or host key must not ride an old master.
+    "-o", `ControlPath=${master(c)}`,
     "-o", "ControlPersist=60",
     "-o", "LogLevel=ERROR",
     "-p", String(c.port),

@@ -129,13 +129,24 @@ _tc_backend() {
   export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 }
 
+_tc_sshd() { # the SSH test hosts' server (openssh-server): installed, never started on this machine
+  [ -x /usr/sbin/sshd ] && return 0
+  _tc_step "installing Debian package openssh-server (for the SSH test hosts; kept from starting here)"
+  local policy=/usr/sbin/policy-rc.d ours=""
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && ours=yes; fi
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server; } >/dev/null
+  local status=$?
+  [ -z "$ours" ] || rm -f "$policy"
+  [ "$status" = 0 ] || _tc_fail "could not install openssh-server"
+}
+
 linuxnet_toolchain() {
   local t0; t0=$(_tc_now)
   mkdir -p "$LINUXNET_CACHE"
   # Tools the provider and the tests run: iproute2 (ip, bridge), ping, sysctl, iptables and nft
   # (installing the packages adds no rules and enables no service; Debian 12's `iptables` is the
   # nf_tables backend, and `nft` removes a table the stack's first rule created).
-  _tc_apt ip iproute2 && _tc_apt ping iputils-ping && _tc_apt sysctl procps && _tc_apt iptables iptables && _tc_apt nft nftables || return 1
+  _tc_apt ip iproute2 && _tc_apt ping iputils-ping && _tc_apt sysctl procps && _tc_apt iptables iptables && _tc_apt nft nftables && _tc_sshd || return 1
   _tc_node && _tc_npm && _tc_pulumi && _tc_backend || return 1
   _tc_step "ready in $(_tc_since "$t0"): node $(node --version), pulumi $(pulumi version)"
 }

@@ -1,0 +1,72 @@
+/**
+ * The provider's handlers on other machines, over SSH: three test hosts (namespaces, each with
+ * its own sshd and its own /run/netns) reached from the sandbox's own namespace.
+ */
+import { dispatch } from "../../provider";
+import { ownerOf } from "../../provider/owner";
+import { closeSessions, run } from "../../provider/runner";
+import { SshHosts, type TestHost } from "../support/ssh-hosts";
+
+jest.setTimeout(120_000);
+
+type Props = Record<string, unknown>;
+const call = (kind: string, method: string, ...args: unknown[]) => dispatch(kind, method as never, args) as Promise<{ id: string; outs: Props; inputs?: Props; failures?: unknown[] }>;
+async function create(kind: string, props: Props) {
+  const { inputs, failures } = await call(kind, "check", {}, props);
+  expect(failures).toEqual([]);
+  return call(kind, "create", inputs);
+}
+const owner = (kind: string, name: string) => ownerOf("lab", "dev", kind, name);
+
+const hosts = new SshHosts();
+let h1: TestHost, h2: TestHost;
+beforeAll(async () => {
+  [h1, h2] = await hosts.start(2);
+});
+afterAll(async () => {
+  closeSessions();
+  await hosts.stop();
+});
+
+describe("resources on SSH hosts", () => {
+  it("makes a namespace, a bridge and a pair on a host, marked, in that host's own namespaces", async () => {
+    await create("namespace", { name: "c1", connection: h1.connection, owner: owner("Namespace", "c1") });
+    await create("namespace", { name: "c1", connection: h2.connection, owner: owner("Namespace", "c1-h2") }); // another host: another namespace
+    await create("bridge", { name: "br0", addresses: ["10.5.0.1/24"], connection: h1.connection, owner: owner("Bridge", "br0") });
+    const v = await create("veth", { end: { name: "eth0", netns: "c1", addresses: ["10.5.0.2/24"] }, peer: { name: "v1", master: "br0" }, connection: h1.connection, owner: owner("VethPair", "v") });
+    expect((await hosts.on(h1, "ip", "netns", "list")).trim()).toMatch(/^c1/);
+    expect(await hosts.on(h1, "ip", "-n", "c1", "-br", "addr", "show", "dev", "eth0")).toContain("10.5.0.2/24");
+    expect(await hosts.on(h1, "ip", "-d", "link", "show", "dev", "v1")).toContain("alias linuxnet:lab/dev/VethPair/v:peer");
+    expect(await hosts.on(h1, "ip", "netns", "exec", "c1", "ping", "-c", "1", "-W", "2", "10.5.0.1")).toContain("1 received");
+    expect((await call("veth", "read", v.id, v.outs)).inputs).toMatchObject({ end: { addresses: ["10.5.0.2/24"] } });
+    // nothing of it on this machine
+    expect((await run(["ip", "-br", "link"])).stdout).not.toContain("br0");
+  });
+
+  it("keeps a sysctl's record on its host and puts the value back on delete", async () => {
+    const s = await create("sysctl", { key: "net.ipv4.ip_forward", value: 1, netns: "c1", connection: h1.connection, owner: owner("Sysctl", "fw") });
+    expect(s.outs.found).toBe("0");
+    expect((await hosts.on(h1, "ip", "netns", "exec", "c1", "sysctl", "-n", "net.ipv4.ip_forward")).trim()).toBe("1");
+    expect(await hosts.on(h1, "find", "/run/pulumi-linuxnet", "-type", "f")).toContain("sysctl/net.ipv4.ip_forward");
+    await call("sysctl", "delete", s.id, s.outs);
+    expect((await hosts.on(h1, "ip", "netns", "exec", "c1", "sysctl", "-n", "net.ipv4.ip_forward")).trim()).toBe("0");
+  });
+
+  it("says in one line which host and what went wrong: unreachable, key refused, host key changed", async () => {
+    const props = { name: "x1", owner: owner("Namespace", "x1") };
+    await expect(create("namespace", { ...props, connection: { ...h1.connection, host: "10.77.0.99" } })).rejects.toThrow(
+      /^failed to create namespace "x1" on host root@10\.77\.0\.99:22: `ip -json -details -batch -`: ssh to root@10\.77\.0\.99:22: it is unreachable \(.+\)$/,
+    );
+    const otherKey = (await run(["sh", "-c", 'd=$(mktemp -d) && ssh-keygen -q -t ed25519 -N "" -f "$d/k" && cat "$d/k" && rm -rf "$d"'])).stdout;
+    await expect(create("namespace", { ...props, connection: { ...h1.connection, privateKey: otherKey } })).rejects.toThrow(/on host root@10\.77\.0\.1:22: .*ssh to root@10\.77\.0\.1:22: authentication refused/);
+    await expect(create("namespace", { ...props, connection: { ...h1.connection, hostKey: h2.connection.hostKey } })).rejects.toThrow(/ssh to root@10\.77\.0\.1:22: its host key does not match the one given/);
+    expect(await hosts.on(h1, "ip", "netns", "list")).not.toContain("x1");
+  });
+
+  it("deletes on the host, and a delete on an unreachable host fails instead of passing for done", async () => {
+    const n = await create("namespace", { name: "d1", connection: h2.connection, owner: owner("Namespace", "d1") });
+    await expect(call("namespace", "delete", n.id, { ...n.outs, connection: { ...h2.connection, host: "10.77.0.98" } })).rejects.toThrow(/it is unreachable/);
+    await call("namespace", "delete", n.id, n.outs);
+    expect(await hosts.on(h2, "ip", "netns", "list")).not.toContain("d1");
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * SSH test hosts inside the test sandbox: each a network namespace with its own private
+ * /run/netns and /run/pulumi-linuxnet (a mount namespace of its own, so the namespaces one
+ * "host" makes are its own), its own sshd (Debian's openssh-server, started by us, on the
+ * host's address only) and host key, reachable from the sandbox's own namespace (the
+ * "control machine") over a bridge; one client key generated per run. `stop` ends the sshd
+ * processes by PID and removes the namespaces; everything else dies with the sandbox.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ip, run } from "../../provider/runner";
+
+export interface TestHost {
+  name: string;
+  /** The host's network namespace, as seen from the control machine. */
+  netns: string;
+  address: string;
+  /** What a resource's `connection` takes. */
+  connection: { host: string; port: number; user: string; privateKey: string; hostKey: string };
+}
+
+export class SshHosts {
+  readonly dir = mkdtempSync(join(tmpdir(), "linuxnet-ssh-"));
+  readonly hosts: TestHost[] = [];
+  private readonly sshds: ChildProcess[] = [];
+  private readonly bridge = "sshlan0";
+
+  /** `count` hosts at 10.77.0.1, .2, … ; the control machine at 10.77.0.254. */
+  async start(count: number, prefix = "sshh"): Promise<TestHost[]> {
+    await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", join(this.dir, "id")]);
+    const privateKey = readFileSync(join(this.dir, "id"), "utf8");
+    writeFileSync(join(this.dir, "authorized_keys"), readFileSync(join(this.dir, "id.pub")));
+    await ip(["link", "add", "name", this.bridge, "type", "bridge"]);
+    await ip(["addr", "add", "10.77.0.254/24", "dev", this.bridge]);
+    await ip(["link", "set", "dev", this.bridge, "up"]);
+    for (let k = 1; k <= count; k++) {
+      const name = `${prefix}${k}`;
+      const address = `10.77.0.${k}`;
+      await ip(["netns", "add", name]);
+      await ip(["link", "set", "dev", "lo", "up"], { netns: name });
+      await ip(["link", "add", "name", "mgmt0", "netns", name, "type", "veth", "peer", "name", `${name}c`]);
+      await ip(["link", "set", "dev", `${name}c`, "master", this.bridge, "up"]);
+      await ip(["addr", "add", `${address}/24`, "dev", "mgmt0"], { netns: name });
+      await ip(["link", "set", "dev", "mgmt0", "up"], { netns: name });
+      const hostKey = join(this.dir, `host_${k}`);
+      await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
+      const config = join(this.dir, `sshd_${k}`);
+      writeFileSync(
+        config,
+        [
+          `ListenAddress ${address}`,
+          "Port 22",
+          `HostKey ${hostKey}`,
+          `AuthorizedKeysFile ${join(this.dir, "authorized_keys")}`,
+          "PermitRootLogin prohibit-password",
+          "PasswordAuthentication no",
+          "KbdInteractiveAuthentication no",
+          "UsePAM no",
+          "StrictModes no",
+          "PidFile none",
+          "MaxSessions 100",
+          "MaxStartups 100:30:200",
+          "LogLevel ERROR",
+          "",
+        ].join("\n"),
+      );
+      // A mount namespace of the host's own: its /run/netns and records are its own.
+      const script = 'mount -t tmpfs h /run/netns && mkdir -p /run/pulumi-linuxnet /run/sshd && mount -t tmpfs r /run/pulumi-linuxnet && exec /usr/sbin/sshd -D -e -f "$1"';
+      // Its log to a file, not a pipe: sshd's session processes (kept by ssh masters) would hold a pipe open.
+      const log = join(this.dir, `sshd_${k}.log`);
+      const sshd = spawn("ip", ["netns", "exec", name, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", config], {
+        stdio: ["ignore", "ignore", openSync(log, "w")],
+      });
+      const said = () => readFileSync(log, "utf8");
+      this.sshds.push(sshd);
+      const host: TestHost = {
+        name,
+        netns: name,
+        address,
+        connection: { host: address, port: 22, user: "root", privateKey, hostKey: readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ") },
+      };
+      await this.waitFor(host, said);
+      this.hosts.push(host);
+    }
+    return this.hosts;
+  }
+
+  /** Runs argv on a host through ssh (as the tests check what the provider made there). */
+  async on(host: TestHost, ...argv: string[]): Promise<string> {
+    const known = join(this.dir, `known_${host.name}`);
+    writeFileSync(known, `${host.address} ${host.connection.hostKey}\n`);
+    const quoted = argv.map((a) => (/^[A-Za-z0-9_\/.:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+    const r = await run(["ssh", "-o", "BatchMode=yes", "-o", `UserKnownHostsFile=${known}`, "-o", "StrictHostKeyChecking=yes", "-i", join(this.dir, "id"), `root@${host.address}`, "--", quoted]);
+    return r.stdout;
+  }
+
+  private async waitFor(host: TestHost, said: () => string): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      try {
+        await this.on(host, "true");
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new Error(`sshd on ${host.name} did not answer: ${said()}`);
+  }
+
+  async stop(): Promise<void> {
+    for (const sshd of this.sshds) if (sshd.pid && sshd.exitCode === null) sshd.kill("SIGTERM");
+    for (const h of this.hosts) await ip(["netns", "del", h.netns]).catch(() => undefined);
+    await ip(["link", "del", "dev", this.bridge]).catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
