@@ -75,7 +75,14 @@ export class IpSession {
     private readonly remote: boolean,
     private readonly env: Record<string, string> = {},
     private readonly idleMs = 2000,
+    /** Called once when the session is over (its channel to a remote host is free again). */
+    private readonly onEnd: () => void = () => undefined,
   ) {}
+
+  private ended = false;
+  private end(): void {
+    if (!this.ended) (this.ended = true), this.onEnd();
+  }
 
   private exitCode?: number;
 
@@ -101,6 +108,7 @@ export class IpSession {
     const exited = () => {
       if (!gone || !drained) return;
       this.dead = true;
+      this.end();
       this.wake?.();
     };
     const ended = () => ((drained = true), exited());
@@ -203,6 +211,7 @@ export class IpSession {
   /** Ends the process (it exits at the end of its input) and marks the session for renewal. */
   close(): void {
     this.dead = true;
+    if (!this.child) this.end();
     clearTimeout(this.idleTimer);
     this.child?.stdin?.end();
     this.output?.destroy();

@@ -42,7 +42,8 @@ export const schema = z
   .superRefine((v, ctx) => {
     const problem =
       hostProblem(v.address, v.network.subnet) ??
-      (v.address === v.network.gateway ? `must not be the gateway's address` : undefined) ??
+      // The gateway's own leg (a router on the network) takes the gateway's address and no default route.
+      (v.address === v.network.gateway && v.defaultRoute ? `must not be the gateway's address (unless this endpoint is the gateway: defaultRoute false)` : undefined) ??
       (v.address === v.network.shim?.address ? `must not be the host shim's address` : undefined);
     if (problem) ctx.addIssue({ code: "custom", path: ["address"], message: `invalid address "${v.address}" (${problem})` });
   });

@@ -9,7 +9,7 @@ import type { Attempt } from "./errors";
 import { CommandError } from "./errors";
 import { IpSession } from "./ip-session";
 import { sshArgv, sshProblem } from "./ssh";
-import { here, hostLabel } from "./where";
+import { type Connection, here, hostLabel } from "./where";
 
 /** Where a command runs. Omitted netns: the namespace the provider process itself is in. */
 export interface Target {
@@ -45,13 +45,14 @@ export async function run(argv: readonly string[], attempt?: Attempt, input?: st
   if (process.env.LINUXNET_TRACE) process.stderr.write(`linuxnet: ${full.join(" ")}\n`);
   if (process.env.LINUXNET_TRACE_FILE) appendFileSync(process.env.LINUXNET_TRACE_FILE, `[spawn] ${full.join(" ")} <<< ${(input ?? "").replace(/\n/g, " ; ")}\n`);
   const t0 = performance.now();
+  const release = conn ? await channel(conn) : () => undefined;
   const result = await execa(full[0], full.slice(1), {
     input,
     reject: false,
     timeout: TIMEOUT_MS,
     stripFinalNewline: true,
     env: { LC_ALL: "C", ...env },
-  });
+  }).finally(release);
   // The benchmark sums the provider's spawns (count, wall ms) across the dynamic-provider process.
   if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `${(performance.now() - t0).toFixed(2)} ${argv.join(" ")}\n`);
   if (result.failed) {
@@ -59,6 +60,29 @@ export async function run(argv: readonly string[], attempt?: Attempt, input?: st
     throw commandFailed(argv, stderr, result.exitCode, attempt);
   }
   return { stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
+}
+
+/**
+ * sshd allows a connection 10 sessions at once by default (MaxSessions), and every command and
+ * ip session on a host shares one connection: at most 8 are open at a time per host; the rest
+ * wait their turn. Remote ip sessions end as soon as they are idle, to give their channel back.
+ */
+const CHANNELS_PER_HOST = 8;
+const channelQueues = new Map<string, { free: number; waiting: Array<() => void> }>();
+
+async function channel(conn: Connection): Promise<() => void> {
+  const key = hostLabel(conn);
+  const q = channelQueues.get(key) ?? channelQueues.set(key, { free: CHANNELS_PER_HOST, waiting: [] }).get(key)!;
+  if (q.free > 0) q.free--;
+  else await new Promise<void>((r) => q.waiting.push(r));
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const next = q.waiting.shift();
+    if (next) next();
+    else q.free++;
+  };
 }
 
 /**
@@ -249,7 +273,11 @@ async function sessionFor(target: Target, family: string): Promise<IpSession> {
     const argv = ipArgv([...(family ? [family] : []), "-json", "-details", "-force", "-batch", "-"], target);
     const conn = here();
     const remote = conn && sshArgv(conn, argv, true);
-    entry = { session: remote ? new IpSession(remote.argv, true, remote.env) : new IpSession(argv, false), inode: target.netns ? await inodeOrUndefined(target.netns) : undefined };
+    const release = conn ? await channel(conn) : undefined;
+    entry = {
+      session: remote ? new IpSession(remote.argv, true, remote.env, 0, release) : new IpSession(argv, false),
+      inode: target.netns ? await inodeOrUndefined(target.netns) : undefined,
+    };
     sessions.set(key, entry);
     if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `0.00 [session] ${argv.join(" ")}\n`);
   }

@@ -103,7 +103,11 @@ export interface MacvlanEndpointArgs extends Pick<LinkArgs, "mac" | "mtu" | "up"
   network: MacvlanNetwork;
   /** The "container": the namespace the interface is created in, directly. Changing it replaces the endpoint. */
   netns: NetnsRef;
-  /** The static address (`--ip 172.16.10.2`), inside the network's subnet, not its gateway nor the host shim's. Unique per subnet across the program. Changed in place. */
+  /**
+   * The static address (`--ip 172.16.10.2`), inside the network's subnet, not the host shim's,
+   * and not the gateway's — unless this endpoint is the gateway itself (a router's leg on the
+   * network: `defaultRoute: false`). Unique per subnet across the program. Changed in place.
+   */
   address: pulumi.Input<string>;
   /** Interface name in the namespace. Default: "eth0". Changing it replaces the endpoint. */
   name?: pulumi.Input<string>;

@@ -109,7 +109,7 @@ const cases: Case[] = [
     ],
     [
       "linuxnet:MacvlanEndpoint resource 'r': property address value",
-      `invalid address "${address}" (${address === "172.16.10.1" ? "must not be the gateway's address" : "must be inside the subnet 172.16.10.0/24"})`,
+      `invalid address "${address}" (${address === "172.16.10.1" ? "must not be the gateway's address (unless this endpoint is the gateway: defaultRoute false)" : "must be inside the subnet 172.16.10.0/24"})`,
     ],
   ]),
   [

@@ -130,12 +130,16 @@ describe("macvlan input rules", () => {
 
   it.each([
     [{ address: "172.16.11.2" }, "address", 'invalid address "172.16.11.2" (must be inside the subnet 172.16.10.0/24)'],
-    [{ address: "172.16.10.1" }, "address", `invalid address "172.16.10.1" (must not be the gateway's address)`],
+    [{ address: "172.16.10.1" }, "address", `invalid address "172.16.10.1" (must not be the gateway's address (unless this endpoint is the gateway: defaultRoute false))`],
     [{ address: "172.16.10.255" }, "address", 'invalid address "172.16.10.255" (must not be the broadcast address of 172.16.10.0/24)'],
     [{ address: "172.16.10.254", network: net("h", { name: "s", address: "172.16.10.254" }) }, "address", `invalid address "172.16.10.254" (must not be the host shim's address)`],
     [{ address: "172.16.10.2/24" }, "address", 'invalid address "172.16.10.2/24" (must be an IPv4 or IPv6 address like 172.16.10.2, without a prefix length)'],
   ])("refuses an endpoint %j", async (extra, property, reason) => {
     expect(await check(macvlanEndpoint, { netns: "c1", network: net("h"), ...extra })).toEqual([{ property, reason }]);
+  });
+
+  it("takes the gateway's address for the gateway's own leg (a router on the network, no default route)", async () => {
+    expect(await check(macvlanEndpoint, { netns: "r", network: net("h"), address: "172.16.10.1", defaultRoute: false })).toEqual([]);
   });
 
   it.each([

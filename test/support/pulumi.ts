@@ -51,7 +51,10 @@ export class PulumiStack {
     const env = this.env();
     const t0 = Date.now();
     return new Promise((resolve, reject) => {
-      execFile("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.programDir, env, maxBuffer: 64 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
+      // Our flags go before a `--` (after it everything is a value, e.g. a PEM key).
+      const end = args.indexOf("--") < 0 ? args.length : args.indexOf("--");
+      const argv = [...args.slice(0, end), "--non-interactive", "--color", "never", ...args.slice(end)];
+      execFile("pulumi", argv, { cwd: this.programDir, env, maxBuffer: 64 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
         const ms = Date.now() - t0;
         this.timings.push([args.slice(0, 2).join(" "), ms]);
         const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;

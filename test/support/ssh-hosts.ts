@@ -26,6 +26,7 @@ export class SshHosts {
   readonly hosts: TestHost[] = [];
   private readonly sshds: ChildProcess[] = [];
   private readonly bridge = "sshlan0";
+  private readonly lans: string[] = [];
 
   /** `count` hosts at 10.77.0.1, .2, … ; the control machine at 10.77.0.254. */
   async start(count: number, prefix = "sshh"): Promise<TestHost[]> {
@@ -87,6 +88,21 @@ export class SshHosts {
     return this.hosts;
   }
 
+  /**
+   * A LAN between the hosts, as their "physical" NICs: bridge `name` on the control machine,
+   * and on every host a link `ifname` (a veth end, up) that is a port of it.
+   */
+  async lan(name: string, ifname: string): Promise<void> {
+    await ip(["link", "add", "name", name, "type", "bridge"]);
+    await ip(["link", "set", "dev", name, "up"]);
+    this.lans.push(name);
+    for (const [k, h] of this.hosts.entries()) {
+      await ip(["link", "add", "name", ifname, "netns", h.netns, "type", "veth", "peer", "name", `${name}h${k + 1}`]);
+      await ip(["link", "set", "dev", `${name}h${k + 1}`, "master", name, "up"]);
+      await ip(["link", "set", "dev", ifname, "up"], { netns: h.netns });
+    }
+  }
+
   /** Runs argv on a host through ssh (as the tests check what the provider made there). */
   async on(host: TestHost, ...argv: string[]): Promise<string> {
     const known = join(this.dir, `known_${host.name}`);
@@ -111,7 +127,7 @@ export class SshHosts {
   async stop(): Promise<void> {
     for (const sshd of this.sshds) if (sshd.pid && sshd.exitCode === null) sshd.kill("SIGTERM");
     for (const h of this.hosts) await ip(["netns", "del", h.netns]).catch(() => undefined);
-    await ip(["link", "del", "dev", this.bridge]).catch(() => undefined);
+    for (const b of [this.bridge, ...this.lans]) await ip(["link", "del", "dev", b]).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
