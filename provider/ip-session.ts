@@ -77,7 +77,14 @@ export class IpSession {
     private readonly idleMs = 2000,
     /** Called once when the session is over (its channel to a remote host is free again). */
     private readonly onEnd: () => void = () => undefined,
+    /** Called when the last queued batch is done. */
+    private readonly onIdle: () => void = () => undefined,
   ) {}
+
+  /** Alive, with no batch running or queued. */
+  get idle(): boolean {
+    return this.busy === 0 && !this.dead && !this.retired;
+  }
 
   private ended = false;
   private end(): void {
@@ -159,6 +166,7 @@ export class IpSession {
     this.busy++;
     const work = this.queue.then(() => this.runNow(lines)).finally(() => {
       if (--this.busy === 0 && this.retired) this.close();
+      else if (this.busy === 0 && !this.dead) this.onIdle();
     });
     this.queue = work.catch(() => undefined);
     return work;

@@ -4,10 +4,12 @@
  * `ip -n NS …` / `ip netns exec NS …`, `-json` output parsed here, stderr turned into a
  * typed CommandError that says what was attempted on which object.
  */
+import { createHash } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import type { Attempt } from "./errors";
 import { CommandError } from "./errors";
 import { IpSession } from "./ip-session";
+import { ShellSession } from "./shell-session";
 import { sshArgv, sshProblem } from "./ssh";
 import { type Connection, here, hostLabel } from "./where";
 
@@ -39,8 +41,9 @@ const TIMEOUT_MS = 120_000;
  */
 export async function run(argv: readonly string[], attempt?: Attempt, input?: string): Promise<RunResult> {
   if (argv.length === 0) throw new Error("run: empty argv");
-  const execa = await loadExeca();
   const conn = here();
+  if (conn && transport() === "session") return shellRun(conn, argv, attempt, input);
+  const execa = await loadExeca();
   const { argv: full, env } = conn ? sshArgv(conn, argv) : { argv: [...argv], env: {} };
   if (process.env.LINUXNET_TRACE) process.stderr.write(`linuxnet: ${full.join(" ")}\n`);
   if (process.env.LINUXNET_TRACE_FILE) appendFileSync(process.env.LINUXNET_TRACE_FILE, `[spawn] ${full.join(" ")} <<< ${(input ?? "").replace(/\n/g, " ; ")}\n`);
@@ -63,9 +66,10 @@ export async function run(argv: readonly string[], attempt?: Attempt, input?: st
 }
 
 /**
- * sshd allows a connection 10 sessions at once by default (MaxSessions), and every command and
- * ip session on a host shares one connection: at most 8 are open at a time per host; the rest
- * wait their turn. Remote ip sessions end as soon as they are idle, to give their channel back.
+ * sshd allows a connection 10 sessions at once by default (MaxSessions), and every shell and
+ * ip session on a host shares one connection: at most 8 are open at a time per host. A session
+ * keeps its channel while idle, until another needs one: then an idle one is closed (at once,
+ * or as soon as one becomes idle).
  */
 const CHANNELS_PER_HOST = 8;
 const channelQueues = new Map<string, { free: number; waiting: Array<() => void> }>();
@@ -74,7 +78,11 @@ async function channel(conn: Connection): Promise<() => void> {
   const key = hostLabel(conn);
   const q = channelQueues.get(key) ?? channelQueues.set(key, { free: CHANNELS_PER_HOST, waiting: [] }).get(key)!;
   if (q.free > 0) q.free--;
-  else await new Promise<void>((r) => q.waiting.push(r));
+  else {
+    const granted = new Promise<void>((r) => q.waiting.push(r));
+    closeIdleSession(key);
+    await granted;
+  }
   let released = false;
   return () => {
     if (released) return;
@@ -83,6 +91,47 @@ async function channel(conn: Connection): Promise<() => void> {
     if (next) next();
     else q.free++;
   };
+}
+
+/** Someone waits for a channel to host `label`: an idle session there gives its channel back. */
+function closeIdleSession(label: string): void {
+  if (!channelQueues.get(label)?.waiting.length) return;
+  const mine = (key: string) => key.startsWith(`${label}\0`);
+  for (const [k, pool] of shells) if (mine(k)) for (const s of pool) if (s.idle) return s.close();
+  for (const [k, { session }] of sessions) if (mine(k) && session.idle) return session.close();
+}
+
+/**
+ * Sessions are kept per set of connection settings (host first): one opened with a key must
+ * never serve a resource that gives another key, or another host key.
+ */
+const connectionKey = (conn: Connection | undefined) =>
+  conn ? `${hostLabel(conn)}\0${createHash("sha256").update(JSON.stringify(conn)).digest("hex").slice(0, 20)}` : "";
+
+// ── long-lived shells on other hosts ────────────────────────────────────────────────────
+/** Up to this many shells per host run commands in parallel (each one at a time). */
+const SHELLS_PER_HOST = 3;
+const shells = new Map<string, ShellSession[]>();
+
+/** A command on another host, through one of its long-lived shells (shell-session.ts). */
+async function shellRun(conn: Connection, argv: readonly string[], attempt: Attempt | undefined, input?: string): Promise<RunResult> {
+  const key = connectionKey(conn);
+  const pool = (shells.get(key) ?? shells.set(key, []).get(key)!).filter((s) => !s.dead);
+  shells.set(key, pool);
+  let shell = pool.find((s) => s.idle);
+  if (!shell && pool.length < SHELLS_PER_HOST) {
+    const remote = sshArgv(conn, ["sh", "-s"]);
+    const granted = channel(conn);
+    shell = new ShellSession(remote.argv, remote.env, TIMEOUT_MS, () => void granted.then((release) => release()), () => closeIdleSession(hostLabel(conn)), granted);
+    pool.push(shell);
+  }
+  shell ??= pool.reduce((a, b) => (b.load < a.load ? b : a));
+  if (process.env.LINUXNET_TRACE_FILE) appendFileSync(process.env.LINUXNET_TRACE_FILE, `[shell ${hostLabel(conn)}] ${argv.join(" ")} <<< ${(input ?? "").replace(/\n/g, " ; ")}\n`);
+  const t0 = performance.now();
+  const result = await shell.run(argv, input);
+  if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `${(performance.now() - t0).toFixed(2)} [shell] ${argv.join(" ")}\n`);
+  if (result.exitCode !== 0) throw commandFailed(argv, result.stderr || result.stdout || `exited ${result.exitCode}`, result.exitCode, attempt);
+  return { stdout: result.stdout, stderr: result.stderr };
 }
 
 /**
@@ -246,14 +295,22 @@ interface Entry {
   inode?: number;
 }
 const sessions = new Map<string, Entry>();
+/** A remote ip session ends after this long idle (or at once when another needs its channel). */
+const REMOTE_IDLE_MS = 30_000;
 const sessionKey = (target: Target, family = "") => {
   const conn = here();
-  return `${conn ? hostLabel(conn) : ""}\0${target.netns ?? ""}\0${family}`;
+  return `${connectionKey(conn)}\0${target.netns ?? ""}\0${family}`;
 };
 
-/** A local namespace's inode (undefined: not there). On another host: not looked at (a session there is retired when its namespace is deleted). */
+/** A namespace's inode (undefined: not there); on another host, read there (through its shell). */
 async function inodeOrUndefined(netns: string): Promise<number | undefined> {
-  if (here()) return -1;
+  if (here()) {
+    return netnsInode(netns).catch((e: unknown) => {
+      // Only "not there" is undefined: an unreachable host must fail, never pass for "gone".
+      if (e instanceof CommandError && /No such file or directory/.test(e.stderr) && !e.stderr.startsWith("ssh to ")) return undefined;
+      throw e;
+    });
+  }
   const { stat } = await import("node:fs/promises");
   return stat(`${NETNS_RUN_DIR}/${netns}`).then(
     (s) => s.ino,
@@ -262,10 +319,10 @@ async function inodeOrUndefined(netns: string): Promise<number | undefined> {
 }
 
 /** The live session of a namespace, started anew if it died, was retired, or its namespace was made anew. */
-async function sessionFor(target: Target, family: string): Promise<IpSession> {
+async function sessionFor(target: Target, family: string, inode: number | undefined): Promise<IpSession> {
   const key = sessionKey(target, family);
   let entry = sessions.get(key);
-  if (entry && !entry.session.dead && target.netns && (await inodeOrUndefined(target.netns)) !== entry.inode) {
+  if (entry && !entry.session.dead && target.netns && inode !== entry.inode) {
     entry.session.close(); // a process in a deleted namespace would go on in the dead one
     entry = undefined;
   }
@@ -275,8 +332,8 @@ async function sessionFor(target: Target, family: string): Promise<IpSession> {
     const remote = conn && sshArgv(conn, argv, true);
     const release = conn ? await channel(conn) : undefined;
     entry = {
-      session: remote ? new IpSession(remote.argv, true, remote.env, 0, release) : new IpSession(argv, false),
-      inode: target.netns ? await inodeOrUndefined(target.netns) : undefined,
+      session: remote ? new IpSession(remote.argv, true, remote.env, REMOTE_IDLE_MS, release, () => closeIdleSession(hostLabel(conn))) : new IpSession(argv, false),
+      inode,
     };
     sessions.set(key, entry);
     if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `0.00 [session] ${argv.join(" ")}\n`);
@@ -303,24 +360,26 @@ const STALE = /Cannot find device|No such device|Device not found|does not exist
 
 async function sessionBatch(commands: readonly (readonly string[])[], lines: readonly string[], target: Target, attempt: AttemptOf | undefined, family: string): Promise<unknown[][]> {
   if (!commands.length) return [];
-  if (target.netns && (await inodeOrUndefined(target.netns)) === undefined) {
+  // One look at the namespace per batch: that it is there, and the same one as its session's.
+  const inode = target.netns ? await inodeOrUndefined(target.netns) : undefined;
+  if (target.netns && inode === undefined) {
     // No process to start in a namespace that is not there: what `ip -n` would say.
     const err = new CommandError(ipArgv(commands[0], target), `Cannot open network namespace "${target.netns}": No such file or directory`, 255, attemptFor(attempt, commands[0]));
     err.line = commands[0];
     throw err;
   }
-  let steps = await (await sessionFor(target, family)).run(lines);
+  let steps = await (await sessionFor(target, family, inode)).run(lines);
   // Closed by another operation between being handed out and being used: on a fresh one.
   for (let tries = 0; steps.at(-1)?.notRun && tries < 3; tries++) {
     const done = steps.length - 1;
-    steps = [...steps.slice(0, done), ...(await (await sessionFor(target, family)).run(lines.slice(done)))];
+    steps = [...steps.slice(0, done), ...(await (await sessionFor(target, family, inode)).run(lines.slice(done)))];
   }
   const failedAt = steps.length - 1;
   const last = steps[failedAt];
   if (last?.failed && STALE.test(last.printed.join("\n"))) {
     // Perhaps a cache gone stale behind the session's back: once more from there, on a fresh process.
     sessions.get(sessionKey(target, family))?.session.retire();
-    steps = [...steps.slice(0, failedAt), ...(await (await sessionFor(target, family)).run(lines.slice(failedAt)))];
+    steps = [...steps.slice(0, failedAt), ...(await (await sessionFor(target, family, inode)).run(lines.slice(failedAt)))];
   }
   commands.slice(0, steps.length).forEach((line) => forgetTouched(line, target));
   const failure = steps.findIndex((s) => s.failed);
@@ -339,6 +398,8 @@ async function sessionBatch(commands: readonly (readonly string[])[], lines: rea
 export function closeSessions(): void {
   for (const { session } of sessions.values()) session.close();
   sessions.clear();
+  for (const pool of shells.values()) for (const shell of pool) shell.close();
+  shells.clear();
 }
 
 /** Where `ip netns` keeps its named namespaces (iproute2's NETNS_RUN_DIR). */

@@ -37,7 +37,7 @@ const cases: Case[] = [
   ["a namespace name with a quote", ...bad("Namespace", { name: 'q"x' }, "name", 'invalid name "q\\"x" (may contain only letters, digits and _ . + @ -)')],
   ["loopbackUp not a boolean", ...bad("Namespace", { loopbackUp: "yes" }, "loopbackUp", "invalid loopbackUp (must be true or false)")],
   ["adopt not a boolean", ...bad("Namespace", { adopt: "sure" }, "adopt", "invalid adopt (must be true or false)")],
-  ["a misspelt namespace argument", ...bad("Namespace", { loopbakUp: true }, "loopbakUp", 'unknown field "loopbakUp" (must be one of "name", "loopbackUp", "adopt")')],
+  ["a misspelt namespace argument", ...bad("Namespace", { loopbakUp: true }, "loopbakUp", 'unknown field "loopbakUp" (must be one of "name", "loopbackUp", "connection", "adopt")')],
   // Bridge
   ["the interface name all", ...bad("Bridge", { name: "all" }, "name", 'invalid name "all" (must not be "all": the kernel keeps it for /proc/sys/net/*/conf/all)')],
   ["the interface name default", ...bad("Bridge", { name: "default" }, "name", 'invalid name "default" (must not be "default": the kernel keeps it for /proc/sys/net/*/conf/default)')],

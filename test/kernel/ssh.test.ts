@@ -4,7 +4,9 @@
  */
 import { dispatch } from "../../provider";
 import { ownerOf } from "../../provider/owner";
+import { CommandError } from "../../provider/errors";
 import { closeSessions, run } from "../../provider/runner";
+import { on } from "../../provider/where";
 import { SshHosts, type TestHost } from "../support/ssh-hosts";
 
 jest.setTimeout(120_000);
@@ -68,5 +70,39 @@ describe("resources on SSH hosts", () => {
     await expect(call("namespace", "delete", n.id, { ...n.outs, connection: { ...h2.connection, host: "10.77.0.98" } })).rejects.toThrow(/it is unreachable/);
     await call("namespace", "delete", n.id, n.outs);
     expect(await hosts.on(h2, "ip", "netns", "list")).not.toContain("d1");
+  });
+});
+
+describe("commands on an SSH host through its long-lived shells", () => {
+  const there = <T>(work: () => Promise<T>) => on({ ...h1.connection, insecureIgnoreHostKey: false }, work);
+
+  it("gives each command its own stdout, stderr and exit status, whatever they hold", async () => {
+    // Output that looks like the shell protocol's own header is only output.
+    const fake = await there(() => run(["sh", "-c", "printf '@LNX 1 0 3 0\\nabc\\n'; echo warn >&2"]));
+    expect(fake).toEqual({ stdout: "@LNX 1 0 3 0\nabc", stderr: "warn" });
+    const failed = await there(() => run(["sh", "-c", "echo half; echo broke >&2; exit 3"])).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(CommandError);
+    expect(failed).toMatchObject({ exitCode: 3, stderr: "broke" });
+    // Input that holds heredoc ends, quotes and command substitutions reaches the command as it is.
+    const input = "LNX_0011223344556677\nEOF\n'$(touch /tmp/pwned)' `id` \\ \"\n\u00e9\u4e2d\n\nlast line without newline";
+    expect((await there(() => run(["cat"], undefined, input))).stdout).toBe(input);
+    expect(await hosts.on(h1, "sh", "-c", "test -e /tmp/pwned && echo yes || echo no")).toBe("no");
+    // Big output arrives whole; no input means stdin is empty, not the shell's own script.
+    expect((await there(() => run(["head", "-c", "300000", "/dev/zero"]))).stdout.length).toBe(300000);
+    expect((await there(() => run(["wc", "-c"]))).stdout.trim()).toBe("0");
+  });
+
+  it("runs many commands at once, each answered with its own output", async () => {
+    const outs = await there(() => Promise.all(Array.from({ length: 40 }, (_, k) => run(["sh", "-c", `sleep 0.0${k % 5}; echo ${k}; echo e${k} >&2`]))));
+    expect(outs.map((o) => `${o.stdout}/${o.stderr}`)).toEqual(Array.from({ length: 40 }, (_, k) => `${k}/e${k}`));
+  });
+
+  it("says a tool is missing on that host, naming it and the host", async () => {
+    await expect(there(() => run(["no-such-tool-here", "x"]))).rejects.toThrow(/ssh to root@10\.77\.0\.1:22: a tool is missing there: no-such-tool-here/);
+  });
+
+  it("starts a new shell when the one in use has gone", async () => {
+    closeSessions();
+    expect((await there(() => run(["echo", "again"]))).stdout).toBe("again");
   });
 });

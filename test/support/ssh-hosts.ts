@@ -11,6 +11,8 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ip, run } from "../../provider/runner";
+import { shellQuote } from "../../provider/ssh";
+import { descendants } from "./pulumi";
 
 export interface TestHost {
   name: string;
@@ -107,7 +109,7 @@ export class SshHosts {
   async on(host: TestHost, ...argv: string[]): Promise<string> {
     const known = join(this.dir, `known_${host.name}`);
     writeFileSync(known, `${host.address} ${host.connection.hostKey}\n`);
-    const quoted = argv.map((a) => (/^[A-Za-z0-9_\/.:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+    const quoted = argv.map(shellQuote).join(" ");
     const r = await run(["ssh", "-o", "BatchMode=yes", "-o", `UserKnownHostsFile=${known}`, "-o", "StrictHostKeyChecking=yes", "-i", join(this.dir, "id"), `root@${host.address}`, "--", quoted]);
     return r.stdout;
   }
@@ -124,10 +126,24 @@ export class SshHosts {
     throw new Error(`sshd on ${host.name} did not answer: ${said()}`);
   }
 
+  /**
+   * Ends every sshd we started and the session processes under it (an ssh master kept alive by
+   * ControlPersist holds one, and with it the host's namespace, after `netns del`), then
+   * deletes the links on the control machine by name: a veth end goes with its pair even
+   * while its namespace lives on, so nothing of the hosts is left for later tests to meet.
+   */
   async stop(): Promise<void> {
-    for (const sshd of this.sshds) if (sshd.pid && sshd.exitCode === null) sshd.kill("SIGTERM");
+    const pids = this.sshds.flatMap((s) => (s.pid && s.exitCode === null ? [s.pid, ...descendants(s.pid)] : []));
+    for (const pid of pids.reverse()) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    const ends = this.hosts.flatMap((h, k) => [`${h.name}c`, ...this.lans.map((l) => `${l}h${k + 1}`)]);
+    for (const l of [...ends, this.bridge, ...this.lans]) await ip(["link", "del", "dev", l]).catch(() => undefined);
     for (const h of this.hosts) await ip(["netns", "del", h.netns]).catch(() => undefined);
-    for (const b of [this.bridge, ...this.lans]) await ip(["link", "del", "dev", b]).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,207 @@
+/**
+ * A long-lived shell on another host, over one ssh channel: the runner (nothing else may start
+ * one) sends it the commands that are not `ip` (iptables, sysctl, stat, the records' files) so
+ * a remote command costs a fork on that host, not a new ssh session (seconds on a slow host).
+ *
+ * Protocol, on the shell's stdin (`sh -s`): one setup block (a private folder, removed when the
+ * shell ends), then per command
+ *
+ *     [cat >"$d/i" <<'DELIM' … DELIM]        its input, if any (DELIM random, not in the input)
+ *     ARGV <IN >"$d/o" 2>"$d/e"; r=$?        ARGV quoted by ssh.ts's shellQuote, as every argv
+ *     printf '@LNX SEQ %s %s %s\n' "$r" <bytes of o> <bytes of e>; cat "$d/o" "$d/e"
+ *
+ * so the shell's stdout holds nothing but frames: a header line, then exactly that many bytes
+ * of stdout and of stderr. A command's own output can never be taken for a header.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { remoteCommand } from "./ssh";
+
+export interface ShellResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** The shell itself failed (ssh could not connect, or it died): the command may not have run. */
+  shellFailed?: boolean;
+}
+
+const SETUP = [
+  "cd / || exit 1",
+  "export LC_ALL=C",
+  'd=$(mktemp -d "${TMPDIR:-/tmp}/pulumi-linuxnet.XXXXXX") || exit 1',
+  "trap 'rm -rf \"$d\"' EXIT",
+  "",
+].join("\n");
+
+const HEADER = /^@LNX (\d+) (\d+) (\d+) (\d+)\n/;
+
+interface Pending {
+  seq: number;
+  resolve: (r: ShellResult) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class ShellSession {
+  private child?: ChildProcess;
+  private buffer = Buffer.alloc(0);
+  private stderr = "";
+  private seq = 0;
+  private pending?: Pending;
+  private queue: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+  /** Set when the shell ended: the next command starts another session. */
+  dead = false;
+  commands = 0;
+
+  constructor(
+    /** `ssh … -- ` and the remote command, as ssh.ts's sshArgv builds it for `sh -s`. */
+    private readonly argv: readonly string[],
+    private readonly env: Record<string, string>,
+    private readonly timeoutMs: number,
+    /** Called once when the session is over (its channel is free again). */
+    private readonly onEnd: () => void,
+    /** Called when the last queued command is done. */
+    private readonly onIdle: () => void = () => undefined,
+    /** Commands wait for this first (the session's channel to the host). */
+    ready: Promise<unknown> = Promise.resolve(),
+  ) {
+    this.queue = ready;
+  }
+
+  /** No command running or queued. */
+  get idle(): boolean {
+    return this.waiting === 0 && !this.dead;
+  }
+
+  /** How many commands are running or queued here. */
+  get load(): number {
+    return this.waiting;
+  }
+
+  private ended = false;
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.dead = true;
+    this.onEnd();
+  }
+
+  private start(): void {
+    const child = spawn(this.argv[0], this.argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C", ...this.env } });
+    this.child = child;
+    child.stdout!.on("data", (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.parse();
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4000); // ssh's own complaints
+    });
+    child.stdin!.on("error", () => undefined); // a dead shell is noticed through "exit"
+    child.once("error", (e) => {
+      this.stderr += `${e.message}\n`;
+      this.gone(255);
+    });
+    child.once("exit", (code) => setTimeout(() => this.gone(code ?? 255), 50)); // let its last output arrive
+    child.stdin!.write(SETUP);
+    this.hold(false);
+  }
+
+  private gone(code: number): void {
+    this.end();
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    clearTimeout(p.timer);
+    p.resolve({ stdout: "", stderr: this.stderr.trim() || `the shell on the host ended (status ${code})`, exitCode: code, shellFailed: true });
+  }
+
+  private parse(): void {
+    const p = this.pending;
+    if (!p) return;
+    const newline = this.buffer.indexOf(10);
+    if (newline < 0) return;
+    const m = HEADER.exec(this.buffer.subarray(0, newline + 1).toString());
+    if (!m || Number(m[1]) !== p.seq) {
+      this.stderr += `unexpected output from the remote shell: ${this.buffer.subarray(0, Math.min(newline, 200)).toString()}\n`;
+      this.kill();
+      return;
+    }
+    const [outLen, errLen] = [Number(m[3]), Number(m[4])];
+    const start = newline + 1;
+    if (this.buffer.length < start + outLen + errLen) return;
+    const stdout = this.buffer.subarray(start, start + outLen).toString();
+    const stderr = this.buffer.subarray(start + outLen, start + outLen + errLen).toString();
+    this.buffer = this.buffer.subarray(start + outLen + errLen);
+    this.pending = undefined;
+    clearTimeout(p.timer);
+    p.resolve({ stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, ""), exitCode: Number(m[2]) });
+  }
+
+  /** Keeps the provider process alive while a command waits for its answer, and only then. */
+  private hold(on: boolean): void {
+    const c = this.child as (ChildProcess & { ref(): void; unref(): void }) | undefined;
+    const streams = [c?.stdout, c?.stderr] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
+    if (on) (c?.ref(), streams.forEach((s) => s?.ref?.()));
+    else (c?.unref(), streams.forEach((s) => s?.unref?.()));
+  }
+
+  /** Runs one argv there; commands of different callers run one after another. */
+  run(argv: readonly string[], input?: string): Promise<ShellResult> {
+    this.waiting++;
+    const work = this.queue.then(() => this.runNow(argv, input)).finally(() => {
+      if (--this.waiting === 0 && !this.dead) this.onIdle();
+    });
+    this.queue = work.catch(() => undefined);
+    return work;
+  }
+
+  private runNow(argv: readonly string[], input?: string): Promise<ShellResult> {
+    if (this.dead) return Promise.resolve({ stdout: "", stderr: this.stderr.trim() || "the shell on the host has ended", exitCode: 255, shellFailed: true });
+    if (!this.child) this.start();
+    const seq = ++this.seq;
+    this.commands++;
+    let script = "";
+    let stdin = "/dev/null";
+    if (input !== undefined) {
+      let delim: string;
+      do delim = `LNX_${randomBytes(8).toString("hex")}`;
+      while (input.includes(delim));
+      script += `cat >"$d/i" <<'${delim}'\n${input.endsWith("\n") || input === "" ? input : `${input}\n`}${delim}\n`;
+      stdin = '"$d/i"';
+    }
+    script += `${remoteCommand(argv)} <${stdin} >"$d/o" 2>"$d/e"; r=$?\n`;
+    script += `printf '@LNX ${seq} %s %s %s\\n' "$r" "$(($(wc -c <"$d/o")))" "$(($(wc -c <"$d/e")))"; cat "$d/o" "$d/e"\n`;
+    this.hold(true);
+    return new Promise<ShellResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.stderr += `timed out after ${this.timeoutMs} ms\n`;
+        this.kill();
+      }, this.timeoutMs);
+      this.pending = {
+        seq,
+        timer,
+        resolve: (r) => {
+          this.hold(false);
+          resolve(r);
+        },
+      };
+      this.child!.stdin!.write(script);
+      this.parse();
+    });
+  }
+
+  private kill(): void {
+    this.child?.kill("SIGKILL");
+  }
+
+  /** Ends the shell: it exits at the end of its input (its folder removed by its trap). */
+  close(): void {
+    if (!this.child) this.end();
+    this.dead = true;
+    this.child?.stdin?.end();
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+}
