@@ -1,10 +1,11 @@
 /**
- * A long-lived `ip -json -details -force -batch -` process: one per (host, namespace), used
- * by the runner (nothing else may start one). Commands go one at a time, each followed by a
- * line `SYNC/<seq>` that ip answers, without touching netlink, with `Object "SYNC/<seq>" is
+ * A long-lived `ip -json -details -force -batch -` process: one per namespace of this machine,
+ * used by the runner (nothing else may start one). Commands go one at a time, each followed by
+ * a line `SYNC/<seq>` that ip answers, without touching netlink, with `Object "SYNC/<seq>" is
  * unknown` and `Command failed -:N`; everything before that belongs to the command. ip's
- * stdout and stderr reach us as one ordered stream (one socket for both, or `2>&1` on the
- * remote side), so a command's JSON comes before its marker.
+ * stdout and stderr reach us as one ordered stream (one socket for both), so a command's JSON
+ * comes before its marker. (On another host, batches go through the host's long-lived shell
+ * instead: shell-session.ts says why.)
  *
  * Traps, and what is done about them: ip exits on an argument it cannot parse (the command
  * fails with what ip said, and the next one starts a new process); its name/index cache goes
@@ -27,8 +28,6 @@ export interface Step {
   exited: boolean;
   /** The session was closed before the command was sent: it did not run at all. */
   notRun?: boolean;
-  /** How the process ended, when it did (ssh says 255 for its own failures). */
-  exitCode?: number;
 }
 
 const SYNC = (seq: number) => `SYNC/${seq}`;
@@ -51,7 +50,6 @@ async function socketPair(): Promise<[Socket, Socket]> {
 export class IpSession {
   private child?: ChildProcess;
   private output?: Socket;
-  private source?: Socket;
   private buffer = "";
   private seq = 0;
   private lines: string[] = [];
@@ -66,64 +64,33 @@ export class IpSession {
   /** How many commands this session ran (for the benchmark's counts). */
   commands = 0;
 
-  /**
-   * `argv` starts the process; `remote` says ip's stderr is already merged into its stdout
-   * (by `2>&1` on the far side of ssh), else one local socket takes both.
-   */
+  /** `argv` starts the process; it ends after `idleMs` without work. */
   constructor(
     private readonly argv: readonly string[],
-    private readonly remote: boolean,
-    private readonly env: Record<string, string> = {},
     private readonly idleMs = 2000,
-    /** Called once when the session is over (its channel to a remote host is free again). */
-    private readonly onEnd: () => void = () => undefined,
-    /** Called when the last queued batch is done. */
-    private readonly onIdle: () => void = () => undefined,
   ) {}
 
-  /** Alive, with no batch running or queued. */
-  get idle(): boolean {
-    return this.busy === 0 && !this.dead && !this.retired;
-  }
-
-  private ended = false;
-  private end(): void {
-    if (!this.ended) (this.ended = true), this.onEnd();
-  }
-
-  private exitCode?: number;
-
   private async start(): Promise<void> {
-    let stdio: Array<"pipe" | Socket>;
-    if (this.remote) stdio = ["pipe", "pipe", "pipe"];
-    else {
-      const [ours, theirs] = await socketPair();
-      this.output = ours;
-      stdio = ["pipe", theirs, theirs];
-      theirs.unref(); // the child holds its own copy
-      setImmediate(() => theirs.destroy());
-    }
-    const child = spawn(this.argv[0], this.argv.slice(1), { stdio, env: { ...process.env, LC_ALL: "C", ...this.env } });
+    const [ours, theirs] = await socketPair();
+    this.output = ours;
+    theirs.unref(); // the child holds its own copy
+    setImmediate(() => theirs.destroy());
+    const child = spawn(this.argv[0], this.argv.slice(1), { stdio: ["pipe", theirs, theirs], env: { ...process.env, LC_ALL: "C" } });
     this.child = child;
-    const source = this.remote ? child.stdout! : this.output!;
-    source.setEncoding("utf8");
-    source.on("data", (chunk: string) => this.take(chunk));
-    if (this.remote) child.stderr!.on("data", (chunk: Buffer) => this.take(chunk.toString())); // ssh's own complaints
-    this.source = source as Socket;
+    ours.setEncoding("utf8");
+    ours.on("data", (chunk: string) => this.take(chunk));
     // Dead once the process has exited and what it printed has all arrived.
     let [gone, drained] = [false, false];
     const exited = () => {
       if (!gone || !drained) return;
       this.dead = true;
-      this.end();
       this.wake?.();
     };
     const ended = () => ((drained = true), exited());
-    source.once("end", ended);
-    source.once("close", ended);
-    child.once("exit", (code) => {
+    ours.once("end", ended);
+    ours.once("close", ended);
+    child.once("exit", () => {
       gone = true;
-      this.exitCode = code ?? undefined;
       setTimeout(ended, 200).unref(); // a stream that never ends: give up waiting for it
       exited();
     });
@@ -139,9 +106,8 @@ export class IpSession {
   /** Keeps the provider process alive while a command waits for its answer, and only then. */
   private hold(on: boolean): void {
     const child = this.child as (ChildProcess & { ref(): void; unref(): void }) | undefined;
-    const streams = [this.source, this.remote ? (this.child?.stderr as Socket | null | undefined) : undefined];
-    if (on) (child?.ref(), streams.forEach((s) => s?.ref?.()));
-    else (child?.unref(), streams.forEach((s) => s?.unref?.()));
+    if (on) (child?.ref(), this.output?.ref());
+    else (child?.unref(), this.output?.unref());
   }
 
   private take(chunk: string): void {
@@ -166,7 +132,6 @@ export class IpSession {
     this.busy++;
     const work = this.queue.then(() => this.runNow(lines)).finally(() => {
       if (--this.busy === 0 && this.retired) this.close();
-      else if (this.busy === 0 && !this.dead) this.onIdle();
     });
     this.queue = work.catch(() => undefined);
     return work;
@@ -208,7 +173,7 @@ export class IpSession {
       // ip exited on this command: everything it printed is the reason
       const printed = [...this.lines.splice(0), ...(this.buffer ? [this.buffer] : [])];
       this.buffer = "";
-      return { printed, failed: true, exited: true, exitCode: this.exitCode };
+      return { printed, failed: true, exited: true };
     }
     const mine = this.lines.splice(0, i + 2).slice(0, i);
     if (process.env.LINUXNET_TRACE_FILE) require("node:fs").appendFileSync(process.env.LINUXNET_TRACE_FILE, `[${this.child?.pid} ${this.argv.join(" ")}] ${line}\n${mine.map((l) => `   > ${l.slice(0, 160)}`).join("\n")}\n`);
@@ -219,7 +184,6 @@ export class IpSession {
   /** Ends the process (it exits at the end of its input) and marks the session for renewal. */
   close(): void {
     this.dead = true;
-    if (!this.child) this.end();
     clearTimeout(this.idleTimer);
     this.child?.stdin?.end();
     this.output?.destroy();

@@ -66,50 +66,35 @@ export async function run(argv: readonly string[], attempt?: Attempt, input?: st
 }
 
 /**
- * sshd allows a connection 10 sessions at once by default (MaxSessions), and every shell and
- * ip session on a host shares one connection: at most 8 are open at a time per host. A session
- * keeps its channel while idle, until another needs one: then an idle one is closed (at once,
- * or as soon as one becomes idle).
+ * With LINUXNET_TRANSPORT=spawn every command on a host is an ssh session of its own over the
+ * host's one connection, which sshd allows 10 at once (MaxSessions): at most 8 run at a time.
  */
 const CHANNELS_PER_HOST = 8;
 const channelQueues = new Map<string, { free: number; waiting: Array<() => void> }>();
 
 async function channel(conn: Connection): Promise<() => void> {
-  const key = hostLabel(conn);
+  const key = connectionKey(conn);
   const q = channelQueues.get(key) ?? channelQueues.set(key, { free: CHANNELS_PER_HOST, waiting: [] }).get(key)!;
   if (q.free > 0) q.free--;
-  else {
-    const granted = new Promise<void>((r) => q.waiting.push(r));
-    closeIdleSession(key);
-    await granted;
-  }
-  let released = false;
+  else await new Promise<void>((r) => q.waiting.push(r));
   return () => {
-    if (released) return;
-    released = true;
     const next = q.waiting.shift();
     if (next) next();
     else q.free++;
   };
 }
 
-/** Someone waits for a channel to host `label`: an idle session there gives its channel back. */
-function closeIdleSession(label: string): void {
-  if (!channelQueues.get(label)?.waiting.length) return;
-  const mine = (key: string) => key.startsWith(`${label}\0`);
-  for (const [k, pool] of shells) if (mine(k)) for (const s of pool) if (s.idle) return s.close();
-  for (const [k, { session }] of sessions) if (mine(k) && session.idle) return session.close();
-}
-
 /**
- * Sessions are kept per set of connection settings (host first): one opened with a key must
+ * Shells are kept per set of connection settings (host first): one opened with a key must
  * never serve a resource that gives another key, or another host key.
  */
-const connectionKey = (conn: Connection | undefined) =>
-  conn ? `${hostLabel(conn)}\0${createHash("sha256").update(JSON.stringify(conn)).digest("hex").slice(0, 20)}` : "";
+const connectionKey = (conn: Connection) => `${hostLabel(conn)}\0${createHash("sha256").update(JSON.stringify(conn)).digest("hex").slice(0, 20)}`;
 
 // ── long-lived shells on other hosts ────────────────────────────────────────────────────
-/** Up to this many shells per host run commands in parallel (each one at a time). */
+/**
+ * Up to this many shells per host run commands in parallel (each one at a time). Each is a
+ * channel of the host's one ssh connection; sshd allows 10 per connection (MaxSessions).
+ */
 const SHELLS_PER_HOST = 3;
 const shells = new Map<string, ShellSession[]>();
 
@@ -121,8 +106,7 @@ async function shellRun(conn: Connection, argv: readonly string[], attempt: Atte
   let shell = pool.find((s) => s.idle);
   if (!shell && pool.length < SHELLS_PER_HOST) {
     const remote = sshArgv(conn, ["sh", "-s"]);
-    const granted = channel(conn);
-    shell = new ShellSession(remote.argv, remote.env, TIMEOUT_MS, () => void granted.then((release) => release()), () => closeIdleSession(hostLabel(conn)), granted);
+    shell = new ShellSession(remote.argv, remote.env, TIMEOUT_MS);
     pool.push(shell);
   }
   shell ??= pool.reduce((a, b) => (b.load < a.load ? b : a));
@@ -218,7 +202,8 @@ export async function ipBatch(commands: readonly (readonly string[])[], target: 
     }
     return out;
   }
-  if (transport() === "spawn" || family === undefined || !commands.every(sessionable)) return spawnBatch(commands, lines, target, attempt, family ?? "");
+  // On another host, a batch is one `ip -batch` process its long-lived shell starts (shell-session.ts says why).
+  if (transport() === "spawn" || here() || family === undefined || !commands.every(sessionable)) return spawnBatch(commands, lines, target, attempt, family ?? "");
   const head = options.atomic ?? 0;
   const printed = head ? await spawnBatch(commands.slice(0, head), lines.slice(0, head), target, attempt, family) : [];
   return [...printed, ...(await sessionBatch(commands.slice(head), lines.slice(head), target, attempt, family))];
@@ -295,22 +280,10 @@ interface Entry {
   inode?: number;
 }
 const sessions = new Map<string, Entry>();
-/** A remote ip session ends after this long idle (or at once when another needs its channel). */
-const REMOTE_IDLE_MS = 30_000;
-const sessionKey = (target: Target, family = "") => {
-  const conn = here();
-  return `${connectionKey(conn)}\0${target.netns ?? ""}\0${family}`;
-};
+const sessionKey = (target: Target, family = "") => `${target.netns ?? ""}\0${family}`;
 
-/** A namespace's inode (undefined: not there); on another host, read there (through its shell). */
+/** A namespace's inode (undefined: not there). */
 async function inodeOrUndefined(netns: string): Promise<number | undefined> {
-  if (here()) {
-    return netnsInode(netns).catch((e: unknown) => {
-      // Only "not there" is undefined: an unreachable host must fail, never pass for "gone".
-      if (e instanceof CommandError && /No such file or directory/.test(e.stderr) && !e.stderr.startsWith("ssh to ")) return undefined;
-      throw e;
-    });
-  }
   const { stat } = await import("node:fs/promises");
   return stat(`${NETNS_RUN_DIR}/${netns}`).then(
     (s) => s.ino,
@@ -328,13 +301,7 @@ async function sessionFor(target: Target, family: string, inode: number | undefi
   }
   if (!entry || entry.session.dead || entry.session.retired) {
     const argv = ipArgv([...(family ? [family] : []), "-json", "-details", "-force", "-batch", "-"], target);
-    const conn = here();
-    const remote = conn && sshArgv(conn, argv, true);
-    const release = conn ? await channel(conn) : undefined;
-    entry = {
-      session: remote ? new IpSession(remote.argv, true, remote.env, REMOTE_IDLE_MS, release, () => closeIdleSession(hostLabel(conn))) : new IpSession(argv, false),
-      inode,
-    };
+    entry = { session: new IpSession(argv), inode };
     sessions.set(key, entry);
     if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `0.00 [session] ${argv.join(" ")}\n`);
   }
@@ -386,8 +353,7 @@ async function sessionBatch(commands: readonly (readonly string[])[], lines: rea
   if (failure >= 0) {
     const line = commands[failure];
     const said = steps[failure].printed.join("\n") || "ip exited";
-    const code = steps[failure].exited ? (steps[failure].exitCode ?? 255) : 1;
-    const err = steps[failure].exited && here() ? commandFailed(ipArgv(line, target), said, code, attemptFor(attempt, line)) : new CommandError(ipArgv(line, target), `${said}\nCommand failed -:${failure + 1}`, code, attemptFor(attempt, line));
+    const err = new CommandError(ipArgv(line, target), `${said}\nCommand failed -:${failure + 1}`, steps[failure].exited ? 255 : 1, attemptFor(attempt, line));
     err.line = line;
     throw err;
   }

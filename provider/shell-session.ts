@@ -1,7 +1,11 @@
 /**
  * A long-lived shell on another host, over one ssh channel: the runner (nothing else may start
- * one) sends it the commands that are not `ip` (iptables, sysctl, stat, the records' files) so
- * a remote command costs a fork on that host, not a new ssh session (seconds on a slow host).
+ * one) sends it every command for that host (an `ip -batch` process per batch, iptables,
+ * sysctl, stat, the records' files), so a remote command costs a fork on that host, not a new
+ * ssh session. Measured in the full-kernel VM (bench/ssh.sh): opening an ssh channel costs
+ * seconds there even over an open master (sshd's per-session setup under emulation) while a
+ * fork costs tens of milliseconds; so there is no long-lived `ip -batch` per remote namespace
+ * (each would be a channel of its own), and on fast hosts the two measured the same.
  *
  * Protocol, on the shell's stdin (`sh -s`): one setup block (a private folder, removed when the
  * shell ends), then per command
@@ -58,15 +62,7 @@ export class ShellSession {
     private readonly argv: readonly string[],
     private readonly env: Record<string, string>,
     private readonly timeoutMs: number,
-    /** Called once when the session is over (its channel is free again). */
-    private readonly onEnd: () => void,
-    /** Called when the last queued command is done. */
-    private readonly onIdle: () => void = () => undefined,
-    /** Commands wait for this first (the session's channel to the host). */
-    ready: Promise<unknown> = Promise.resolve(),
-  ) {
-    this.queue = ready;
-  }
+  ) {}
 
   /** No command running or queued. */
   get idle(): boolean {
@@ -76,14 +72,6 @@ export class ShellSession {
   /** How many commands are running or queued here. */
   get load(): number {
     return this.waiting;
-  }
-
-  private ended = false;
-  private end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.dead = true;
-    this.onEnd();
   }
 
   private start(): void {
@@ -107,7 +95,7 @@ export class ShellSession {
   }
 
   private gone(code: number): void {
-    this.end();
+    this.dead = true;
     const p = this.pending;
     if (!p) return;
     this.pending = undefined;
@@ -148,9 +136,7 @@ export class ShellSession {
   /** Runs one argv there; commands of different callers run one after another. */
   run(argv: readonly string[], input?: string): Promise<ShellResult> {
     this.waiting++;
-    const work = this.queue.then(() => this.runNow(argv, input)).finally(() => {
-      if (--this.waiting === 0 && !this.dead) this.onIdle();
-    });
+    const work = this.queue.then(() => this.runNow(argv, input)).finally(() => this.waiting--);
     this.queue = work.catch(() => undefined);
     return work;
   }
@@ -196,7 +182,6 @@ export class ShellSession {
 
   /** Ends the shell: it exits at the end of its input (its folder removed by its trap). */
   close(): void {
-    if (!this.child) this.end();
     this.dead = true;
     this.child?.stdin?.end();
   }

@@ -21,7 +21,7 @@ export function shellQuote(token: string): string {
 }
 
 /** An argv as one remote command line: each element quoted, joined by spaces. */
-export const remoteCommand = (argv: readonly string[], suffix = "") => argv.map(shellQuote).join(" ") + suffix;
+export const remoteCommand = (argv: readonly string[]) => argv.map(shellQuote).join(" ");
 
 let dir: string | undefined;
 const masters = new Set<string>();
@@ -76,10 +76,10 @@ export function sshOptions(c: Connection): string[] {
   return opts;
 }
 
-/** `argv` run on the connection's host; `merge` sends the remote stderr to its stdout (`2>&1`). */
-export function sshArgv(c: Connection, argv: readonly string[], merge = false): { argv: string[]; env: Record<string, string> } {
+/** `argv` run on the connection's host. */
+export function sshArgv(c: Connection, argv: readonly string[]): { argv: string[]; env: Record<string, string> } {
   return {
-    argv: ["ssh", ...sshOptions(c), `${c.user}@${c.host}`, "--", remoteCommand(argv, merge ? " 2>&1" : "")],
+    argv: ["ssh", ...sshOptions(c), `${c.user}@${c.host}`, "--", remoteCommand(argv)],
     env: c.agentSocket ? { SSH_AUTH_SOCK: c.agentSocket } : {},
   };
 }

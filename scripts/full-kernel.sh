@@ -4,7 +4,7 @@
 # emulation: TCG) and runs a command in it, on this machine's own userspace: `/` is shared
 # read-only over 9p with a tmpfs overlay on top (writes vanish with the VM), the kernel's
 # modules are shared at /lib/modules/$(uname -r), and a job folder carries the results back.
-# The VM has no network device: its only link is lo.
+# The VM has no network device (its only link is lo), except as an SSH host (`sshd` below).
 #
 #   scripts/full-kernel.sh prepare                  install what is missing (apt), fetch and
 #                                                   extract the kernel, build the initramfs;
@@ -15,6 +15,13 @@
 #                                                   finish, e.g. timed out; console tail printed)
 #   scripts/full-kernel.sh jest REPORT [ARG...]     run the jest project `fullkernel` inside;
 #                                                   jest's --json report is copied to REPORT
+#   scripts/full-kernel.sh sshd DIR PORT            boot with one NIC (QEMU user networking)
+#                                                   and serve root over SSH on 127.0.0.1:PORT
+#                                                   (DIR/authorized_keys) until DIR/stop exists:
+#                                                   the VM as an SSH host. DIR is the job
+#                                                   folder: DIR/ready appears when sshd listens,
+#                                                   with the host key made at boot in
+#                                                   DIR/host_key.pub; console and log in DIR
 #
 # Environment: LINUXNET_FULL_KERNEL_TIMEOUT (seconds, default 900) ends a hung VM;
 # LINUXNET_FULL_KERNEL_MEM (MiB, default 2048); LINUXNET_CACHE (see scripts/toolchain.sh).
@@ -182,7 +189,7 @@ STAGE2
   t0=$(_tc_now)
   local status=0 qemu tail
   timeout --kill-after=10 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$cpus" \
-    -m "${LINUXNET_FULL_KERNEL_MEM:-2048}" -nographic -no-reboot -nic none \
+    -m "${LINUXNET_FULL_KERNEL_MEM:-2048}" -nographic -no-reboot -nic "$FK_NIC" \
     -kernel "$FK_DIR/kernel/vmlinuz" -initrd "$FK_INITRD" \
     -append "console=ttyS0 panic=-1 quiet loglevel=3 $FK_FLAG ${LINUXNET_FULL_KERNEL_APPEND:-}" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,multidevs=remap,readonly=on" \
@@ -221,7 +228,7 @@ _fk_cmd() {
 
 # The job folder of this invocation, removed on exit; a VM still running then (Ctrl-C) is
 # stopped through its `timeout` process, which passes the signal on to QEMU.
-FK_JOB= FK_VM=
+FK_JOB= FK_VM= FK_NIC=none
 trap '[ -z "$FK_VM" ] || kill "$FK_VM" 2>/dev/null; [ -z "$FK_JOB" ] || rm -rf "$FK_JOB"' EXIT
 _fk_job() { FK_JOB=$(mktemp -d "${TMPDIR:-/tmp}/linuxnet-vm.XXXXXX"); }
 
@@ -245,8 +252,49 @@ fk_jest() {
   return "$status"
 }
 
+# The VM as an SSH host: QEMU user networking (guest 10.0.2.15, port PORT of this machine's
+# 127.0.0.1 forwarded to its port 22), sshd from the shared userspace with a host key made at
+# boot (its public half to DIR/host_key.pub, then DIR/ready), serving until DIR/stop exists.
+fk_sshd() {
+  [ $# = 2 ] && [ -d "$1" ] && [ -f "$1/authorized_keys" ] && [[ $2 =~ ^[0-9]+$ ]] ||
+    { echo "usage: scripts/full-kernel.sh sshd DIR PORT (DIR holding authorized_keys)" >&2; return 2; }
+  local dir=$1 port=$2
+  rm -f "$dir/ready" "$dir/stop" "$dir/rc" "$dir/started"
+  FK_NIC="user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$port-:22"
+  cat >"$dir/cmd.sh" <<'SSHD'
+set -eu
+modprobe virtio_net
+for _ in $(seq 100); do dev=$(ls /sys/class/net | grep -vx lo | head -1); [ -n "$dev" ] && break; sleep 0.1; done
+[ -n "$dev" ] || { echo "no network device appeared"; exit 1; }
+ip addr add 10.0.2.15/24 dev "$dev" && ip link set dev "$dev" up && ip route add default via 10.0.2.2
+mkdir -p /run/sshd && ssh-keygen -q -t ed25519 -N "" -f /run/sshd/host_key
+cat >/run/sshd/config <<CONFIG
+Port 22
+HostKey /run/sshd/host_key
+AuthorizedKeysFile /linuxnet-job/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile /run/sshd/pid
+MaxSessions 100
+MaxStartups 100:30:200
+LogLevel ERROR
+CONFIG
+/usr/sbin/sshd -f /run/sshd/config -E /linuxnet-job/sshd.log
+cp /run/sshd/host_key.pub /linuxnet-job/host_key.pub
+echo "sshd listening on $dev 10.0.2.15:22"
+touch /linuxnet-job/ready
+while [ ! -e /linuxnet-job/stop ]; do sleep 0.5; done
+kill "$(cat /run/sshd/pid)" 2>/dev/null || true
+SSHD
+  _fk_boot "$dir"
+}
+
 case "${1:-}" in
   prepare) fk_prepare ;;
+  sshd) shift; fk_sshd "$@" ;;
   run) shift; fk_run "$@" ;;
   jest) shift; fk_jest "$@" ;;
   *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2; exit 2 ;;

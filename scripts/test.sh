@@ -6,7 +6,8 @@
 #      kernel (scripts/full-kernel.sh), for what this machine's kernel lacks (802.1Q VLANs).
 # Extra arguments go to jest in both runs. `--selectProjects` picks tiers (unit, kernel, e2e,
 # fullkernel). The full-kernel tier is skipped, with a line saying why, when none of its test
-# files match the arguments, or when LINUXNET_SKIP_FULL_KERNEL=1.
+# files match the arguments, or when LINUXNET_SKIP_FULL_KERNEL=1 (which also skips the e2e
+# test that uses the VM as an SSH host).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -33,7 +34,10 @@ fi
 
 # Outside the sandbox, where the network is, fetch once what the full-kernel tier needs.
 here=$(readlink /proc/self/ns/mnt)
-if [ -z "$skip" ] && { [ -z "${LINUXNET_SANDBOX_FROM:-}" ] || [ "$LINUXNET_SANDBOX_FROM" = "$here" ]; }; then
+# (The e2e tier uses the VM too, as an SSH host.)
+no_vm=$skip
+case " ${host[*]} " in *" e2e "*) [ "${LINUXNET_SKIP_FULL_KERNEL:-}" = 1 ] || no_vm="" ;; esac
+if [ -z "$no_vm" ] && { [ -z "${LINUXNET_SANDBOX_FROM:-}" ] || [ "$LINUXNET_SANDBOX_FROM" = "$here" ]; }; then
   scripts/full-kernel.sh prepare || {
     echo "the full-kernel tier could not be prepared; LINUXNET_SKIP_FULL_KERNEL=1 runs the tests without it" >&2
     exit 1
