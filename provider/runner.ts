@@ -386,7 +386,16 @@ export async function netnsInode(name: string): Promise<number> {
 
 /** Whether a named namespace exists (here, or on the handler's host). */
 export async function netnsExists(name: string): Promise<boolean> {
-  if (here()) return run(["test", "-e", `${NETNS_RUN_DIR}/${name}`]).then(() => true, () => false);
+  if (here()) {
+    // `test` says 1 for "not there"; anything else (ssh could not reach the host) is an error, never "gone".
+    return run(["test", "-e", `${NETNS_RUN_DIR}/${name}`]).then(
+      () => true,
+      (e: unknown) => {
+        if (e instanceof CommandError && e.exitCode === 1) return false;
+        throw e;
+      },
+    );
+  }
   const { existsSync } = await import("node:fs");
   return existsSync(`${NETNS_RUN_DIR}/${name}`);
 }
@@ -426,7 +435,9 @@ export async function readRecord<T>(target: Target, kind: string, key: string): 
     if (here()) return JSON.parse((await run(["cat", path])).stdout) as T;
     const { readFile } = await import("node:fs/promises");
     return JSON.parse(await readFile(path, "utf8")) as T;
-  } catch {
+  } catch (e) {
+    // No record (or none readable) is undefined; a host ssh cannot reach is an error.
+    if (e instanceof CommandError && e.stderr.startsWith("ssh to ")) throw e;
     return undefined;
   }
 }

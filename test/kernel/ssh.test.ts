@@ -65,6 +65,13 @@ describe("resources on SSH hosts", () => {
     expect(await hosts.on(h1, "ip", "netns", "list")).not.toContain("x1");
   });
 
+  it("reads a sysctl on an unreachable host as a failure, never as gone", async () => {
+    const s = await create("sysctl", { key: "net.ipv4.conf.all.forwarding", value: 1, netns: "c1", connection: h1.connection, owner: owner("Sysctl", "fw2") });
+    await expect(call("sysctl", "read", s.id, { ...s.outs, connection: { ...h1.connection, host: "10.77.0.97" } })).rejects.toThrow(/it is unreachable/);
+    expect((await call("sysctl", "read", s.id, s.outs)).id).toBe(s.id);
+    await call("sysctl", "delete", s.id, s.outs);
+  });
+
   it("deletes on the host, and a delete on an unreachable host fails instead of passing for done", async () => {
     const n = await create("namespace", { name: "d1", connection: h2.connection, owner: owner("Namespace", "d1") });
     await expect(call("namespace", "delete", n.id, { ...n.outs, connection: { ...h2.connection, host: "10.77.0.98" } })).rejects.toThrow(/it is unreachable/);
