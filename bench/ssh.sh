@@ -6,8 +6,9 @@
 #      tutorial script here, and the same script run on the SSH host through one ssh.
 #   2. Per-command cost in the full-kernel VM over SSH (scripts/full-kernel.sh sshd): one ssh
 #      per command (multiplexed over one master) against a command through the provider's
-#      long-lived remote shell and a line of a remote `ip -batch` session. Skipped, with a
-#      line saying why, when LINUXNET_SKIP_FULL_KERNEL=1.
+#      long-lived remote shell, and a line of a 200-line `ip -batch` the shell starts; baseline:
+#      one `ip` process started inside the VM. Skipped, with a line saying why, when
+#      LINUXNET_SKIP_FULL_KERNEL=1.
 # Prints medians and ratios. Runs in a private `unshare --net --mount` sandbox.
 #   bench/ssh.sh [N]            default 50; LINUXNET_BENCH_REPS (default 3) runs each
 set -euo pipefail
@@ -77,7 +78,7 @@ on_host true
 check_here() { ip netns exec "b$((n - 1))" ping -c 1 -W 2 10.200.0.1 >/dev/null || { echo "bench: b$((n - 1)) cannot reach br0" >&2; exit 1; }; }
 check_there() { on_host ip netns exec "b$((n - 1))" ping -c 1 -W 2 10.200.0.1 >/dev/null || { echo "bench: b$((n - 1)) cannot reach br0 on the SSH host" >&2; exit 1; }; }
 settle_here() { for _ in $(seq 100); do [ "$(ip -o link show | wc -l)" = 2 ] && [ "$(ls /run/netns)" = sshbench ] && return 0; sleep 0.1; done; echo "bench: leftovers here" >&2; exit 1; }
-settle_there() { for _ in $(seq 100); do [ "$(on_host sh -c 'ip -o link show | wc -l; ls /run/netns | wc -l' | tr '\n' ' ')" = "2 0 " ] && return 0; sleep 0.2; done; echo "bench: leftovers on the SSH host" >&2; exit 1; }
+settle_there() { for _ in $(seq 100); do [ "$(on_host 'ip -o link show | wc -l; ls /run/netns | wc -l' | tr '\n' ' ')" = "2 0 " ] && return 0; sleep 0.2; done; echo "bench: leftovers on the SSH host" >&2; exit 1; }
 
 prog="$work/program"
 mkdir -p "$prog" && cp bench/program/Pulumi.yaml bench/program/index.ts "$prog/" && cp examples/tsconfig.json "$prog/tsconfig.json"
@@ -87,7 +88,7 @@ pl stack init here >/dev/null && pl config set n "$n" >/dev/null
 pl stack init there >/dev/null && pl config set n "$n" >/dev/null
 pl config set host 10.78.0.1 >/dev/null
 pl config set hostKey "$(cut -d' ' -f1,2 "$work/host_key.pub")" >/dev/null
-pl config set --secret privateKey -- "$(cat "$work/id")" >/dev/null
+pl config set --secret privateKey <"$work/id" >/dev/null
 
 tut=() tut_ssh=() up_here=() up_there=() des_here=() des_there=() pre_there=()
 for ((r = 0; r < reps; r++)); do
@@ -144,7 +145,6 @@ const ms = (t0, k) => ((performance.now() - t0) / k).toFixed(1);
   t0 = performance.now();
   for (let i = 0; i < 50; i++) await on(conn, () => run(["ip", "-br", "link", "show", "dev", "lo"]));
   const perShell = ms(t0, 50);
-  await on(conn, () => ipBatch([["addr", "show", "dev", "lo"]])); // the ip session
   t0 = performance.now();
   await on(conn, () => ipBatch(Array.from({ length: 200 }, () => ["addr", "show", "dev", "lo"])));
   const perLine = ms(t0, 200);
@@ -157,7 +157,7 @@ const ms = (t0, k) => ((performance.now() - t0) / k).toFixed(1);
   console.log("per command in the VM over SSH (ms):");
   console.log(`  one ssh per command (multiplexed):      ${perSsh}`);
   console.log(`  through the provider's remote shell:    ${perShell}`);
-  console.log(`  one line of a remote ip -batch session: ${perLine}`);
+  console.log(`  one line of a 200-line ip -batch there:  ${perLine}`);
   console.log(`  baseline: one ip process inside the VM: ${perSpawnInVm}`);
   console.log(`  ssh per command / shell: ${(perSsh / perShell).toFixed(1)}x; shell / ip process in the VM: ${(perShell / perSpawnInVm).toFixed(2)}x`);
 })().catch((e) => {

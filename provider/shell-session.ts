@@ -7,15 +7,18 @@
  * fork costs tens of milliseconds; so there is no long-lived `ip -batch` per remote namespace
  * (each would be a channel of its own), and on fast hosts the two measured the same.
  *
- * Protocol, on the shell's stdin (`sh -s`): one setup block (a private folder, removed when the
- * shell ends), then per command
+ * Protocol, on the shell's stdin (`sh -s`): one setup block (a private folder for stderr,
+ * removed when the shell ends), then per command
  *
- *     [cat >"$d/i" <<'DELIM' … DELIM]        its input, if any (DELIM random, not in the input)
- *     ARGV <IN >"$d/o" 2>"$d/e"; r=$?        ARGV quoted by ssh.ts's shellQuote, as every argv
- *     printf '@LNX SEQ %s %s %s\n' "$r" <bytes of o> <bytes of e>; cat "$d/o" "$d/e"
+ *     ARGV 2>"$d/e" <<'DELIM'               ARGV quoted by ssh.ts's shellQuote, as every argv;
+ *     …input…                               its input as a here-document (DELIM random, not
+ *     DELIM                                 in the input), or `</dev/null`
+ *     r=$?; printf '\n%s %s %s\n' TAG SEQ "$r"; [ -s "$d/e" ] && cat "$d/e"; printf '\n%s end %s\n' TAG SEQ
  *
- * so the shell's stdout holds nothing but frames: a header line, then exactly that many bytes
- * of stdout and of stderr. A command's own output can never be taken for a header.
+ * TAG is `@LNX-` and 32 random hex digits chosen per shell, never sent anywhere else: the
+ * command's stdout runs until the first "\nTAG SEQ rc", its stderr until "\nTAG end SEQ". No
+ * command can print the tag without knowing it. Everything but the command itself is a shell
+ * builtin (`cat` only when there is stderr), so a command costs the host one fork.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -37,8 +40,6 @@ const SETUP = [
   "",
 ].join("\n");
 
-const HEADER = /^@LNX (\d+) (\d+) (\d+) (\d+)\n/;
-
 interface Pending {
   seq: number;
   resolve: (r: ShellResult) => void;
@@ -50,6 +51,7 @@ export class ShellSession {
   private buffer = Buffer.alloc(0);
   private stderr = "";
   private seq = 0;
+  private readonly tag = `@LNX-${randomBytes(16).toString("hex")}`;
   private pending?: Pending;
   private queue: Promise<unknown> = Promise.resolve();
   private waiting = 0;
@@ -106,23 +108,19 @@ export class ShellSession {
   private parse(): void {
     const p = this.pending;
     if (!p) return;
-    const newline = this.buffer.indexOf(10);
-    if (newline < 0) return;
-    const m = HEADER.exec(this.buffer.subarray(0, newline + 1).toString());
-    if (!m || Number(m[1]) !== p.seq) {
-      this.stderr += `unexpected output from the remote shell: ${this.buffer.subarray(0, Math.min(newline, 200)).toString()}\n`;
-      this.kill();
-      return;
-    }
-    const [outLen, errLen] = [Number(m[3]), Number(m[4])];
-    const start = newline + 1;
-    if (this.buffer.length < start + outLen + errLen) return;
-    const stdout = this.buffer.subarray(start, start + outLen).toString();
-    const stderr = this.buffer.subarray(start + outLen, start + outLen + errLen).toString();
-    this.buffer = this.buffer.subarray(start + outLen + errLen);
+    const head = this.buffer.indexOf(`\n${this.tag} ${p.seq} `);
+    if (head < 0) return;
+    const headEnd = this.buffer.indexOf(10, head + 1);
+    const tail = `\n${this.tag} end ${p.seq}\n`;
+    const foot = headEnd < 0 ? -1 : this.buffer.indexOf(tail, headEnd);
+    if (foot < 0) return;
+    const exitCode = Number(this.buffer.subarray(head + 1, headEnd).toString().split(" ")[2]);
+    const stdout = this.buffer.subarray(0, head).toString();
+    const stderr = this.buffer.subarray(headEnd + 1, foot).toString();
+    this.buffer = this.buffer.subarray(foot + Buffer.byteLength(tail));
     this.pending = undefined;
     clearTimeout(p.timer);
-    p.resolve({ stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, ""), exitCode: Number(m[2]) });
+    p.resolve({ stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, ""), exitCode });
   }
 
   /** Keeps the provider process alive while a command waits for its answer, and only then. */
@@ -146,17 +144,15 @@ export class ShellSession {
     if (!this.child) this.start();
     const seq = ++this.seq;
     this.commands++;
-    let script = "";
-    let stdin = "/dev/null";
-    if (input !== undefined) {
+    let script = `${remoteCommand(argv)} 2>"$d/e" `;
+    if (input === undefined) script += "</dev/null\n";
+    else {
       let delim: string;
       do delim = `LNX_${randomBytes(8).toString("hex")}`;
       while (input.includes(delim));
-      script += `cat >"$d/i" <<'${delim}'\n${input.endsWith("\n") || input === "" ? input : `${input}\n`}${delim}\n`;
-      stdin = '"$d/i"';
+      script += `<<'${delim}'\n${input.endsWith("\n") || input === "" ? input : `${input}\n`}${delim}\n`;
     }
-    script += `${remoteCommand(argv)} <${stdin} >"$d/o" 2>"$d/e"; r=$?\n`;
-    script += `printf '@LNX ${seq} %s %s %s\\n' "$r" "$(($(wc -c <"$d/o")))" "$(($(wc -c <"$d/e")))"; cat "$d/o" "$d/e"\n`;
+    script += `r=$?; printf '\\n%s %s %s\\n' ${this.tag} ${seq} "$r"; [ -s "$d/e" ] && cat "$d/e"; printf '\\n%s end %s\\n' ${this.tag} ${seq}\n`;
     this.hold(true);
     return new Promise<ShellResult>((resolve) => {
       const timer = setTimeout(() => {

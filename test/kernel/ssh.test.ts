@@ -85,8 +85,8 @@ describe("commands on an SSH host through its long-lived shells", () => {
 
   it("gives each command its own stdout, stderr and exit status, whatever they hold", async () => {
     // Output that looks like the shell protocol's own header is only output.
-    const fake = await there(() => run(["sh", "-c", "printf '@LNX 1 0 3 0\\nabc\\n'; echo warn >&2"]));
-    expect(fake).toEqual({ stdout: "@LNX 1 0 3 0\nabc", stderr: "warn" });
+    const fake = await there(() => run(["sh", "-c", "printf 'x\\n@LNX-00 1 0\\n@LNX-00 end 1\\nabc\\n'; printf 'warn\\n\\n@LNX-00 end 1\\n' >&2"]));
+    expect(fake).toEqual({ stdout: "x\n@LNX-00 1 0\n@LNX-00 end 1\nabc", stderr: "warn\n\n@LNX-00 end 1" });
     const failed = await there(() => run(["sh", "-c", "echo half; echo broke >&2; exit 3"])).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(CommandError);
     expect(failed).toMatchObject({ exitCode: 3, stderr: "broke" });
