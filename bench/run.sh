@@ -15,19 +15,8 @@ sizes=${*:-10 50 200}
 reps=${LINUXNET_BENCH_REPS:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export PULUMI_BACKEND_URL="file://$work/backend?metadata=skip" PULUMI_CONFIG_PASSPHRASE= PULUMI_SKIP_UPDATE_CHECK=true \
-  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true NO_COLOR=1
-mkdir -p "$work/backend"
-
-now() { date +%s.%N; }
-# time_of CMD...: runs CMD (output to $work/log), prints seconds
-time_of() {
-  local t0; t0=$(now)
-  "$@" >"$work/log" 2>&1 || { echo "bench: failed: $*" >&2; tail -20 "$work/log" >&2; exit 1; }
-  awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 # The kernel tears a deleted namespace's devices down after `ip netns del` returns: wait for it.
 settle() { for _ in $(seq 100); do [ "$(ip -o link show | wc -l)" = 1 ] && [ -z "$(ls /run/netns)" ] && return 0; sleep 0.1; done; echo "bench: leftovers" >&2; ip -br link >&2; ls /run/netns >&2; exit 1; }
 # Sanity check that a build really works: the last namespace reaches the bridge.
