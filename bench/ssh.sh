@@ -52,7 +52,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 PidFile none
-MaxSessions 100
+MaxSessions 10
 LogLevel ERROR
 EOF
 ip netns exec sshbench unshare --mount --propagation private -- sh -c \

@@ -101,19 +101,34 @@ const shells = new Map<string, ShellSession[]>();
 /** A command on another host, through one of its long-lived shells (shell-session.ts). */
 async function shellRun(conn: Connection, argv: readonly string[], attempt: Attempt | undefined, input?: string): Promise<RunResult> {
   const key = connectionKey(conn);
-  const pool = (shells.get(key) ?? shells.set(key, []).get(key)!).filter((s) => !s.dead);
-  shells.set(key, pool);
-  let shell = pool.find((s) => s.idle);
-  if (!shell && pool.length < SHELLS_PER_HOST) {
-    const remote = sshArgv(conn, ["sh", "-s"]);
-    shell = new ShellSession(remote.argv, remote.env, TIMEOUT_MS);
-    pool.push(shell);
+  let shell: ShellSession;
+  for (;;) {
+    const pool = (shells.get(key) ?? []).filter((s) => !s.dead);
+    shells.set(key, pool);
+    const idle = pool.find((s) => s.idle);
+    if (idle) shell = idle;
+    else if (pool.length >= SHELLS_PER_HOST) shell = pool.reduce((a, b) => (b.load < a.load ? b : a));
+    else if (pool.length && !pool[0].isConnected) {
+      // The first shell opens the host's ssh master: the others wait for it and ride it.
+      await pool[0].connected;
+      continue;
+    } else {
+      const remote = sshArgv(conn, ["sh", "-s"]);
+      shell = new ShellSession(remote.argv, remote.env, TIMEOUT_MS);
+      pool.push(shell);
+    }
+    break;
   }
-  shell ??= pool.reduce((a, b) => (b.load < a.load ? b : a));
   if (process.env.LINUXNET_TRACE_FILE) appendFileSync(process.env.LINUXNET_TRACE_FILE, `[shell ${hostLabel(conn)}] ${argv.join(" ")} <<< ${(input ?? "").replace(/\n/g, " ; ")}\n`);
   const t0 = performance.now();
   const result = await shell.run(argv, input);
   if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `${(performance.now() - t0).toFixed(2)} [shell] ${argv.join(" ")}\n`);
+  if (result.shellFailed) {
+    // The shell (its ssh) failed, not the command: never a command's answer such as "not there".
+    const said = result.stderr.split("\n").map((l) => l.trim()).filter(Boolean).pop() ?? "";
+    const problem = sshProblem(255, result.stderr) ?? "the connection ended";
+    throw new CommandError(argv, `ssh to ${hostLabel(conn)}: ${problem}${said ? ` (${said})` : ""}`, 255, attempt, "failed");
+  }
   if (result.exitCode !== 0) throw commandFailed(argv, result.stderr || result.stdout || `exited ${result.exitCode}`, result.exitCode, attempt);
   return { stdout: result.stdout, stderr: result.stderr };
 }
@@ -262,7 +277,8 @@ async function spawnBatch(commands: readonly (readonly string[])[], lines: reado
     const m = /Command failed -:(\d+)/.exec(e.stderr);
     const quoted = [...e.stderr.matchAll(/"([^"]+)"/g)].map((q) => q[1]);
     const failed = m ? commands[Number(m[1]) - 1] : commands.find((c) => c.some((t) => quoted.includes(t)));
-    const err = new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attemptFor(attempt, failed ?? commands[0]));
+    // The kind stays what the runner found (an ssh problem is never "not found").
+    const err = new CommandError(failed ? ipArgv(failed, target) : e.argv, e.stderr, e.exitCode, attemptFor(attempt, failed ?? commands[0]), e.kind);
     err.line = failed;
     throw err;
   }
@@ -436,8 +452,8 @@ export async function readRecord<T>(target: Target, kind: string, key: string): 
     const { readFile } = await import("node:fs/promises");
     return JSON.parse(await readFile(path, "utf8")) as T;
   } catch (e) {
-    // No record (or none readable) is undefined; a host ssh cannot reach is an error.
-    if (e instanceof CommandError && e.stderr.startsWith("ssh to ")) throw e;
+    // No record (or an unreadable one) is undefined; a host ssh cannot reach is an error.
+    if (e instanceof CommandError && (e.exitCode !== 1 || e.stderr.startsWith("ssh to "))) throw e;
     return undefined;
   }
 }

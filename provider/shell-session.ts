@@ -58,6 +58,15 @@ export class ShellSession {
   /** Set when the shell ended: the next command starts another session. */
   dead = false;
   commands = 0;
+  /** Set once the first command has been answered (or the shell has ended): its ssh is connected. */
+  isConnected = false;
+  private onConnected = () => undefined as void;
+  /** Settles when `isConnected` is set. */
+  readonly connected = new Promise<void>((r) => (this.onConnected = r));
+  private connectedNow(): void {
+    this.isConnected = true;
+    this.onConnected();
+  }
 
   constructor(
     /** `ssh … -- ` and the remote command, as ssh.ts's sshArgv builds it for `sh -s`. */
@@ -86,18 +95,22 @@ export class ShellSession {
     child.stderr!.on("data", (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-4000); // ssh's own complaints
     });
-    child.stdin!.on("error", () => undefined); // a dead shell is noticed through "exit"
+    child.stdin!.on("error", () => undefined); // a dead shell is noticed through "close"
     child.once("error", (e) => {
       this.stderr += `${e.message}\n`;
       this.gone(255);
     });
-    child.once("exit", (code) => setTimeout(() => this.gone(code ?? 255), 50)); // let its last output arrive
+    // Gone once it exited and its output has all arrived ("close"), or a second after exit if
+    // something else (a process it started) still holds its pipes.
+    child.once("close", (code) => this.gone(code ?? 255));
+    child.once("exit", (code) => setTimeout(() => this.gone(code ?? 255), 1000).unref());
     child.stdin!.write(SETUP);
     this.hold(false);
   }
 
   private gone(code: number): void {
     this.dead = true;
+    this.connectedNow();
     const p = this.pending;
     if (!p) return;
     this.pending = undefined;
@@ -120,6 +133,7 @@ export class ShellSession {
     this.buffer = this.buffer.subarray(foot + Buffer.byteLength(tail));
     this.pending = undefined;
     clearTimeout(p.timer);
+    this.connectedNow();
     p.resolve({ stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, ""), exitCode });
   }
 
@@ -141,6 +155,7 @@ export class ShellSession {
 
   private runNow(argv: readonly string[], input?: string): Promise<ShellResult> {
     if (this.dead) return Promise.resolve({ stdout: "", stderr: this.stderr.trim() || "the shell on the host has ended", exitCode: 255, shellFailed: true });
+    this.stderr = ""; // what ssh says from here on is about this command
     if (!this.child) this.start();
     const seq = ++this.seq;
     this.commands++;

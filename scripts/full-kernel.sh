@@ -278,7 +278,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 PidFile /run/sshd/pid
-MaxSessions 100
+MaxSessions 10
 MaxStartups 100:30:200
 LogLevel ERROR
 CONFIG

@@ -7,6 +7,11 @@ import { ownerOf } from "../../provider/owner";
 import { CommandError } from "../../provider/errors";
 import { closeSessions, run } from "../../provider/runner";
 import { on } from "../../provider/where";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { descendants } from "../support/pulumi";
 import { SshHosts, type TestHost } from "../support/ssh-hosts";
 
 jest.setTimeout(120_000);
@@ -91,9 +96,10 @@ describe("commands on an SSH host through its long-lived shells", () => {
     expect(failed).toBeInstanceOf(CommandError);
     expect(failed).toMatchObject({ exitCode: 3, stderr: "broke" });
     // Input that holds heredoc ends, quotes and command substitutions reaches the command as it is.
-    const input = "LNX_0011223344556677\nEOF\n'$(touch /tmp/pwned)' `id` \\ \"\n\u00e9\u4e2d\n\nlast line without newline";
+    const canary = `/tmp/linuxnet-pwned-${process.pid}-${Date.now()}`;
+    const input = `LNX_0011223344556677\nEOF\n'$(touch ${canary})' \`touch ${canary}\` \\ "\n\u00e9\u4e2d\n\nlast line without newline`;
     expect((await there(() => run(["cat"], undefined, input))).stdout).toBe(input);
-    expect(await hosts.on(h1, "sh", "-c", "test -e /tmp/pwned && echo yes || echo no")).toBe("no");
+    expect(await hosts.on(h1, "sh", "-c", `test -e ${canary} && echo yes || echo no`)).toBe("no");
     // Big output arrives whole; no input means stdin is empty, not the shell's own script.
     expect((await there(() => run(["head", "-c", "300000", "/dev/zero"]))).stdout.length).toBe(300000);
     expect((await there(() => run(["wc", "-c"]))).stdout.trim()).toBe("0");
@@ -108,8 +114,35 @@ describe("commands on an SSH host through its long-lived shells", () => {
     await expect(there(() => run(["no-such-tool-here", "x"]))).rejects.toThrow(/ssh to root@10\.77\.0\.1:22: a tool is missing there: no-such-tool-here/);
   });
 
-  it("starts a new shell when the one in use has gone", async () => {
-    closeSessions();
+  it("never takes a host without ip for one where the object is gone: a delete there fails", async () => {
+    // A host whose commands find sh and the shell's helpers, but no ip.
+    const bin = mkdtempSync(join(tmpdir(), "linuxnet-noip-"));
+    for (const tool of ["sh", "mktemp", "rm", "cat", "stat"]) symlinkSync(execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim(), join(bin, tool));
+    const bare = new SshHosts(78);
+    try {
+      const [h] = await bare.start(1, "sshn", [`SetEnv PATH=${bin}`]);
+      const ns = { name: "gone1", connection: h.connection, owner: owner("Namespace", "gone1") };
+      await expect(call("namespace", "delete", "gone1", ns)).rejects.toThrow(/on host root@10\.78\.0\.1:22: .*a tool is missing there: ip/);
+      await expect(call("namespace", "read", "gone1", ns)).rejects.toThrow(/a tool is missing there: ip/);
+    } finally {
+      await bare.stop();
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("starts a new shell when the one in use has died", async () => {
+    await there(() => run(["true"]));
+    // This process's ssh children running a remote shell (`… -- sh -s`): ours, ended by PID.
+    const shells = descendants(process.pid).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").includes(`root@${h1.address} -- sh -s`);
+      } catch {
+        return false;
+      }
+    });
+    expect(shells.length).toBeGreaterThan(0);
+    for (const pid of shells) process.kill(pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
     expect((await there(() => run(["echo", "again"]))).stdout).toBe("again");
   });
 });

@@ -27,20 +27,28 @@ export class SshHosts {
   readonly dir = mkdtempSync(join(tmpdir(), "linuxnet-ssh-"));
   readonly hosts: TestHost[] = [];
   private readonly sshds: ChildProcess[] = [];
-  private readonly bridge = "sshlan0";
+  private readonly bridge: string;
+
+  /** `net`: the hosts' subnet is 10.`net`.0.0/24 (one per SshHosts alive at a time). */
+  constructor(private readonly net = 77) {
+    this.bridge = `sshlan${net}`;
+  }
   private readonly lans: string[] = [];
 
-  /** `count` hosts at 10.77.0.1, .2, … ; the control machine at 10.77.0.254. */
-  async start(count: number, prefix = "sshh"): Promise<TestHost[]> {
+  /**
+   * `count` hosts at 10.NET.0.1, .2, … ; the control machine at 10.NET.0.254. `sshdConfig`:
+   * more lines for their sshd_config.
+   */
+  async start(count: number, prefix = "sshh", sshdConfig: string[] = []): Promise<TestHost[]> {
     await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", join(this.dir, "id")]);
     const privateKey = readFileSync(join(this.dir, "id"), "utf8");
     writeFileSync(join(this.dir, "authorized_keys"), readFileSync(join(this.dir, "id.pub")));
     await ip(["link", "add", "name", this.bridge, "type", "bridge"]);
-    await ip(["addr", "add", "10.77.0.254/24", "dev", this.bridge]);
+    await ip(["addr", "add", `10.${this.net}.0.254/24`, "dev", this.bridge]);
     await ip(["link", "set", "dev", this.bridge, "up"]);
     for (let k = 1; k <= count; k++) {
       const name = `${prefix}${k}`;
-      const address = `10.77.0.${k}`;
+      const address = `10.${this.net}.0.${k}`;
       await ip(["netns", "add", name]);
       await ip(["link", "set", "dev", "lo", "up"], { netns: name });
       await ip(["link", "add", "name", "mgmt0", "netns", name, "type", "veth", "peer", "name", `${name}c`]);
@@ -63,9 +71,10 @@ export class SshHosts {
           "UsePAM no",
           "StrictModes no",
           "PidFile none",
-          "MaxSessions 100",
+          "MaxSessions 10", // sshd's default, as on a real host
           "MaxStartups 100:30:200",
           "LogLevel ERROR",
+          ...sshdConfig,
           "",
         ].join("\n"),
       );

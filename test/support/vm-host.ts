@@ -33,7 +33,9 @@ export class VmHost {
     writeFileSync(join(this.dir, "authorized_keys"), readFileSync(join(this.dir, "id.pub")));
     const log = openSync(join(this.dir, "script.log"), "w");
     // A process group of its own: stop() may end the script, its `timeout` and QEMU together.
-    this.script = spawn(join(ROOT, "scripts/full-kernel.sh"), ["sshd", this.dir, String(this.port)], { detached: true, stdio: ["ignore", log, log] });
+    // The VM lives until stop(); its script's own limit only ends one that was left behind.
+    const env = { ...process.env, LINUXNET_FULL_KERNEL_TIMEOUT: "3600" };
+    this.script = spawn(join(ROOT, "scripts/full-kernel.sh"), ["sshd", this.dir, String(this.port)], { detached: true, stdio: ["ignore", log, log], env });
     this.exited = new Promise((r) => this.script!.once("exit", (code) => r(code)));
     let gone = false;
     void this.exited.then(() => (gone = true));
