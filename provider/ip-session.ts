@@ -61,9 +61,6 @@ export class IpSession {
   /** Set when its caches cannot be trusted any more: new work goes to a new session, queued work finishes here. */
   retired = false;
   private busy = 0;
-  /** How many commands this session ran (for the benchmark's counts). */
-  commands = 0;
-
   /** `argv` starts the process; it ends after `idleMs` without work. */
   constructor(
     private readonly argv: readonly string[],
@@ -164,7 +161,6 @@ export class IpSession {
   private async one(line: string): Promise<Step> {
     if (this.dead) return { printed: ["the ip process has exited"], failed: true, exited: true, notRun: true };
     const seq = ++this.seq;
-    this.commands++;
     this.child!.stdin!.write(`${line}\n${SYNC(seq)}\n`);
     const at = () => this.lines.findIndex((l) => MARKER.exec(l)?.[1] === String(seq));
     await this.until(() => at() >= 0 && this.lines.length > at() + 1); // the marker and its "Command failed" line
@@ -188,9 +184,5 @@ export class IpSession {
     this.child?.stdin?.end();
     this.output?.destroy();
     this.wake?.();
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
   }
 }

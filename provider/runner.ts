@@ -123,24 +123,20 @@ async function shellRun(conn: Connection, argv: readonly string[], attempt: Atte
   const t0 = performance.now();
   const result = await shell.run(argv, input);
   if (process.env.LINUXNET_SPAWN_LOG) appendFileSync(process.env.LINUXNET_SPAWN_LOG, `${(performance.now() - t0).toFixed(2)} [shell] ${argv.join(" ")}\n`);
-  if (result.shellFailed) {
-    // The shell (its ssh) failed, not the command: never a command's answer such as "not there".
-    const said = result.stderr.split("\n").map((l) => l.trim()).filter(Boolean).pop() ?? "";
-    const problem = sshProblem(255, result.stderr) ?? "the connection ended";
-    throw new CommandError(argv, `ssh to ${hostLabel(conn)}: ${problem}${said ? ` (${said})` : ""}`, 255, attempt, "failed");
-  }
+  if (result.shellFailed) throw commandFailed(argv, result.stderr, 255, attempt, true);
   if (result.exitCode !== 0) throw commandFailed(argv, result.stderr || result.stdout || `exited ${result.exitCode}`, result.exitCode, attempt);
   return { stdout: result.stdout, stderr: result.stderr };
 }
 
 /**
  * The error for a failed command. Where ssh itself failed (the host unreachable, the key
- * refused, its host key changed, a tool missing there), that is what the line says, and the
- * error is never mistaken for "already gone" (a delete must not pass for an unreachable host).
+ * refused, its host key changed, a tool missing there, the connection of a remote shell lost:
+ * `lost`), that is what the line says, and the error is never mistaken for "already gone" (a
+ * delete must not pass for an unreachable host).
  */
-function commandFailed(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt): CommandError {
+function commandFailed(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt, lost = false): CommandError {
   const conn = here();
-  const problem = conn && sshProblem(exitCode, stderr);
+  const problem = conn && (lost ? (sshProblem(255, stderr) ?? "the connection ended") : sshProblem(exitCode, stderr));
   if (!problem) return new CommandError(argv, stderr, exitCode, attempt);
   const said = stderr.split("\n").map((l) => l.trim()).filter(Boolean).pop() ?? "";
   return new CommandError(argv, `ssh to ${hostLabel(conn)}: ${problem}${said ? ` (${said})` : ""}`, exitCode, attempt, problem.startsWith("a tool") ? "not-supported" : "failed");
@@ -299,13 +295,7 @@ const sessions = new Map<string, Entry>();
 const sessionKey = (target: Target, family = "") => `${target.netns ?? ""}\0${family}`;
 
 /** A namespace's inode (undefined: not there). */
-async function inodeOrUndefined(netns: string): Promise<number | undefined> {
-  const { stat } = await import("node:fs/promises");
-  return stat(`${NETNS_RUN_DIR}/${netns}`).then(
-    (s) => s.ino,
-    () => undefined,
-  );
-}
+const inodeOrUndefined = (netns: string): Promise<number | undefined> => netnsInode(netns).catch(() => undefined);
 
 /** The live session of a namespace, started anew if it died, was retired, or its namespace was made anew. */
 async function sessionFor(target: Target, family: string, inode: number | undefined): Promise<IpSession> {
@@ -452,8 +442,8 @@ export async function readRecord<T>(target: Target, kind: string, key: string): 
     const { readFile } = await import("node:fs/promises");
     return JSON.parse(await readFile(path, "utf8")) as T;
   } catch (e) {
-    // No record (or an unreadable one) is undefined; a host ssh cannot reach is an error.
-    if (e instanceof CommandError && (e.exitCode !== 1 || e.stderr.startsWith("ssh to "))) throw e;
+    // No record (`cat` says 1, or no file here) is undefined; ssh's own failures (255, 127) are errors.
+    if (e instanceof CommandError && e.exitCode !== 1) throw e;
     return undefined;
   }
 }

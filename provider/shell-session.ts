@@ -57,7 +57,6 @@ export class ShellSession {
   private waiting = 0;
   /** Set when the shell ended: the next command starts another session. */
   dead = false;
-  commands = 0;
   /** Set once the first command has been answered (or the shell has ended): its ssh is connected. */
   isConnected = false;
   private onConnected = () => undefined as void;
@@ -158,7 +157,6 @@ export class ShellSession {
     this.stderr = ""; // what ssh says from here on is about this command
     if (!this.child) this.start();
     const seq = ++this.seq;
-    this.commands++;
     let script = `${remoteCommand(argv)} 2>"$d/e" `;
     if (input === undefined) script += "</dev/null\n";
     else {
@@ -195,9 +193,5 @@ export class ShellSession {
   close(): void {
     this.dead = true;
     this.child?.stdin?.end();
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
   }
 }
