@@ -4,8 +4,8 @@
  * project's one runner. Empty or non-JSON input is a CliError naming the source.
  */
 import { readFileSync } from "node:fs";
-import { kernelSays } from "../provider/errors";
-import { run } from "../provider/runner";
+import { kernelSays } from "../provider/core/errors";
+import { run } from "../provider/hosts/runner";
 import { type Expected, problems } from "./errors";
 
 export interface Input {

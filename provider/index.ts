@@ -2,18 +2,18 @@
  * Entry point the dynamic-provider closures load at call time (see sdk/provider.ts): one
  * table from kind to handlers. Each kind module is loaded only when first used.
  */
-import type { Handlers } from "./kind";
+import type { Handlers } from "./core/kind";
 
 const kinds: Record<string, () => Handlers> = {
-  namespace: () => require("./namespace").namespace,
-  veth: () => require("./veth").veth,
-  bridge: () => require("./bridge").bridge,
-  vlan: () => require("./vlan").vlan,
-  macvlanNetwork: () => require("./macvlan-network").macvlanNetwork,
-  macvlanEndpoint: () => require("./macvlan-endpoint").macvlanEndpoint,
-  sysctl: () => require("./sysctl").sysctl,
-  route: () => require("./route").route,
-  iptables: () => require("./iptables").iptables,
+  namespace: () => require("./kinds/namespace").namespace,
+  veth: () => require("./kinds/veth").veth,
+  bridge: () => require("./kinds/bridge").bridge,
+  vlan: () => require("./kinds/vlan").vlan,
+  macvlanNetwork: () => require("./kinds/macvlan-network").macvlanNetwork,
+  macvlanEndpoint: () => require("./kinds/macvlan-endpoint").macvlanEndpoint,
+  sysctl: () => require("./kinds/sysctl").sysctl,
+  route: () => require("./kinds/route").route,
+  iptables: () => require("./kinds/iptables").iptables,
 };
 
 export type Method = keyof Handlers;
@@ -30,4 +30,4 @@ export function dispatch(kind: string, method: Method, args: unknown[]): Promise
   return h[method](...args);
 }
 
-export { CommandError, InputError } from "./errors";
+export { CommandError, InputError } from "./core/errors";

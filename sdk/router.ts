@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type ForwardSpec, routerPlan } from "../provider/router";
+import { type ForwardSpec, routerPlan } from "../provider/core/router-plan";
 import { Bridge } from "./bridge";
 import type { NetnsRef } from "./link";
 import type { CommonArgs } from "./provider";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { LinkConfig } from "../provider/link";
+import type { LinkConfig } from "../provider/core/link";
 import { Bridge, netnsInput } from "./bridge";
 import type { LinkArgs } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";

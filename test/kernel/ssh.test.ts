@@ -3,10 +3,10 @@
  * its own sshd and its own /run/netns) reached from the sandbox's own namespace.
  */
 import { dispatch } from "../../provider";
-import { ownerOf } from "../../provider/owner";
-import { CommandError } from "../../provider/errors";
-import { closeSessions, run } from "../../provider/runner";
-import { on } from "../../provider/where";
+import { ownerOf } from "../../provider/core/owner";
+import { CommandError } from "../../provider/core/errors";
+import { closeSessions, run } from "../../provider/hosts/runner";
+import { on } from "../../provider/hosts/where";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -3,11 +3,11 @@
  * process per batch (LINUXNET_TRANSPORT=spawn, the fallback and the benchmark's "before") —
  * must do the same to the kernel: the same round trips pass under both.
  */
-import { bridge } from "../../provider/bridge";
-import { namespace } from "../../provider/namespace";
-import { ownerOf } from "../../provider/owner";
-import { closeSessions } from "../../provider/runner";
-import { veth } from "../../provider/veth";
+import { bridge } from "../../provider/kinds/bridge";
+import { namespace } from "../../provider/kinds/namespace";
+import { ownerOf } from "../../provider/core/owner";
+import { closeSessions } from "../../provider/hosts/runner";
+import { veth } from "../../provider/kinds/veth";
 import { addressesOf, linkState, namedNamespaces, pings, uniqueName } from "../support/kernel";
 
 const owner = (kind: string, name: string) => ownerOf("lab", "dev", kind, name);

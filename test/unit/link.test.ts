@@ -1,7 +1,7 @@
-import { observedConfig, reconcileArgv } from "../../provider/link";
-import { argv as bridgeArgv } from "../../provider/bridge";
-import { firstRole, argv as vethArgv } from "../../provider/veth";
-import { normalizeCidr } from "../../provider/net";
+import { observedConfig, reconcileArgv } from "../../provider/core/link";
+import { argv as bridgeArgv } from "../../provider/kinds/bridge";
+import { firstRole, argv as vethArgv } from "../../provider/kinds/veth";
+import { normalizeCidr } from "../../provider/core/net";
 
 const want = { name: "eth0", addresses: ["10.0.0.1/24"], up: true };
 
@@ -122,7 +122,7 @@ describe("normalizeCidr", () => {
 });
 
 describe("parseLink", () => {
-  const { parseLink } = require("../../provider/link");
+  const { parseLink } = require("../../provider/core/link");
   const sample = {
     ifindex: 4,
     link_index: 2,
@@ -163,7 +163,7 @@ describe("parseLink", () => {
 });
 
 describe("interface addresses", () => {
-  const { addresses } = require("../../provider/net");
+  const { addresses } = require("../../provider/core/net");
   const check = (list: string[]) => addresses("addresses").safeParse(list);
 
   it.each([

@@ -8,14 +8,14 @@
  * route through the shim, so the host reaches its containers.
  */
 import { z } from "zod";
-import { failedAt, goneError, objectError } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { deleteOwnLink, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
-import { hostPrefix, hostProblem, ipAddress, subnet } from "./net";
-import { claimOf, describeOwner, markOf, notOurs, observedOwner, ownerInMark, stillOurs } from "./owner";
-import { ipBatch, readRecord, removeRecord, writeRecord } from "./runner";
-import { transaction } from "./undo";
-import { bool, ifName, ifNameProblem, netnsName, ownership } from "./validate";
+import { failedAt, goneError, objectError } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { deleteOwnLink, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "../core/link";
+import { hostPrefix, hostProblem, ipAddress, subnet } from "../core/net";
+import { claimOf, describeOwner, markOf, notOurs, observedOwner, ownerInMark, stillOurs } from "../core/owner";
+import { ipBatch, readRecord, removeRecord, writeRecord } from "../hosts/runner";
+import { transaction } from "../core/undo";
+import { bool, ifName, ifNameProblem, netnsName, ownership } from "../core/validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const MACVLAN_MODES = ["bridge", "vepa", "private", "passthru", "source"] as const;

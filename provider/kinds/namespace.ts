@@ -3,12 +3,12 @@
  * ownership mark is the alias of its `lo`, set by the same `ip -batch` that adds it.
  */
 import { z } from "zod";
-import { failedAt, goneError, objectError, unlessGone } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { claimOf, markOf, notOurs, observedOwner, stillOurs } from "./owner";
-import { ip, ipBatch, ipJson, netnsInode, removeRecords } from "./runner";
-import { transaction } from "./undo";
-import { bool, netnsName, ownership } from "./validate";
+import { failedAt, goneError, objectError, unlessGone } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { claimOf, markOf, notOurs, observedOwner, stillOurs } from "../core/owner";
+import { ip, ipBatch, ipJson, netnsInode, removeRecords } from "../hosts/runner";
+import { transaction } from "../core/undo";
+import { bool, netnsName, ownership } from "../core/validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const schema = z.strictObject({

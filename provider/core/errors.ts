@@ -3,7 +3,7 @@
  * and only here, so every failure reads the same way:
  *   failed to <verb> <kind> "<name>" in netns "<ns>"[ on host <user@host:port>]: `<command>`: <what the kernel said>
  */
-import { here, hostLabel } from "./where";
+import { here, hostLabel } from "../hosts/where";
 
 export type ErrorKind = "not-found" | "exists" | "not-supported" | "permission" | "busy" | "invalid" | "failed";
 

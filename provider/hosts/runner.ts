@@ -6,8 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { appendFileSync } from "node:fs";
-import type { Attempt } from "./errors";
-import { CommandError } from "./errors";
+import type { Attempt } from "../core/errors";
+import { CommandError } from "../core/errors";
 import { IpSession } from "./ip-session";
 import { ShellSession } from "./shell-session";
 import { sshArgv, sshProblem } from "./ssh";

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { objectError, unlessGone, type Attempt } from "./errors";
 import { addresses, mac, mtu, sameSubnet } from "./net";
 import { markOf, stillOurs } from "./owner";
-import { ip, ipJson } from "./runner";
+import { ip, ipJson } from "../hosts/runner";
 import { bool, ifName, netnsName } from "./validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────

@@ -6,11 +6,11 @@
  * lock, so concurrent changes are safe.
  */
 import { z } from "zod";
-import { CommandError, isKind, objectError, unlessGone } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { markOf } from "./owner";
-import { execArgv, readRecord, removeRecord, run, type Target, writeRecord } from "./runner";
-import { netnsName, ownership } from "./validate";
+import { CommandError, isKind, objectError, unlessGone } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { markOf } from "../core/owner";
+import { execArgv, readRecord, removeRecord, run, type Target, writeRecord } from "../hosts/runner";
+import { netnsName, ownership } from "../core/validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;

@@ -8,7 +8,7 @@ import { failedAt, goneError, objectError, type Attempt } from "./errors";
 import type { Existing, ReadResult } from "./kind";
 import { aliasFor, deleteOwnLink, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkConfig, type LinkSeen } from "./link";
 import { claimOf, describeOwner, notOurs, observedOwner, ownerInMark, stillOurs } from "./owner";
-import { ipBatch } from "./runner";
+import { ipBatch } from "../hosts/runner";
 import { transaction } from "./undo";
 
 type Owned = LinkConfig & { owner?: string; adopt: boolean };

@@ -4,11 +4,11 @@
  * it unless told otherwise. Its MTU cannot exceed its parent's.
  */
 import { z } from "zod";
-import { goneError, objectError } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { linkFields, readLink, type LinkSeen } from "./link";
-import { linkLifecycle, type LinkOutputs } from "./link-kind";
-import { ifName, ifNameProblem, ownership } from "./validate";
+import { goneError, objectError } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { linkFields, readLink, type LinkSeen } from "../core/link";
+import { linkLifecycle, type LinkOutputs } from "../core/link-engine";
+import { ifName, ifNameProblem, ownership } from "../core/validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const VLAN_PROTOCOLS = ["802.1Q", "802.1ad"] as const;

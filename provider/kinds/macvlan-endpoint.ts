@@ -7,16 +7,16 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
-import { failedAt, goneError, objectError, unlessGone } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { deleteOwnLink, linkFields, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
+import { failedAt, goneError, objectError, unlessGone } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { deleteOwnLink, linkFields, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "../core/link";
 import { macvlanMode } from "./macvlan-network";
-import { hostPrefix, hostProblem, ipAddress, prefixOf, subnet } from "./net";
-import { claimOf, describeOwner, markOf, notOurs, observedOwner, ownerInMark, ROUTE_PROTO, stillOurs } from "./owner";
+import { hostPrefix, hostProblem, ipAddress, prefixOf, subnet } from "../core/net";
+import { claimOf, describeOwner, markOf, notOurs, observedOwner, ownerInMark, ROUTE_PROTO, stillOurs } from "../core/owner";
 import { forgetRoute, recordRoute, routeJson, type RouteKey } from "./route";
-import { ip, ipBatch } from "./runner";
-import { transaction } from "./undo";
-import { bool, ifName, netnsName, ownership } from "./validate";
+import { ip, ipBatch } from "../hosts/runner";
+import { transaction } from "../core/undo";
+import { bool, ifName, netnsName, ownership } from "../core/validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const { name: _name, netns: _netns, addresses: _addresses, ...settings } = linkFields();

@@ -6,11 +6,11 @@
  * and a create retried after a crash still knows the original value.
  */
 import { z } from "zod";
-import { CommandError, isKind, objectError } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { describeOwner } from "./owner";
-import { execArgv, netnsExists, readRecord, removeRecord, run, type Target, writeRecord } from "./runner";
-import { netnsName, ownership, type CheckFailure } from "./validate";
+import { CommandError, isKind, objectError } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { describeOwner } from "../core/owner";
+import { execArgv, netnsExists, readRecord, removeRecord, run, type Target, writeRecord } from "../hosts/runner";
+import { netnsName, ownership, type CheckFailure } from "../core/validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const KEY_RULE = 'must be a dotted sysctl key like "net.ipv4.ip_forward" (an interface name with dots is written with "/": net.ipv4.conf.enp0s8/100.forwarding)';

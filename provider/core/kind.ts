@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { type Attempt, InputError, isKind, objectError } from "./errors";
 import { type Claim, takeOverProblem } from "./owner";
-import { type Connection, on } from "./where";
+import { type Connection, on } from "../hosts/where";
 import { checkWith, type CheckFailure, leniently, UNKNOWN, unwrap } from "./validate";
 
 export type Props = Record<string, unknown>;

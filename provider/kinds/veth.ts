@@ -4,13 +4,13 @@
  * 14–19 ms and serialises other link changes.
  */
 import { z } from "zod";
-import { failedAt, goneError, objectError } from "./errors";
-import { handlers, type Existing, type KindSpec } from "./kind";
-import { aliasFor, deleteOwnLink, linkFields, master, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
-import { claimOf, markOf, notOurs, ownerInMark, stillOurs } from "./owner";
-import { ipBatch } from "./runner";
-import { transaction } from "./undo";
-import { ownership } from "./validate";
+import { failedAt, goneError, objectError } from "../core/errors";
+import { handlers, type Existing, type KindSpec } from "../core/kind";
+import { aliasFor, deleteOwnLink, linkFields, master, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "../core/link";
+import { claimOf, markOf, notOurs, ownerInMark, stillOurs } from "../core/owner";
+import { ipBatch } from "../hosts/runner";
+import { transaction } from "../core/undo";
+import { ownership } from "../core/validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const end = (prefix: string) => z.strictObject({ ...linkFields(prefix), master: master(prefix) });

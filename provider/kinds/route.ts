@@ -5,13 +5,13 @@
  * routes are ever changed or deleted. In-place changes use `ip route replace`.
  */
 import { z } from "zod";
-import { goneError, objectError, unlessGone } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { ipAddress, subnet } from "./net";
-import { ROUTE_PROTO } from "./owner";
-import { ip, ipJson, readRecord, removeRecord, writeRecord } from "./runner";
-import { transaction } from "./undo";
-import { ifName, netnsName, ownership } from "./validate";
+import { goneError, objectError, unlessGone } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { ipAddress, subnet } from "../core/net";
+import { ROUTE_PROTO } from "../core/owner";
+import { ip, ipJson, readRecord, removeRecord, writeRecord } from "../hosts/runner";
+import { transaction } from "../core/undo";
+import { ifName, netnsName, ownership } from "../core/validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const UINT32 = 4294967295;

@@ -4,10 +4,10 @@
  * reported as outputs (actualMac, actualMtu) and only reconciled when declared.
  */
 import { z } from "zod";
-import { handlers, type KindSpec } from "./kind";
-import { linkFields } from "./link";
-import { linkLifecycle, type LinkOutputs } from "./link-kind";
-import { bool, ownership } from "./validate";
+import { handlers, type KindSpec } from "../core/kind";
+import { linkFields } from "../core/link";
+import { linkLifecycle, type LinkOutputs } from "../core/link-engine";
+import { bool, ownership } from "../core/validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const schema = z.strictObject({ ...linkFields(), stp: bool("stp").default(false), ...ownership() });
