@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { kernelSays } from "../provider/core/errors";
-import { run } from "../provider/hosts/runner";
+import { local } from "../provider/hosts";
 import { type Expected, problems } from "./errors";
 
 export interface Input {
@@ -31,7 +31,7 @@ export function parseJson(text: string, where: string, expected: Expected): unkn
 
 async function stackExport(stack?: string): Promise<string> {
   try {
-    return (await run(["pulumi", "stack", "export", "--non-interactive", ...(stack ? ["--stack", stack] : [])])).stdout;
+    return (await local.run(["pulumi", "stack", "export", "--non-interactive", ...(stack ? ["--stack", stack] : [])])).stdout;
   } catch (e) {
     const stderr = (e as { stderr?: string }).stderr;
     throw problems.exportFailed(stderr ? kernelSays(stderr) : (e as Error).message);

@@ -8,6 +8,7 @@ import { handlers, type KindSpec } from "../core/kind";
 import { linkFields } from "../core/link";
 import { linkLifecycle, type LinkOutputs } from "../core/link-engine";
 import { bool, ownership } from "../core/validate";
+import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const schema = z.strictObject({ ...linkFields(), stp: bool("stp").default(false), ...ownership() });
@@ -17,7 +18,7 @@ export type BridgeInputs = z.output<typeof schema>;
 export type BridgeOutputs = LinkOutputs;
 
 // ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["name", "netns"];
+const replaceOn = KINDS.bridge.replaceOn;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const stpState = (on: boolean) => (on ? "1" : "0");

@@ -14,9 +14,10 @@ import { macvlanMode } from "./macvlan-network";
 import { hostPrefix, hostProblem, ipAddress, prefixOf, subnet } from "../core/net";
 import { claimOf, describeOwner, markOf, notOurs, observedOwner, ownerInMark, ROUTE_PROTO, stillOurs } from "../core/owner";
 import { forgetRoute, recordRoute, routeJson, type RouteKey } from "./route";
-import { ip, ipBatch } from "../hosts/runner";
+import type { Host } from "../hosts";
 import { transaction } from "../core/undo";
 import { bool, ifName, netnsName, ownership } from "../core/validate";
+import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const { name: _name, netns: _netns, addresses: _addresses, ...settings } = linkFields();
@@ -56,7 +57,7 @@ export interface EndpointOutputs extends Record<string, unknown> {
 }
 
 // ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["name", "netns", "network.parent", "network.netns", "network.mode"];
+const replaceOn = KINDS.macvlanEndpoint.replaceOn;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const cidrOf = (i: EndpointInputs) => `${i.address}/${prefixOf(i.network.subnet)}`;
@@ -87,8 +88,8 @@ interface Seen {
 const outputsOf = (s: LinkSeen): EndpointOutputs => ({ ifindex: s.ifindex, actualMac: s.mac, actualMtu: s.mtu });
 
 /** Applies lines in the endpoint's namespace and reads the link and its default route back. */
-async function applyAndRead(i: EndpointInputs, lines: string[][], verb: string): Promise<Seen | undefined> {
-  const printed = await ipBatch([...lines, showArgv(i.name), argv.showDefault()], { netns: i.netns }, attempt(verb, i));
+async function applyAndRead(host: Host, i: EndpointInputs, lines: string[][], verb: string): Promise<Seen | undefined> {
+  const printed = await host.ipBatch([...lines, showArgv(i.name), argv.showDefault()], { netns: i.netns }, attempt(verb, i));
   const link = parseLink(printed[0]);
   if (!link) return undefined;
   const routes = (printed[1] ?? []).map((r) => routeJson.safeParse(r)).filter((r) => r.success).map((r) => r.data);
@@ -114,25 +115,25 @@ function lines(i: EndpointInputs, seen: Partial<Seen>, previous?: EndpointInputs
 }
 
 /** The host route through the network's shim: made, moved or removed in the parent's namespace. */
-async function syncHostRoute(o: EndpointInputs | undefined, n: EndpointInputs | undefined, verb: string): Promise<void> {
+async function syncHostRoute(host: Host, o: EndpointInputs | undefined, n: EndpointInputs | undefined, verb: string): Promise<void> {
   const target = { netns: (n ?? o)!.network.netns };
   const valid = (e?: EndpointInputs) => e?.network.shim && isIP(e.address) !== 0; // a state read with its address gone has none
   const same = valid(o) && valid(n) && hostRoute(o!) === hostRoute(n!) && o!.network.shim!.name === n!.network.shim!.name;
   if (valid(o) && !same) {
-    await unlessGone(ip(argv.hostRoute(o!, "del"), { netns: o!.network.netns }, attempt(verb, o!)), undefined);
-    await forgetRoute(hostKey(o!)).catch(() => undefined);
+    await unlessGone(host.ip(argv.hostRoute(o!, "del"), { netns: o!.network.netns }, attempt(verb, o!)), undefined);
+    await forgetRoute(host, hostKey(o!)).catch(() => undefined);
   }
   if (valid(n)) {
-    await recordRoute(hostKey(n!), n!.owner);
-    await ip(argv.hostRoute(n!, "replace"), target, attempt(verb, n!));
+    await recordRoute(host, hostKey(n!), n!.owner);
+    await host.ip(argv.hostRoute(n!, "replace"), target, attempt(verb, n!));
   }
 }
 
 /** The host route's key, as Route records it (so a Route resource never takes it for its own). */
 const hostKey = (i: EndpointInputs): RouteKey => ({ netns: i.network.netns, family: isIP(i.address) === 6 ? "ipv6" : "ipv4", table: "main", destination: hostRoute(i), metric: isIP(i.address) === 6 ? 1024 : 0 });
 
-async function readEndpoint(i: EndpointInputs, verb: string): Promise<Seen | undefined> {
-  const seen = await unlessGone(applyAndRead(i, [], verb), undefined);
+async function readEndpoint(host: Host, i: EndpointInputs, verb: string): Promise<Seen | undefined> {
+  const seen = await unlessGone(applyAndRead(host, i, [], verb), undefined);
   return seen && seen.link.kind === "macvlan" ? seen : undefined;
 }
 
@@ -145,21 +146,21 @@ const spec: KindSpec<typeof schema, EndpointOutputs> = {
 
   // Two batches: in the parent's namespace the add, the mark (from inside) and the host route;
   // in the endpoint's namespace the address, up, the default route and the read-back.
-  create: (i) => {
+  create: (host, i) => {
     const add = argv.add(i);
     return transaction(async (onFailure) => {
-      onFailure(async (e) => failedAt(e, add) || deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("clean up", i), "macvlan"));
-      onFailure(() => syncHostRoute(i, undefined, "clean up"));
-      if (i.network.shim) await recordRoute(hostKey(i), i.owner); // before the route exists
+      onFailure(async (e) => failedAt(e, add) || deleteOwnLink(host, i.name, i.netns, i.owner, undefined, attempt("clean up", i), "macvlan"));
+      onFailure(() => syncHostRoute(host, i, undefined, "clean up"));
+      if (i.network.shim) await recordRoute(host, hostKey(i), i.owner); // before the route exists
       const head = [add, ...(i.owner === undefined ? [] : [argv.mark(i)]), ...(i.network.shim ? [argv.hostRoute(i, "replace")] : [])];
-      await ipBatch(head, { netns: i.network.netns }, (line) => attempt(line === add ? "create" : "configure", i), { atomic: head.length });
+      await host.ipBatch(head, { netns: i.network.netns }, (line) => attempt(line === add ? "create" : "configure", i), { atomic: head.length });
       const fresh = { link: { addresses: [], up: false, alias: i.owner === undefined ? undefined : markOf(i.owner) } as Partial<LinkSeen> as LinkSeen };
-      return outputsOf(verify(i, await applyAndRead(i, lines(i, fresh), "configure"), "configure").link);
+      return outputsOf(verify(i, await applyAndRead(host, i, lines(i, fresh), "configure"), "configure").link);
     });
   },
 
-  async existing(i) {
-    const s = await readLink(i.name, i.netns, attempt("create", i));
+  async existing(host, i) {
+    const s = await readLink(host, i.name, i.netns, attempt("create", i));
     if (!s) return undefined;
     if (s.kind !== "macvlan") {
       const owner = ownerInMark(s.alias);
@@ -168,8 +169,8 @@ const spec: KindSpec<typeof schema, EndpointOutputs> = {
     return { claims: [claimOf(s.alias, i.owner)] };
   },
 
-  async read(i) {
-    const seen = await readEndpoint(i, "read");
+  async read(host, i) {
+    const seen = await readEndpoint(host, i, "read");
     if (!seen || !stillOurs(seen.link.alias, i.owner)) return undefined;
     const inSubnet = seen.link.addresses.map((a) => a.split("/")[0]);
     const inputs: EndpointInputs = {
@@ -184,19 +185,19 @@ const spec: KindSpec<typeof schema, EndpointOutputs> = {
     return { inputs, outs: outputsOf(seen.link) };
   },
 
-  async update(o, n) {
-    const seen = await readEndpoint(n, "update");
+  async update(host, o, n) {
+    const seen = await readEndpoint(host, n, "update");
     if (!seen) throw goneError(attempt("update", n), "the endpoint no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
     if (!stillOurs(seen.link.alias, o.owner)) throw objectError(attempt("update", n), notOurs("the interface at this name", seen.link.alias), "exists");
-    const after = verify(n, await applyAndRead(n, lines(n, seen, o), "update"), "update");
-    await syncHostRoute(o, n, "update");
+    const after = verify(n, await applyAndRead(host, n, lines(n, seen, o), "update"), "update");
+    await syncHostRoute(host, o, n, "update");
     return outputsOf(after.link);
   },
 
   // The host route goes too, also when the endpoint went with its namespace already.
-  async delete(i) {
-    await deleteOwnLink(i.name, i.netns, i.owner, undefined, attempt("delete", i), "macvlan");
-    await syncHostRoute(i, undefined, "delete");
+  async delete(host, i) {
+    await deleteOwnLink(host, i.name, i.netns, i.owner, undefined, attempt("delete", i), "macvlan");
+    await syncHostRoute(host, i, undefined, "delete");
   },
 };
 

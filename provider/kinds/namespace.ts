@@ -6,9 +6,10 @@ import { z } from "zod";
 import { failedAt, goneError, objectError, unlessGone } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
 import { claimOf, markOf, notOurs, observedOwner, stillOurs } from "../core/owner";
-import { ip, ipBatch, ipJson, netnsInode, removeRecords } from "../hosts/runner";
+import type { Host } from "../hosts";
 import { transaction } from "../core/undo";
 import { bool, netnsName, ownership } from "../core/validate";
+import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const schema = z.strictObject({
@@ -24,7 +25,7 @@ export interface NamespaceOutputs extends Record<string, unknown> {
 }
 
 // ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["name"] as const;
+const replaceOn = KINDS.namespace.replaceOn;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const loState = (i: Pick<NamespaceInputs, "owner" | "loopbackUp">) => [...(i.owner === undefined ? [] : ["alias", markOf(i.owner)]), i.loopbackUp ? "up" : "down"];
@@ -51,12 +52,12 @@ const attempt = (verb: string, i: Pick<NamespaceInputs, "name">) => ({ verb, ...
 const loJson = z.looseObject({ ifname: z.string(), flags: z.array(z.string()).optional(), ifalias: z.string().optional() });
 
 /** The namespace's loopback as the kernel has it, or undefined if the namespace is gone. */
-async function observe(i: NamespaceInputs, verb: string): Promise<{ loopbackUp: boolean; alias?: string; inode: number } | undefined> {
+async function observe(host: Host, i: NamespaceInputs, verb: string): Promise<{ loopbackUp: boolean; alias?: string; inode: number } | undefined> {
   const look = async () => {
-    const [lo] = await ipJson(argv.showLoopback(), { netns: i.name }, attempt(verb, i));
+    const [lo] = await host.ipJson(argv.showLoopback(), { netns: i.name }, attempt(verb, i));
     const parsed = loJson.safeParse(lo);
-    if (!parsed.success) throw objectError(attempt(verb, i), "`ip -json link show dev lo` printed no loopback interface");
-    return { loopbackUp: Boolean(parsed.data.flags?.includes("UP")), alias: parsed.data.ifalias || undefined, inode: await netnsInode(i.name) };
+    if (!parsed.success) throw objectError(attempt(verb, i), `\`ip -n ${i.name} -json ${argv.showLoopback().join(" ")}\` printed no loopback interface`);
+    return { loopbackUp: Boolean(parsed.data.flags?.includes("UP")), alias: parsed.data.ifalias || undefined, inode: await host.netnsInode(i.name) };
   };
   return unlessGone(look(), undefined);
 }
@@ -68,40 +69,40 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
   subject,
   id: (i) => i.name,
 
-  create: (i) => {
+  create: (host, i) => {
     const add = argv.add(i.name);
     return transaction(async (onFailure) => {
-      onFailure(async (e) => failedAt(e, add) || unlessGone(ip(argv.del(i.name)), undefined));
-      await ipBatch([add, argv.loopbackFromOutside(i)], {}, attempt("create", i), { atomic: 2 });
-      return { inode: await netnsInode(i.name) };
+      onFailure(async (e) => failedAt(e, add) || unlessGone(host.ip(argv.del(i.name)), undefined));
+      await host.ipBatch([add, argv.loopbackFromOutside(i)], {}, attempt("create", i), { atomic: 2 });
+      return { inode: await host.netnsInode(i.name) };
     });
   },
 
-  async existing(i) {
-    const seen = await observe(i, "create");
+  async existing(host, i) {
+    const seen = await observe(host, i, "create");
     return seen && { claims: [claimOf(seen.alias, i.owner)] };
   },
 
-  async read(i) {
-    const seen = await observe(i, "read");
+  async read(host, i) {
+    const seen = await observe(host, i, "read");
     if (!seen || !stillOurs(seen.alias, i.owner)) return undefined;
     return { inputs: { ...i, loopbackUp: seen.loopbackUp, owner: observedOwner(seen.alias, i.owner) }, outs: { inode: seen.inode } };
   },
 
   // Sets loopback and the mark as declared (idempotent, so drift is repaired too).
-  async update(o, n) {
-    const seen = await observe(n, "update");
+  async update(host, o, n) {
+    const seen = await observe(host, n, "update");
     if (!seen) throw goneError(attempt("update", n), "the namespace no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
     if (!stillOurs(seen.alias, o.owner)) throw objectError(attempt("update", n), notOurs("the namespace at this name", seen.alias), "exists");
-    await ip(argv.loopback(n), { netns: n.name }, attempt(`set loopback ${n.loopbackUp ? "up" : "down"} in`, n));
+    await host.ip(argv.loopback(n), { netns: n.name }, attempt(`set loopback ${n.loopbackUp ? "up" : "down"} in`, n));
     return { inode: seen.inode };
   },
 
-  async delete(i) {
-    const seen = await observe(i, "delete");
+  async delete(host, i) {
+    const seen = await observe(host, i, "delete");
     if (!seen || !stillOurs(seen.alias, i.owner)) return; // gone already, or another owner's now: done
-    await removeRecords({ netns: i.name }); // what was recorded about its state goes with it
-    await unlessGone(ip(argv.del(i.name), {}, attempt("delete", i)), undefined);
+    await host.removeRecords({ netns: i.name }); // what was recorded about its state goes with it
+    await unlessGone(host.ip(argv.del(i.name), {}, attempt("delete", i)), undefined);
   },
 };
 

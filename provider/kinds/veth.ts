@@ -8,9 +8,10 @@ import { failedAt, goneError, objectError } from "../core/errors";
 import { handlers, type Existing, type KindSpec } from "../core/kind";
 import { aliasFor, deleteOwnLink, linkFields, master, observedConfig, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "../core/link";
 import { claimOf, markOf, notOurs, ownerInMark, stillOurs } from "../core/owner";
-import { ipBatch } from "../hosts/runner";
+import type { Host } from "../hosts";
 import { transaction } from "../core/undo";
 import { ownership } from "../core/validate";
+import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const end = (prefix: string) => z.strictObject({ ...linkFields(prefix), master: master(prefix) });
@@ -53,7 +54,7 @@ export interface VethOutputs extends Record<string, unknown> {
 }
 
 // ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["end.name", "end.netns", "peer.name", "peer.netns"];
+const replaceOn = KINDS.veth.replaceOn;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const inNetns = (netns?: string) => (netns ? ["netns", netns] : []);
@@ -95,7 +96,7 @@ interface Job {
  * first runs first (at create it holds the add), the rest after it. An error names the end
  * whose command failed.
  */
-async function applyAndRead(i: VethInputs, jobs: Job[], verb: string, add?: readonly string[]): Promise<Record<Role, LinkSeen>> {
+async function applyAndRead(host: Host, i: VethInputs, jobs: Job[], verb: string, add?: readonly string[]): Promise<Record<Role, LinkSeen>> {
   const byNs = new Map<string | undefined, { lines: string[][]; roles: Role[] }>();
   for (const { role, lines } of jobs) {
     const e = i[role];
@@ -109,7 +110,7 @@ async function applyAndRead(i: VethInputs, jobs: Job[], verb: string, add?: read
     const endOf = (line: readonly string[]) => ends.find((e) => line[line.indexOf("dev") + 1] === e.name) ?? ends[0];
     // The add and the first end's mark go to ip in one piece.
     const atomic = add && lines[0] === add ? (i.owner === undefined ? 1 : 2) : 0;
-    const printed = await ipBatch(lines, { netns: ends[0].netns }, (line) => attempt(line === add ? "create" : verb, endOf(line)), { atomic });
+    const printed = await host.ipBatch(lines, { netns: ends[0].netns }, (line) => attempt(line === add ? "create" : verb, endOf(line)), { atomic });
     roles.forEach((role, k) => {
       const s = parseLink(printed[k]);
       if (!s) throw goneError(attempt(verb, i[role]), "the link vanished while it was being configured");
@@ -128,14 +129,14 @@ async function applyAndRead(i: VethInputs, jobs: Job[], verb: string, add?: read
  * peer may still be on its way out: delete it too, which is a no-op if it is gone. An end
  * that carries another owner's mark now is left alone.
  */
-async function deletePair(i: VethInputs, verb: string): Promise<void> {
-  if (!(await deleteOwnLink(i.end.name, i.end.netns, i.owner, "end", attempt(verb, i.end), "veth"))) {
-    await deleteOwnLink(i.peer.name, i.peer.netns, i.owner, "peer", attempt(verb, i.peer), "veth");
+async function deletePair(host: Host, i: VethInputs, verb: string): Promise<void> {
+  if (!(await deleteOwnLink(host, i.end.name, i.end.netns, i.owner, "end", attempt(verb, i.end), "veth"))) {
+    await deleteOwnLink(host, i.peer.name, i.peer.netns, i.owner, "peer", attempt(verb, i.peer), "veth");
   }
 }
 
-const readEnds = (i: VethInputs, verb: string) =>
-  Promise.all([readLink(i.end.name, i.end.netns, attempt(verb, i.end)), readLink(i.peer.name, i.peer.netns, attempt(verb, i.peer))]);
+const readEnds = (host: Host, i: VethInputs, verb: string) =>
+  Promise.all([readLink(host, i.end.name, i.end.netns, attempt(verb, i.end)), readLink(host, i.peer.name, i.peer.netns, attempt(verb, i.peer))]);
 
 /** Whether two links are the two ends of one veth pair (iproute2 names a peer in the same namespace, else gives its ifindex). */
 const peerOf = (x: LinkSeen, y: LinkSeen) => (x.linkName !== undefined ? x.linkName === y.name : x.linkIndex === y.ifindex);
@@ -153,8 +154,8 @@ function pairOurs(a: LinkSeen, b: LinkSeen, owner: string | undefined): boolean 
 }
 
 /** Both ends, if they still form this resource's pair. */
-async function readPair(i: VethInputs, verb: string): Promise<[LinkSeen, LinkSeen] | undefined> {
-  const [a, b] = await readEnds(i, verb);
+async function readPair(host: Host, i: VethInputs, verb: string): Promise<[LinkSeen, LinkSeen] | undefined> {
+  const [a, b] = await readEnds(host, i, verb);
   if (!a || !b || !paired(a, b)) return undefined;
   return [a, b];
 }
@@ -177,12 +178,12 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
 
   // One batch in the first end's namespace adds the pair, marks and configures that end;
   // a second one (or the same, when both ends share a namespace) marks and configures the other.
-  create: (i) => {
+  create: (host, i) => {
     const add = argv.add(i);
     const first = firstRole(i);
     return transaction(async (onFailure) => {
-      onFailure(async (e) => failedAt(e, add) || deletePair(i, "clean up"));
-      const seen = await applyAndRead(
+      onFailure(async (e) => failedAt(e, add) || deletePair(host, i, "clean up"));
+      const seen = await applyAndRead(host, 
         i,
         [
           { role: first, lines: [add, ...argv.configure(i, first)] },
@@ -195,8 +196,8 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
     });
   },
 
-  async existing(i): Promise<Existing | undefined> {
-    const [a, b] = await readEnds(i, "create");
+  async existing(host, i): Promise<Existing | undefined> {
+    const [a, b] = await readEnds(host, i, "create");
     if (!a && !b) return undefined;
     // The first end is marked by the process that adds the pair; the other a moment later.
     const first = firstRole(i);
@@ -214,8 +215,8 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
     return { claims, broken };
   },
 
-  async read(i) {
-    const pair = await readPair(i, "read");
+  async read(host, i) {
+    const pair = await readPair(host, i, "read");
     if (!pair) return undefined;
     const [a, b] = pair;
     if (!pairOurs(a, b, i.owner)) return undefined;
@@ -223,12 +224,12 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
     return { inputs: { ...i, end: observedConfig(i.end, a), peer: observedConfig(i.peer, b), owner: intact ? i.owner : ownerInMark(a.alias) }, outs: outputsOf(pair) };
   },
 
-  async update(o, n) {
-    const pair = await readPair(n, "update");
+  async update(host, o, n) {
+    const pair = await readPair(host, n, "update");
     if (!pair) throw goneError(attempt("update", n.end), "the pair no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
     const [a, b] = pair;
     if (!pairOurs(a, b, o.owner)) throw objectError(attempt("update", n.end), notOurs("the pair at these names", ownerInMark(a.alias) ? a.alias : b.alias), "exists");
-    const after = await applyAndRead(
+    const after = await applyAndRead(host, 
       n,
       [
         { role: "end", lines: reconcileArgv(marked(n, "end"), a, o.end) },
@@ -239,7 +240,7 @@ const spec: KindSpec<typeof schema, VethOutputs> = {
     return outputsOf([after.end, after.peer]);
   },
 
-  delete: (i) => deletePair(i, "delete"),
+  delete: (host, i) => deletePair(host, i, "delete"),
 };
 
 export const veth = handlers(spec);

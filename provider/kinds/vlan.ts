@@ -9,6 +9,7 @@ import { handlers, type KindSpec } from "../core/kind";
 import { linkFields, readLink, type LinkSeen } from "../core/link";
 import { linkLifecycle, type LinkOutputs } from "../core/link-engine";
 import { ifName, ifNameProblem, ownership } from "../core/validate";
+import { KINDS, vlanDefaultName } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const VLAN_PROTOCOLS = ["802.1Q", "802.1ad"] as const;
@@ -19,8 +20,8 @@ const vlanId = z
     error: (iss) => `invalid vlanId ${JSON.stringify(iss.input)} (must be a whole number from 1 to 4094: 0 and 4095 are reserved by 802.1Q)`,
   });
 
-/** `PARENT.ID`, as `vconfig add` and Docker name a sub-interface. */
-export const defaultName = (parent: string, id: number) => `${parent}.${id}`;
+/** `PARENT.ID`, as `vconfig add` and Docker name a sub-interface (registry.ts, shared with the SDK). */
+export const defaultName = vlanDefaultName;
 
 export const schema = z
   .strictObject({
@@ -48,7 +49,7 @@ export type VlanInputs = Parsed & { name: string };
 export type VlanOutputs = LinkOutputs;
 
 // ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["name", "netns", "parent", "vlanId", "protocol"];
+const replaceOn = KINDS.vlan.replaceOn;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 export const argv = {
@@ -70,8 +71,8 @@ const lifecycle = linkLifecycle<VlanInputs>({
   infoKind: "vlan",
   add: argv.add,
   // The parent must exist, and a declared MTU must fit under the parent's.
-  async before(i, attempt) {
-    const p = await readLink(i.parent, i.netns, attempt);
+  async before(host, i, attempt) {
+    const p = await readLink(host, i.parent, i.netns, attempt);
     if (!p) throw goneError(attempt, `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
     if (i.mtu !== undefined && i.mtu > p.mtu) {
       throw objectError(attempt, `mtu ${i.mtu} is above its parent "${i.parent}"'s mtu ${p.mtu} (a VLAN sub-interface cannot exceed its parent)`, "invalid");
@@ -91,11 +92,11 @@ const spec: KindSpec<typeof schema, VlanOutputs> = {
   replaceOn,
   subject: (i) => ({ kind: "VLAN interface", name: named(i).name, netns: i.netns }),
   id: (i) => `${i.netns ?? ""}/${named(i).name}`,
-  create: (i) => lifecycle.create(named(i)),
-  existing: (i) => lifecycle.existing(named(i)),
-  read: (i) => lifecycle.read(named(i)),
-  update: (o, n) => lifecycle.update(named(o), named(n)),
-  delete: (i) => lifecycle.delete(named(i)),
+  create: (h, i) => lifecycle.create(h, named(i)),
+  existing: (h, i) => lifecycle.existing(h, named(i)),
+  read: (h, i) => lifecycle.read(h, named(i)),
+  update: (h, o, n) => lifecycle.update(h, named(o), named(n)),
+  delete: (h, i) => lifecycle.delete(h, named(i)),
 };
 
 export const vlan = handlers(spec);

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../../provider/hosts/runner";
+import { run } from "../support/local";
 import { namedNamespaces } from "../support/kernel";
 import { exampleDir, PulumiStack } from "../support/pulumi";
 

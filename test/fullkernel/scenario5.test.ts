@@ -7,7 +7,7 @@
  */
 import { dispatch } from "../../provider";
 import { routerPlan } from "../../provider/core/router-plan";
-import { ip, run } from "../../provider/hosts/runner";
+import { ip, run } from "../support/local";
 
 type Props = Record<string, unknown>;
 interface Made {

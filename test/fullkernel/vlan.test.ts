@@ -5,7 +5,7 @@
  */
 import { dispatch } from "../../provider";
 import { markOf, ownerOf } from "../../provider/core/owner";
-import { ip, ipJson, run } from "../../provider/hosts/runner";
+import { ip, ipJson, run } from "../support/local";
 
 type Props = Record<string, unknown>;
 const call = <T = Props>(method: string, ...args: unknown[]) => dispatch("vlan", method as never, args) as Promise<T>;

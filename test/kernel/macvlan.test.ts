@@ -6,7 +6,7 @@ import { bridge } from "../../provider/kinds/bridge";
 import { macvlanEndpoint } from "../../provider/kinds/macvlan-endpoint";
 import { macvlanNetwork } from "../../provider/kinds/macvlan-network";
 import { markOf, ownerOf } from "../../provider/core/owner";
-import { ip, ipJson } from "../../provider/hosts/runner";
+import { ip, ipJson } from "../support/local";
 import { veth } from "../../provider/kinds/veth";
 import { addressesOf, freshNamespace, linkState, links, pings, removeNamespaces } from "../support/kernel";
 

@@ -6,7 +6,7 @@
 import { bridge } from "../../provider/kinds/bridge";
 import { namespace } from "../../provider/kinds/namespace";
 import { markOf, ownerOf } from "../../provider/core/owner";
-import { ip, ipBatch } from "../../provider/hosts/runner";
+import { ip, ipBatch } from "../support/local";
 import { veth } from "../../provider/kinds/veth";
 import { addressesOf, freshNamespace, inodeOf, linkState, links, namedNamespaces, removeNamespaces, uniqueName } from "../support/kernel";
 

@@ -5,7 +5,7 @@
 import { iptables } from "../../provider/kinds/iptables";
 import { ownerOf } from "../../provider/core/owner";
 import { route } from "../../provider/kinds/route";
-import { ip, ipJson, readRecord, run } from "../../provider/hosts/runner";
+import { ip, ipJson, readRecord, run } from "../support/local";
 import { sysctl } from "../../provider/kinds/sysctl";
 import { freshNamespace, removeNamespaces, uniqueName } from "../support/kernel";
 

@@ -8,7 +8,7 @@ import { macvlanEndpoint } from "../../provider/kinds/macvlan-endpoint";
 import { macvlanNetwork } from "../../provider/kinds/macvlan-network";
 import { ownerOf } from "../../provider/core/owner";
 import { route } from "../../provider/kinds/route";
-import { ip, ipJson, run } from "../../provider/hosts/runner";
+import { ip, ipJson, run } from "../support/local";
 import { sysctl } from "../../provider/kinds/sysctl";
 import { addressesOf, freshNamespace, linkState, removeNamespaces } from "../support/kernel";
 

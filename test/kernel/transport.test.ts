@@ -6,7 +6,7 @@
 import { bridge } from "../../provider/kinds/bridge";
 import { namespace } from "../../provider/kinds/namespace";
 import { ownerOf } from "../../provider/core/owner";
-import { closeSessions } from "../../provider/hosts/runner";
+import { closeHosts } from "../support/local";
 import { veth } from "../../provider/kinds/veth";
 import { addressesOf, linkState, namedNamespaces, pings, uniqueName } from "../support/kernel";
 
@@ -18,7 +18,7 @@ describe.each(["session", "spawn"])("with LINUXNET_TRANSPORT=%s", (transport) =>
   });
   afterAll(() => {
     delete process.env.LINUXNET_TRANSPORT;
-    closeSessions();
+    closeHosts();
   });
 
   it("creates, reads, updates and deletes namespaces, a bridge and a pair, by their marks", async () => {

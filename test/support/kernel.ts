@@ -4,7 +4,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { unlessGone } from "../../provider/core/errors";
-import { ip, ipJson, NETNS_RUN_DIR, run } from "../../provider/hosts/runner";
+import { ip, ipJson, NETNS_RUN_DIR, run } from "./local";
 
 let counter = 0;
 /** A name no other test file uses: prefix, this worker's pid, a counter. */

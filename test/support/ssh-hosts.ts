@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ip, run } from "../../provider/hosts/runner";
+import { ip, run } from "./local";
 import { shellQuote } from "../../provider/hosts/ssh";
 import { descendants } from "./pulumi";
 

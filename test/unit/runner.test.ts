@@ -1,4 +1,4 @@
-import { execArgv, ipArgv, ipBatch } from "../../provider/hosts/runner";
+import { execArgv, ipArgv, ipBatch } from "../support/local";
 import { argv as nsArgv } from "../../provider/kinds/namespace";
 
 describe("argv builders", () => {
