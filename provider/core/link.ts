@@ -62,6 +62,17 @@ export interface LinkSeen {
   alias?: string;
 }
 
+/** What every one-link kind reports: its ifindex, and the MAC and MTU the kernel uses now. */
+export interface LinkOutputs extends Record<string, unknown> {
+  ifindex: number;
+  /** The MAC the kernel uses now. */
+  actualMac: string;
+  /** The MTU the kernel uses now. */
+  actualMtu: number;
+}
+
+export const linkOutputs = (s: Pick<LinkSeen, "ifindex" | "mac" | "mtu">): LinkOutputs => ({ ifindex: s.ifindex, actualMac: s.mac, actualMtu: s.mtu });
+
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 /** The part of `ip -json -details addr show` the provider relies on; anything else may vary. */
 const addrJson = z.looseObject({ family: z.string(), local: z.string(), prefixlen: z.number(), scope: z.string().optional() });

@@ -69,8 +69,6 @@ export interface RuleOutputs extends Record<string, unknown> {
   comment: string;
 }
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = KINDS.iptables.replaceOn;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const binary = (i: RuleInputs) => (i.family === "ipv6" ? "ip6tables" : "iptables");
@@ -176,9 +174,9 @@ async function dropTableIfEmptied(host: Host, i: RuleInputs): Promise<void> {
 }
 
 const spec: KindSpec<typeof schema, RuleOutputs> = {
-  kind: "IptablesRule",
+  kind: KINDS.iptables.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.iptables.replaceOn,
   subject,
   id: (i) => `${i.netns ?? ""}/${i.family}/${i.table}/${i.chain}/${mark(i) ?? i.rule.join(" ")}`,
 

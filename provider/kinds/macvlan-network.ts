@@ -10,9 +10,10 @@
 import { z } from "zod";
 import { failedAt, goneError, objectError } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
-import { deleteOwnLink, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "../core/link";
+import { aliasFor, deleteOwnLink, parseLink, readLink, showArgv, verifyApplied, type LinkSeen } from "../core/link";
+import { linkLines, type OwnedLink, takenBy } from "../core/link-engine";
 import { hostPrefix, hostProblem, ipAddress, subnet } from "../core/net";
-import { claimOf, describeOwner, markOf, notOurs, observedOwner, ownerInMark, stillOurs } from "../core/owner";
+import { claimOf, notOurs, observedOwner, stillOurs } from "../core/owner";
 import type { Host } from "../hosts";
 import { transaction } from "../core/undo";
 import { bool, ifName, ifNameProblem, netnsName, ownership } from "../core/validate";
@@ -63,19 +64,17 @@ export interface NetworkOutputs extends Record<string, unknown> {
   shimMac?: string;
 }
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = KINDS.macvlanNetwork.replaceOn;
-
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 type Shim = { name: string; address: string };
 const shimOf = (i: NetworkInputs) => i.hostAccess as Shim | undefined;
-const shimConfig = (i: NetworkInputs, s: Shim) => ({ name: s.name, addresses: [`${s.address}/${hostPrefix(s.address)}`], up: true, alias: i.owner === undefined ? undefined : markOf(i.owner, "shim") });
+/** The host shim as the link engine takes it: a macvlan of the host on the parent, with a host address (/32 or /128). */
+const shimLink = (i: NetworkInputs, s: Shim): OwnedLink => ({ role: "shim", config: { name: s.name, netns: i.netns, addresses: [`${s.address}/${hostPrefix(s.address)}`], up: true }, infoKind: "macvlan" });
 
 export const argv = {
   promisc: (parent: string, on: boolean) => ["link", "set", "dev", parent, "promisc", on ? "on" : "off"],
   addShim: (i: NetworkInputs, s: Shim) => ["link", "add", "link", i.parent, "name", s.name, "type", "macvlan", "mode", "bridge"],
-  /** Marks, addresses (a host address: /32 or /128) and brings up the shim. */
-  shim: (i: NetworkInputs, s: Shim, current: Partial<LinkSeen>) => reconcileArgv(shimConfig(i, s), current),
+  /** Marks, addresses and brings up the shim. */
+  shim: (i: NetworkInputs, s: Shim, current: Partial<LinkSeen>) => linkLines(i.owner, shimLink(i, s), current),
 };
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
@@ -124,7 +123,7 @@ function verify(i: NetworkInputs, seen: Seen, verb: string): void {
   const shim = shimOf(i);
   if (!shim) return;
   if (!seen.shim) throw goneError(attempt(verb, i), `the host shim "${shim.name}" vanished while it was being configured`);
-  verifyApplied(shimConfig(i, shim), seen.shim, attempt(verb, i));
+  verifyApplied({ ...shimLink(i, shim).config, alias: aliasFor(i.owner, "shim") }, seen.shim, attempt(verb, i));
 }
 
 // ── the parent's promiscuous flag: shared, put back by the last network that set it ────────
@@ -169,9 +168,9 @@ function reconcileLines(n: NetworkInputs, seen: Seen, want: boolean | undefined)
 }
 
 const spec: KindSpec<typeof schema, NetworkOutputs> = {
-  kind: "MacvlanNetwork",
+  kind: KINDS.macvlanNetwork.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.macvlanNetwork.replaceOn,
   subject,
   id: (i) => `${i.netns ?? ""}/${i.parent}/${i.name}`,
 
@@ -200,13 +199,8 @@ const spec: KindSpec<typeof schema, NetworkOutputs> = {
 
   async existing(host, i) {
     const shim = shimOf(i);
-    const s = shim && (await readLink(host, shim.name, i.netns, attempt("create", i)));
-    if (!s) return undefined;
-    if (s.kind !== "macvlan") {
-      const owner = ownerInMark(s.alias);
-      throw objectError(attempt("create", i), `its host shim's name "${shim.name}" is taken by a ${s.kind ?? "link"}${owner ? ` (it belongs to ${describeOwner(owner)})` : ""}`, "exists");
-    }
-    return { claims: [claimOf(s.alias, i.owner, "shim")] };
+    const s = shim && (await takenBy(host, shimLink(i, shim), { ...attempt("create", i), kind: "macvlan network's host shim" }));
+    return s ? { claims: [claimOf(s.alias, i.owner, "shim")] } : undefined;
   },
 
   async read(host, i, state) {

@@ -24,8 +24,6 @@ export interface NamespaceOutputs extends Record<string, unknown> {
   inode: number;
 }
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = KINDS.namespace.replaceOn;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const loState = (i: Pick<NamespaceInputs, "owner" | "loopbackUp">) => [...(i.owner === undefined ? [] : ["alias", markOf(i.owner)]), i.loopbackUp ? "up" : "down"];
@@ -63,9 +61,9 @@ async function observe(host: Host, i: NamespaceInputs, verb: string): Promise<{ 
 }
 
 const spec: KindSpec<typeof schema, NamespaceOutputs> = {
-  kind: "Namespace",
+  kind: KINDS.namespace.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.namespace.replaceOn,
   subject,
   id: (i) => i.name,
 

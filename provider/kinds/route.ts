@@ -49,8 +49,6 @@ export interface RouteOutputs extends Record<string, unknown> {
   protocol: string;
 }
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = KINDS.route.replaceOn;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const fam = (i: RouteInputs) => (i.family === "ipv6" ? ["-6"] : ["-4"]);
@@ -122,9 +120,9 @@ function verify(i: RouteInputs, r: Seen | undefined, verb: string): RouteOutputs
 }
 
 const spec: KindSpec<typeof schema, RouteOutputs> = {
-  kind: "Route",
+  kind: KINDS.route.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.route.replaceOn,
   subject,
   id: (i) => `${i.netns ?? ""}/${i.family}/${i.table}/${i.destination}/${metricOf(i)}`,
 

@@ -39,8 +39,6 @@ interface SysctlRecord {
   found: string;
 }
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = KINDS.sysctl.replaceOn;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 export const argv = {
@@ -99,9 +97,9 @@ const namesInterface = (key: string) => {
 };
 
 const spec: KindSpec<typeof schema, SysctlOutputs> = {
-  kind: "Sysctl",
+  kind: KINDS.sysctl.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.sysctl.replaceOn,
   subject,
   id: (i) => `${i.netns ?? ""}/${i.key}`,
 

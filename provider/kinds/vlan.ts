@@ -6,8 +6,8 @@
 import { z } from "zod";
 import { goneError, objectError } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
-import { linkFields, readLink, type LinkSeen } from "../core/link";
-import { linkLifecycle, type LinkOutputs } from "../core/link-engine";
+import { type LinkOutputs, type LinkSeen, linkFields, linkOutputs, readLink } from "../core/link";
+import { linkLifecycle, markLine, settingsOf } from "../core/link-engine";
 import { ifName, ifNameProblem, ownership } from "../core/validate";
 import { KINDS, vlanDefaultName } from "../registry";
 
@@ -48,9 +48,6 @@ export type VlanInputs = Parsed & { name: string };
 /** ifindex, and the MAC and MTU the kernel uses now. */
 export type VlanOutputs = LinkOutputs;
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = KINDS.vlan.replaceOn;
-
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 export const argv = {
   add: (i: VlanInputs) => ["link", "add", "link", i.parent, "name", i.name, "type", "vlan", "protocol", i.protocol, "id", String(i.vlanId)],
@@ -58,6 +55,7 @@ export const argv = {
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
 const named = (i: Parsed) => i as VlanInputs;
+const subject = (i: Parsed) => ({ kind: "VLAN interface", name: named(i).name, netns: i.netns });
 
 /** The sub-interface's VLAN settings as the kernel reports them (`ip -d`; the parent by name when it is in the same namespace). */
 const vlanOf = (s: LinkSeen, i: VlanInputs) => ({
@@ -66,31 +64,34 @@ const vlanOf = (s: LinkSeen, i: VlanInputs) => ({
   protocol: (VLAN_PROTOCOLS as readonly string[]).includes(String(s.info.protocol)) ? (String(s.info.protocol) as VlanInputs["protocol"]) : i.protocol,
 });
 
-const lifecycle = linkLifecycle<VlanInputs>({
-  what: "VLAN interface",
-  infoKind: "vlan",
-  add: argv.add,
-  // The parent must exist, and a declared MTU must fit under the parent's.
-  async before(host, i, attempt) {
-    const p = await readLink(host, i.parent, i.netns, attempt);
-    if (!p) throw goneError(attempt, `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
-    if (i.mtu !== undefined && i.mtu > p.mtu) {
-      throw objectError(attempt, `mtu ${i.mtu} is above its parent "${i.parent}"'s mtu ${p.mtu} (a VLAN sub-interface cannot exceed its parent)`, "invalid");
-    }
+const lifecycle = linkLifecycle<VlanInputs, VlanOutputs>(
+  {
+    subject,
+    links: (i) => [{ config: i, infoKind: "vlan" }],
+    add: (i) => ({ netns: i.netns, argv: argv.add(i), marks: markLine(i.name, i.owner) }),
+    // The parent must exist, and a declared MTU must fit under the parent's.
+    async before(host, i, attempt) {
+      const p = await readLink(host, i.parent, i.netns, attempt);
+      if (!p) throw goneError(attempt, `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
+      if (i.mtu !== undefined && i.mtu > p.mtu) {
+        throw objectError(attempt, `mtu ${i.mtu} is above its parent "${i.parent}"'s mtu ${p.mtu} (a VLAN sub-interface cannot exceed its parent)`, "invalid");
+      }
+    },
+    mismatch(i, _link, s) {
+      const v = vlanOf(s, i);
+      const same = v.parent === i.parent && v.vlanId === i.vlanId && v.protocol === i.protocol;
+      return same ? undefined : `VLAN ${v.vlanId} (${v.protocol}) of "${v.parent}", not VLAN ${i.vlanId} (${i.protocol}) of "${i.parent}"`;
+    },
+    observed: (i, [c], [s]) => ({ ...settingsOf(c), ...vlanOf(s, i) }),
   },
-  mismatch(i, s) {
-    const v = vlanOf(s, i);
-    const same = v.parent === i.parent && v.vlanId === i.vlanId && v.protocol === i.protocol;
-    return same ? undefined : `VLAN ${v.vlanId} (${v.protocol}) of "${v.parent}", not VLAN ${i.vlanId} (${i.protocol}) of "${i.parent}"`;
-  },
-  observed: (i, s) => vlanOf(s, i),
-});
+  (_i, [s]) => linkOutputs(s),
+);
 
 const spec: KindSpec<typeof schema, VlanOutputs> = {
-  kind: "VlanInterface",
+  kind: KINDS.vlan.kind,
   schema,
-  replaceOn,
-  subject: (i) => ({ kind: "VLAN interface", name: named(i).name, netns: i.netns }),
+  replaceOn: KINDS.vlan.replaceOn,
+  subject,
   id: (i) => `${i.netns ?? ""}/${named(i).name}`,
   create: (h, i) => lifecycle.create(h, named(i)),
   existing: (h, i) => lifecycle.existing(h, named(i)),
