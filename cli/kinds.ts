@@ -104,6 +104,45 @@ const vlanEntry: EntrySpec = {
 /** "VLAN 10", or "VLAN 10 (802.1ad)" for a service tag. */
 const vlanTag = (p: Props) => `VLAN ${str(p, "vlanId") ?? "?"}${str(p, "protocol") === "802.1ad" ? " (802.1ad)" : ""}`;
 
+/** "VXLAN 42 → 192.0.2.2:4789" (or "… group 239.1.1.1"). */
+const vxlanTag = (p: Props) => {
+  const peer = str(p, "remote") ?? (str(p, "group") ? `group ${str(p, "group")}` : undefined);
+  return `VXLAN ${str(p, "vni") ?? "?"}${peer ? ` → ${peer}:${str(p, "port") ?? "4789"}` : ""}`;
+};
+const vxlanEntry: EntrySpec = {
+  layer: 1,
+  describe: (p, name) =>
+    `${vxlanTag(p)} ${withAddresses(str(p, "name") ?? name, p, "addresses")}${str(p, "local") ? ` from ${str(p, "local")}` : ""}${str(p, "dev") ? ` over ${str(p, "dev")}` : ""}${str(p, "master") ? `, port of ${str(p, "master")}` : ""} ${where(ns(p))}`,
+  netns: (p) => [ns(p)],
+  why: { vni: "the kernel fixes a VXLAN's VNI when it creates the link", port: "the kernel fixes a VXLAN's UDP port when it creates the link" },
+  draw(p, d, name) {
+    const id = d.node(ns(p), str(p, "name") ?? name, "vlan", [vxlanTag(p), ...list(p, "addresses")]);
+    const master = str(p, "master");
+    if (master) d.edge(id, d.ref(ns(p), master), "port", "port");
+    const dev = str(p, "dev");
+    if (dev) d.edge(id, d.ref(ns(p), dev), "underlay", "parent");
+  },
+};
+
+/** "netem on eth0: delay 50ms ±10ms, loss 1%" or "tbf on eth0: rate 10mbit". */
+const shapingText = (p: Props) => {
+  const parts = [
+    str(p, "delay") && `delay ${str(p, "delay")}${str(p, "jitter") ? ` ±${str(p, "jitter")}` : ""}${str(p, "distribution") && str(p, "distribution") !== "uniform" ? ` (${str(p, "distribution")})` : ""}`,
+    ...(["loss", "duplicate", "corrupt", "reorder"] as const).map((f) => str(p, f) !== undefined && `${f} ${str(p, f)!.replace(/%$/, "")}%`),
+    str(p, "rate") && `rate ${str(p, "rate")}`,
+    str(p, "limit") && `limit ${str(p, "limit")} packets`,
+  ].filter(Boolean);
+  const netem = ["delay", "loss", "duplicate", "corrupt", "reorder"].some((f) => str(p, f) !== undefined);
+  return `${netem ? "netem" : "tbf"} on ${str(p, "dev") ?? "?"}: ${parts.join(", ")}`;
+};
+const linkShapingEntry: EntrySpec = {
+  layer: 3,
+  describe: (p) => `${shapingText(p)} ${where(ns(p))}`,
+  netns: (p) => [ns(p)],
+  why: { dev: "shaping belongs to one interface: on another it is another qdisc" },
+  draw: (p, d) => d.note(ns(p), shapingText(p)),
+};
+
 /** A macvlan network is found by the link it sits on (its name, like Docker's, repeats across hosts). */
 const macvlanKey = (netns: string, parent: string) => `macvlan:${netns}/${parent}`;
 const macvlanNetworkEntry: EntrySpec = {
@@ -191,8 +230,10 @@ const ENTRIES: Readonly<Record<string, EntrySpec>> = {
   Bridge: bridgeEntry,
   VethPair: vethEntry,
   VlanInterface: vlanEntry,
+  VxlanInterface: vxlanEntry,
   MacvlanNetwork: macvlanNetworkEntry,
   MacvlanEndpoint: macvlanEndpointEntry,
+  LinkShaping: linkShapingEntry,
   Route: routeEntry,
   Sysctl: sysctlEntry,
   IptablesRule: iptablesEntry,

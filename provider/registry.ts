@@ -59,6 +59,22 @@ export const KINDS = {
     outputs: LINK_OUTPUTS,
     replaceOn: ["name", "netns", "network.parent", "network.netns", "network.mode"],
   }),
+  vxlan: decl({
+    kind: "VxlanInterface",
+    key: "vxlan",
+    file: "vxlan",
+    inputs: [...LINK, "master", "vni", "local", "remote", "group", "port", "dev", "learning", "ttl"],
+    outputs: LINK_OUTPUTS,
+    replaceOn: ["name", "netns", "vni", "port"],
+  }),
+  linkShaping: decl({
+    kind: "LinkShaping",
+    key: "linkShaping",
+    file: "link-shaping",
+    inputs: ["dev", "netns", "delay", "jitter", "distribution", "loss", "duplicate", "corrupt", "reorder", "rate", "burst", "limit"],
+    outputs: ["qdisc", "ifindex", "found"],
+    replaceOn: ["dev", "netns"],
+  }),
   sysctl: decl({ kind: "Sysctl", key: "sysctl", file: "sysctl", inputs: ["key", "value", "netns"], outputs: ["found"], replaceOn: ["key", "netns"] }),
   route: decl({ kind: "Route", key: "route", file: "route", inputs: ["destination", "via", "dev", "metric", "table", "family", "netns"], outputs: ["protocol"], replaceOn: ["destination", "metric", "table", "family", "netns"] }),
   iptables: decl({ kind: "IptablesRule", key: "iptables", file: "iptables", inputs: ["table", "chain", "rule", "position", "family", "netns"], outputs: ["comment"], replaceOn: ["table", "chain", "family", "netns"] }),
@@ -88,3 +104,7 @@ export const placeholders = (key: KindKey): Record<string, undefined> =>
 export const vlanDefaultName = (parent: string, id: number) => `${parent}.${id}`;
 /** A macvlan network's host shim: `NETWORK-shim`. */
 export const shimDefaultName = (network: string) => `${network}-shim`;
+/** The IANA VXLAN port (RFC 7348); the kernel's own default, 8472, is Linux's pre-standard one. */
+export const VXLAN_PORT = 4789;
+/** What VXLAN adds to each frame on the underlay: outer IPv4 (20) or IPv6 (40) header, UDP (8), VXLAN (8), inner Ethernet (14). */
+export const vxlanOverhead = (underlay: "ipv4" | "ipv6" = "ipv4") => (underlay === "ipv6" ? 70 : 50);
