@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { placeholders } from "../provider/registry";
 import { Bridge, netnsInput } from "./bridge";
-import type { NetnsRef } from "./link";
+import { type NetnsRef, placeOf as placeOfLink } from "./link";
 import { MacvlanEndpoint } from "./macvlan";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
 import { claim, placeOf, plainOf, who } from "./topology";
@@ -16,8 +16,8 @@ export type Percent = number | string;
 export interface LinkShapingArgs extends CommonArgs {
   /**
    * The interface shaped, as a resource: a `Bridge`, `VlanInterface`, `VxlanInterface`,
-   * `MacvlanEndpoint`, or a `VethPair` (with `side`). Its name and namespace are taken from it,
-   * and the shaping is made after it and removed before it. Or give `dev` (and `netns`).
+   * `MacvlanEndpoint`, or a `VethPair` (with `side`). Its name, namespace and machine are taken
+   * from it, and the shaping is made after it and removed before it. Or give `dev` (and `netns`).
    */
   link?: Bridge | VlanInterface | VxlanInterface | MacvlanEndpoint | VethPair;
   /** Which end of a `VethPair` `link` shapes: "end" (default) or "peer". Each end shapes what it sends. */
@@ -89,21 +89,23 @@ export class LinkShaping extends pulumi.dynamic.Resource {
     const { link, side, ...rest } = args;
     let dev: pulumi.Input<string> | undefined = args.dev;
     let netns: pulumi.Input<string> | undefined = netnsInput(args.netns);
-    if (link instanceof VethPair) {
-      const end = side === "peer" ? link.peer : link.end;
-      dev = end.apply((e) => e.name);
-      netns = end.apply((e) => e.netns as string);
-    } else if (link) {
-      dev = link.name;
-      netns = link.netns as pulumi.Output<string>;
+    let connection = args.connection;
+    if (link) {
+      // Where its inputs put it (known at preview); else its outputs.
+      const side = link instanceof VethPair ? (args.side ?? "end") : "link";
+      const end = link instanceof VethPair ? (side === "peer" ? link.peer : link.end) : undefined;
+      const place = placeOfLink(link, side) ?? (end ? { name: end.apply((e) => e.name), netns: end.apply((e) => e.netns as string) } : { name: (link as Bridge).name, netns: (link as Bridge).netns as pulumi.Output<string> });
+      dev = place.name;
+      netns = place.netns;
+      connection = args.connection ?? (placeOfLink(link, side)?.connection as CommonArgs["connection"]);
     }
     if (dev === undefined) throw new pulumi.RunError(`pulumi-linuxnet: LinkShaping "${name}": give the interface as link (a resource) or dev (its name)`);
-    const place = placeOf(args.netns, args.connection);
+    const place = placeOf(args.netns, connection);
     if (place !== undefined && plainOf(dev) !== undefined) claim(`qdisc\0${place}\0${plainOf(dev)}`, `the root qdisc of "${plainOf(dev)}"`, who("LinkShaping", name, "dev"));
     super(
       provider,
       name,
-      { ...placeholders("linkShaping"), ...rest, dev, netns, connection: connectionInput(args.connection), owner: ownerFor("LinkShaping", name) },
+      { ...placeholders("linkShaping"), ...rest, dev, netns, connection: connectionInput(connection), owner: ownerFor("LinkShaping", name) },
       { ...withSecretConnection(opts), dependsOn: [...(link ? [link] : []), ...(opts?.dependsOn ? ([] as pulumi.Input<pulumi.Resource>[]).concat(opts.dependsOn as never) : [])] },
       MODULE,
       "LinkShaping",

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { placeholders } from "../provider/registry";
 import type { LinkConfig } from "../provider/core/link";
 import { Bridge, netnsInput } from "./bridge";
-import type { LinkArgs } from "./link";
+import { type LinkArgs, rememberPlace } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
 import { claimAddresses, claimInterface, knownOf, netnsWords, placeOf, plainOf, who } from "./topology";
 import provider = require("./providers/veth");
@@ -80,5 +80,9 @@ export class VethPair extends pulumi.dynamic.Resource {
     const ends = { end: endInput(name, "end", args.end, args.connection), peer: endInput(name, "peer", args.peer, args.connection) };
     const props = { ...placeholders("veth"), ...args, ...ends, connection: connectionInput(args.connection), owner: ownerFor("VethPair", name) };
     super(provider, name, props, withSecretConnection(opts), MODULE, "VethPair");
+    for (const side of ["end", "peer"] as const) {
+      const e = ends[side];
+      if (isPlainObject(e)) rememberPlace(this, { name: (e as VethEndArgs).name, netns: (e as VethEndArgs).netns as pulumi.Input<string> | undefined, connection: args.connection }, side);
+    }
   }
 }

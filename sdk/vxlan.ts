@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { placeholders, VXLAN_PORT, vxlanOverhead } from "../provider/registry";
 import { Bridge, netnsInput } from "./bridge";
-import type { LinkArgs, NetnsRef } from "./link";
+import { type LinkArgs, type NetnsRef, rememberPlace } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
 import { claimAddresses, claimInterface, placeOf, plainOf, remember, who } from "./topology";
 import provider = require("./providers/vxlan");
@@ -84,6 +84,7 @@ export class VxlanInterface extends pulumi.dynamic.Resource {
       "VxlanInterface",
     );
     remember(this.name, "VxlanInterface", plainOf(ifname), plainNetns, args.mtu);
+    rememberPlace(this, { name: ifname, netns, connection: args.connection });
   }
 }
 
