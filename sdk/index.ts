@@ -6,7 +6,7 @@ export { Namespace, type NamespaceArgs } from "./namespace";
 export { VethPair, type VethPairArgs, type VethEndArgs, type VethEnd } from "./veth";
 export { Bridge, type BridgeArgs } from "./bridge";
 export { VlanInterface, type VlanInterfaceArgs } from "./vlan";
-export { VxlanInterface, VxlanTunnel, type VxlanInterfaceArgs, type VxlanTunnelArgs, type VxlanEndArgs } from "./vxlan";
+export { VxlanInterface, VxlanTunnel, vxlanOverhead, type VxlanInterfaceArgs, type VxlanTunnelArgs, type VxlanEndArgs } from "./vxlan";
 export { LinkShaping, type LinkShapingArgs, type Percent } from "./link-shaping";
 export { Sysctl, Route, IptablesRule, type SysctlArgs, type RouteArgs, type IptablesRuleArgs } from "./router-kinds";
 export { Router, type RouterArgs, type Leg } from "./router";

@@ -6,6 +6,9 @@ import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnectio
 import { claimAddresses, claimInterface, placeOf, plainOf, remember, who } from "./topology";
 import provider = require("./providers/vxlan");
 
+/** What VXLAN adds to each frame on the underlay: 50 bytes over IPv4, 70 over IPv6 (the overlay MTU is the underlay's less this). */
+export { vxlanOverhead };
+
 
 export interface VxlanInterfaceArgs extends Omit<LinkArgs, "name">, CommonArgs {
   /** Interface name (≤ 15 bytes). Default: the resource name. Changing it replaces the interface. */
