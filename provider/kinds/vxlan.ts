@@ -9,8 +9,8 @@ import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { goneError, objectError } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
-import { linkFields, master, readLink, type LinkSeen } from "../core/link";
-import { linkLifecycle, type LinkOutputs } from "../core/link-engine";
+import { type LinkOutputs, type LinkSeen, linkFields, linkOutputs, master, readLink } from "../core/link";
+import { linkLifecycle, markLine, type OwnedLink, settingsOf } from "../core/link-engine";
 import { ipAddress } from "../core/net";
 import { bool, ifName, ownership } from "../core/validate";
 import { KINDS, VXLAN_PORT, vxlanOverhead } from "../registry";
@@ -144,38 +144,49 @@ export function tunnelProblem(i: VxlanInputs, info: Record<string, unknown>): st
 }
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
-const lifecycle = linkLifecycle<VxlanInputs>({
-  what: "VXLAN interface",
+const subject = (i: VxlanInputs) => ({ kind: "VXLAN interface", name: i.name, netns: i.netns });
+
+const link = (i: VxlanInputs): OwnedLink => ({
+  config: i,
   infoKind: "vxlan",
-  add: argv.add,
-  extraLines: (i, current) => argv.change(i, current.info),
-  // The underlay must exist, and a declared MTU must fit in it with VXLAN's overhead.
-  async before(host, i, attempt) {
-    if (i.dev === undefined) return;
-    const d = await readLink(host, i.dev, i.netns, attempt);
-    if (!d) throw goneError(attempt, `its underlay device "${i.dev}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
-    const overhead = vxlanOverhead(i.local !== undefined && family(i.local) === "ipv6" ? "ipv6" : "ipv4");
-    if (i.mtu !== undefined && i.mtu > d.mtu - overhead) {
-      throw objectError(attempt, `mtu ${i.mtu} does not fit in its underlay "${i.dev}" (mtu ${d.mtu}) with VXLAN's ${overhead}-byte overhead: at most ${d.mtu - overhead}`, "invalid");
-    }
-  },
-  problem: (i, s) => tunnelProblem(i, s.info),
-  mismatch(i, s: LinkSeen) {
-    const k = vxlanOf(s.info);
-    return k.vni === i.vni && k.port === i.port ? undefined : `VXLAN ${k.vni} on port ${k.port}, not VXLAN ${i.vni} on port ${i.port}`;
-  },
-  // The kernel's values; the underlay only where declared (omitted, it is left as it is).
-  observed(i, s) {
-    const k = vxlanOf(s.info);
-    return { vni: k.vni ?? i.vni, port: k.port ?? i.port, local: k.local, remote: k.remote, group: k.group, learning: k.learning ?? i.learning, ttl: k.ttl, ...(i.dev !== undefined && { dev: k.dev }) };
-  },
+  extra: (current) => argv.change(i, current.info),
+  problem: (s) => tunnelProblem(i, s.info),
 });
 
+const lifecycle = linkLifecycle<VxlanInputs, VxlanOutputs>(
+  {
+    subject,
+    links: (i) => [link(i)],
+    add: (i) => ({ netns: i.netns, argv: argv.add(i), marks: markLine(i.name, i.owner) }),
+    // The underlay must exist, and a declared MTU must fit in it with VXLAN's overhead.
+    async before(host, i, attempt) {
+      if (i.dev === undefined) return;
+      const d = await readLink(host, i.dev, i.netns, attempt);
+      if (!d) throw goneError(attempt, `its underlay device "${i.dev}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
+      const overhead = vxlanOverhead(i.local !== undefined && family(i.local) === "ipv6" ? "ipv6" : "ipv4");
+      if (i.mtu !== undefined && i.mtu > d.mtu - overhead) {
+        throw objectError(attempt, `mtu ${i.mtu} does not fit in its underlay "${i.dev}" (mtu ${d.mtu}) with VXLAN's ${overhead}-byte overhead: at most ${d.mtu - overhead}`, "invalid");
+      }
+    },
+    mismatch(i, _link, s: LinkSeen) {
+      const k = vxlanOf(s.info);
+      return k.vni === i.vni && k.port === i.port ? undefined : `VXLAN ${k.vni} on port ${k.port}, not VXLAN ${i.vni} on port ${i.port}`;
+    },
+    // The kernel's values; the underlay only where declared (omitted, it is left as it is).
+    observed(i, [c], [s]) {
+      const k = vxlanOf(s.info);
+      const tunnel = { vni: k.vni ?? i.vni, port: k.port ?? i.port, local: k.local, remote: k.remote, group: k.group, learning: k.learning ?? i.learning, ttl: k.ttl };
+      return { ...settingsOf(c), ...tunnel, ...(i.dev !== undefined && { dev: k.dev }) };
+    },
+  },
+  (_i, [s]) => linkOutputs(s),
+);
+
 const spec: KindSpec<typeof schema, VxlanOutputs> = {
-  kind: "VxlanInterface",
+  kind: KINDS.vxlan.kind,
   schema,
   replaceOn,
-  subject: (i) => ({ kind: "VXLAN interface", name: i.name, netns: i.netns }),
+  subject,
   id: (i) => `${i.netns ?? ""}/${i.name}`,
   ...lifecycle,
 };

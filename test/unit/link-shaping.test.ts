@@ -1,4 +1,5 @@
-import { argv, defaultBurst, observedShaping, parseRoot, qdiscOf, schema, seenOf, shapingProblem, tcArgv } from "../../provider/kinds/link-shaping";
+import { argv, defaultBurst, observedShaping, parseRoot, qdiscOf, seenOf, shapingProblem, tcArgv } from "../../provider/core/qdisc";
+import { schema } from "../../provider/kinds/link-shaping";
 import { checkWith } from "../../provider/core/validate";
 
 const check = (v: Record<string, unknown>) => checkWith(schema, v);
