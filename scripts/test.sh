@@ -44,6 +44,26 @@ if [ -z "$no_vm" ] && { [ -z "${LINUXNET_SANDBOX_FROM:-}" ] || [ "$LINUXNET_SAND
   }
 fi
 
+# The upgrade test (test/e2e/upgrade.test.ts) deploys with the package as it was before the
+# provider's restructuring: built here, outside the sandbox (npm), once, then cached.
+if [ -z "${LINUXNET_BEFORE_PACKAGE:-}" ] && { [ -z "${LINUXNET_SANDBOX_FROM:-}" ] || [ "$LINUXNET_SANDBOX_FROM" = "$here" ]; }; then
+  wanted=""
+  case " ${host[*]} " in *" e2e "*) wanted=yes ;; esac
+  if [ -n "$wanted" ] && [ ${#args[@]} -gt 0 ]; then
+    wanted=""
+    for a in "${args[@]}"; do
+      [ "${a#-}" = "$a" ] && echo "dist/test/e2e/upgrade.test.js" | grep -Eq -- "$a" 2>/dev/null && wanted=yes
+    done
+  fi
+  if [ -n "$wanted" ]; then
+    LINUXNET_BEFORE_PACKAGE=$(scripts/prepare-old-version.sh) || {
+      echo "the package before the restructuring could not be built (scripts/prepare-old-version.sh); the upgrade test needs it" >&2
+      exit 1
+    }
+    export LINUXNET_BEFORE_PACKAGE
+  fi
+fi
+
 # shellcheck source=scripts/sandbox.sh
 source scripts/sandbox.sh
 linuxnet_sandbox "${BASH_SOURCE[0]}" "${all[@]}"

@@ -7,7 +7,7 @@
  * scripts; post-comment.sh edits the comment carrying the marker instead of adding another.
  * LINUXNET_WRITE_FIXTURES=1 stores the JSON for the unit tests.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -43,7 +43,8 @@ describe("examples/ci/comment.sh makes the pull-request comment locally", () => 
   });
 
   it("for a new stack (no state, no config): every resource a create, marker first, a diagram; leaves no file behind", () => {
-    const r = script(COMMENT, []);
+    const tmp = mkdtempSync(join(dir, "tmp-")); // the script's temporary files go here, and must go
+    const r = script(COMMENT, [], { TMPDIR: tmp });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
@@ -53,6 +54,7 @@ describe("examples/ci/comment.sh makes the pull-request comment locally", () => 
     expect(r.stdout).toContain("| 🟢 create | VethPair | `c1-eth0` | `ci-c1` ⟷ `ci-host` | veth eth0 10.20.0.11/24 in ci-c1 ⟷ veth-c1 in ci-host, port of lab-br0 |");
     expect(r.stdout).toMatch(/```mermaid\nflowchart LR\n[^`]*subgraph ns\d+\["netns ci-host"\]\n {4}n0\[\["lab-br0<br\/>bridge<br\/>10\.20\.0\.1\/24"\]\]/);
     expect(existsSync(join(CI, "Pulumi.ci.yaml"))).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it("for changes to the deployed stack: update, replace, create rows with old → new; the secret address is never printed", async () => {

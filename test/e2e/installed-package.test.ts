@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../support/local";
-import { namedNamespaces } from "../support/kernel";
+import { EMPTY_SANDBOX, leftInSandbox, namedNamespaces } from "../support/kernel";
 import { exampleDir, PulumiStack } from "../support/pulumi";
 
 jest.setTimeout(300_000);
@@ -44,6 +44,6 @@ describe("pulumi-linuxnet installed from its npm package", () => {
       expect(r.inputs?.__provider?.length).toBeLessThan(800);
     }
     await stack.destroy();
-    expect(namedNamespaces()).not.toContain(`${stack.stack}a`);
+    expect(await leftInSandbox()).toEqual(EMPTY_SANDBOX); // only lo, and no namespace
   });
 });
