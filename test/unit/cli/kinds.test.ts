@@ -2,7 +2,7 @@ import { entryFor, KINDS, whyReplaced } from "../../../cli/kinds";
 
 describe("the kind table", () => {
   it("has an entry for every kind, those to come included", () => {
-    expect(Object.keys(KINDS)).toEqual(["Namespace", "Bridge", "VethPair", "VlanInterface", "MacvlanNetwork", "MacvlanEndpoint", "Route", "Sysctl", "IptablesRule", "Router"]);
+    expect(Object.keys(KINDS)).toEqual(["Namespace", "Bridge", "VethPair", "VlanInterface", "MacvlanNetwork", "MacvlanEndpoint", "Route", "Sysctl", "IptablesRule", "Probe", "Router"]);
   });
 
   it("says why an identity field replaces, by nested path or by its last part", () => {
