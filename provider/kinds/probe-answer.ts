@@ -60,7 +60,8 @@ export const NETWORK_REFUSED = /Network is unreachable|No route to host|Cannot a
 
 /** The line of a tool's stderr worth showing: "connect: Network is unreachable". */
 export function saidOnStderr(stderr: string): string {
-  const line = stderr.split("\n").map((l) => l.trim()).find((l) => l && !/^Warning:|^ping: Warning/.test(l)) ?? "";
+  // (A command that printed nothing there is worded by the runner: "Command failed with exit code 1: …".)
+  const line = stderr.split("\n").map((l) => l.trim()).find((l) => l && !/^Warning:|^ping: Warning|^Command failed with/.test(l)) ?? "";
   return line.replace(/^(ping|nc): /, "");
 }
 
