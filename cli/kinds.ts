@@ -7,7 +7,7 @@
  */
 import { COMPONENTS, declOf, REPLACE_ON_EVERY_KIND } from "../provider/registry";
 import type { Drawing } from "./graph";
-import { list, type Props, str } from "./values";
+import { at, list, type Props, str } from "./values";
 
 /** What an entry of the table below says; `identity` is filled in from the registry. */
 interface EntrySpec {
@@ -210,6 +210,21 @@ const iptablesEntry: EntrySpec = {
   draw: (p, d) => d.note(ns(p), ruleText(p)),
 };
 
+/** "probe → 172.16.20.10: reachable, TTL 63" (and what a refresh saw, when it no longer holds). */
+const probeText = (p: Props) => {
+  const port = str(p, "port");
+  const expect = [str(p, "expect") ?? "reachable", ...(str(p, "ttl") ? [`TTL ${str(p, "ttl")}`] : []), ...(str(p, "maxRtt") ? [`≤ ${str(p, "maxRtt")} ms`] : [])];
+  const seenTtl = str(p, "seen.ttl") ? `, TTL ${str(p, "seen.ttl")}` : "";
+  const seen = p.holds === false ? ` (last seen: ${at(p, "seen.reachable") === true ? `reachable${seenTtl}` : "not reachable"})` : "";
+  return `probe → ${str(p, "to") ?? "?"}${port ? ` port ${port}` : ""}: ${expect.join(", ")}${seen}`;
+};
+const probeEntry: EntrySpec = {
+  layer: 3,
+  describe: (p) => `${probeText(p).replace(/^probe/, `probe from ${str(p, "netns") ?? "pulumi's own netns"}`)}`,
+  netns: (p) => [ns(p)],
+  draw: (p, d) => d.note(ns(p), probeText(p)),
+};
+
 /** A component: its inputs are not stored, so its namespace is its children's (see resources.ts). */
 const routerEntry: EntrySpec = {
   layer: 1,
@@ -237,6 +252,7 @@ const ENTRIES: Readonly<Record<string, EntrySpec>> = {
   Route: routeEntry,
   Sysctl: sysctlEntry,
   IptablesRule: iptablesEntry,
+  Probe: probeEntry,
   Router: routerEntry,
 };
 

@@ -78,6 +78,14 @@ export const KINDS = {
   sysctl: decl({ kind: "Sysctl", key: "sysctl", file: "sysctl", inputs: ["key", "value", "netns"], outputs: ["found"], replaceOn: ["key", "netns"] }),
   route: decl({ kind: "Route", key: "route", file: "route", inputs: ["destination", "via", "dev", "metric", "table", "family", "netns"], outputs: ["protocol"], replaceOn: ["destination", "metric", "table", "family", "netns"] }),
   iptables: decl({ kind: "IptablesRule", key: "iptables", file: "iptables", inputs: ["table", "chain", "rule", "position", "family", "netns"], outputs: ["comment"], replaceOn: ["table", "chain", "family", "netns"] }),
+  probe: decl({
+    kind: "Probe",
+    key: "probe",
+    file: "probe",
+    inputs: ["netns", "to", "port", "expect", "ttl", "maxRtt", "count", "timeout", "triggers"],
+    outputs: ["seen", "holds"],
+    replaceOn: [], // it makes nothing: any change runs it again in place
+  }),
 } as const satisfies Record<string, KindDecl>;
 
 export type KindKey = keyof typeof KINDS;

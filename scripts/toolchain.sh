@@ -145,8 +145,9 @@ linuxnet_toolchain() {
   mkdir -p "$LINUXNET_CACHE"
   # Tools the provider and the tests run: iproute2 (ip, bridge), ping, sysctl, iptables and nft
   # (installing the packages adds no rules and enables no service; Debian 12's `iptables` is the
-  # nf_tables backend, and `nft` removes a table the stack's first rule created).
-  _tc_apt ip iproute2 && _tc_apt ping iputils-ping && _tc_apt sysctl procps && _tc_apt iptables iptables && _tc_apt nft nftables && _tc_sshd || return 1
+  # nf_tables backend, and `nft` removes a table the stack's first rule created), and nc (a
+  # Probe's TCP connect: `nc -z -w`; netcat-openbsd starts no service).
+  _tc_apt ip iproute2 && _tc_apt ping iputils-ping && _tc_apt sysctl procps && _tc_apt iptables iptables && _tc_apt nft nftables && _tc_apt nc netcat-openbsd && _tc_sshd || return 1
   _tc_node && _tc_npm && _tc_pulumi && _tc_backend || return 1
   _tc_step "ready in $(_tc_since "$t0"): node $(node --version), pulumi $(pulumi version)"
 }

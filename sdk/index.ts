@@ -11,5 +11,6 @@ export { LinkShaping, type LinkShapingArgs, type Percent } from "./link-shaping"
 export { Sysctl, Route, IptablesRule, type SysctlArgs, type RouteArgs, type IptablesRuleArgs } from "./router-kinds";
 export { Router, type RouterArgs, type Leg } from "./router";
 export { MacvlanNetwork, MacvlanEndpoint, type MacvlanNetworkArgs, type MacvlanEndpointArgs, type MacvlanMode } from "./macvlan";
+export { Probe, expectReachability, type ProbeArgs, type ProbeSeen, type ProbeOrigin, type ProbePair, type ReachabilityArgs } from "./probe";
 export type { LinkArgs, NetnsRef } from "./link";
 export { Host, type CommonArgs, type ConnectionArgs } from "./provider";

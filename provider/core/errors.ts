@@ -67,6 +67,8 @@ export class CommandError extends Error {
   readonly exitCode: number | undefined;
   /** In an `ip -batch`: the command (as given to ipBatch) that failed. */
   line?: readonly string[];
+  /** What the command printed on stdout: some tools say their answer there and fail (ping with no reply). */
+  stdout?: string;
   readonly attempt?: Attempt;
 
   constructor(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt, kind?: ErrorKind) {

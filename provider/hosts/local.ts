@@ -29,7 +29,7 @@ export class LocalHost extends Host {
   async run(argv: readonly string[], attempt?: Attempt, input?: string): Promise<RunResult> {
     if (argv.length === 0) throw new Error("run: empty argv");
     const r = await spawnArgv(argv, {}, input);
-    if (r.failed) throw new CommandError(argv, r.stderr, r.exitCode, attempt);
+    if (r.failed) throw Object.assign(new CommandError(argv, r.stderr, r.exitCode, attempt), { stdout: r.stdout });
     return { stdout: r.stdout, stderr: r.stderr };
   }
 

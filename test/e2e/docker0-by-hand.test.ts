@@ -19,6 +19,11 @@ describe("examples/docker0-by-hand (scenario 3) through the real pulumi CLI", ()
     }
     const out = await stack.outputs();
     expect((out.containers as Array<{ address: string }>).map((c) => c.address)).toEqual(addresses.map((a) => `${a}/16`));
+    // the example's probes: nine pairs, each reached directly
+    const seen = out.seen as Record<string, { reachable: boolean; ttl: number }>;
+    expect(Object.keys(seen)).toHaveLength(9);
+    expect(seen["ns0 → docker0"]).toMatchObject({ reachable: true, ttl: 64 });
+    for (const [pair, s] of Object.entries(seen)) expect([pair, s.reachable, s.ttl]).toEqual([pair, true, 64]);
   });
 
   it("previews no changes right after up", async () => {

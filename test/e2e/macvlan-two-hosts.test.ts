@@ -29,6 +29,12 @@ describe("examples/macvlan-two-hosts (scenario 4) through the real pulumi CLI", 
   it("without hostAccess host1 cannot reach its own container, though it reaches c2 on the other host", async () => {
     expect(await pings("host1", "172.16.10.3")).toBe(true);
     expect(await pings("host1", "172.16.10.2")).toBe(false);
+    expect((await stack.outputs()).seen).toEqual({
+      "c1 → c2": expect.objectContaining({ reachable: true, ttl: 64 }),
+      "c2 → c1": expect.objectContaining({ reachable: true, ttl: 64 }),
+      "host1 → c2": expect.objectContaining({ reachable: true }),
+      "host1 → c1": expect.objectContaining({ reachable: false, received: 0 }),
+    });
   });
 
   it("hostAccess is an in-place update of the network and the endpoint; then host1 reaches c1 through the shim", async () => {
@@ -36,11 +42,14 @@ describe("examples/macvlan-two-hosts (scenario 4) through the real pulumi CLI", 
     const plan = await stack.preview();
     expect(planned(plan.stdout, "MacvlanNetwork", "update")).toBe(true);
     expect(planned(plan.stdout, "MacvlanEndpoint", "update")).toBe(true);
+    expect(planned(plan.stdout, "Probe", "update")).toBe(true);
     expect(plan.stdout).not.toMatch(/replace/);
     await stack.up();
     expect(await addressesOf("mac1-shim", "host1")).toEqual(["172.16.10.254/32"]);
     expect(await pings("host1", "172.16.10.2")).toBe(true);
-    expect((await stack.outputs()).shim).toEqual({ name: "mac1-shim", address: "172.16.10.254" });
+    const out = await stack.outputs();
+    expect(out.shim).toEqual({ name: "mac1-shim", address: "172.16.10.254" });
+    expect((out.seen as Record<string, unknown>)["host1 → c1"]).toMatchObject({ reachable: true }); // the same probe, now expecting reachable
   });
 
   it("a new address updates c1 in place (host route moved too); a new interface name replaces it", async () => {
