@@ -274,6 +274,11 @@ class Walk {
     const definite = answering.filter((n) => !n.unknown);
     for (const n of answering) this.use(n.station.origin, this.holder(this.ns(n.station.ns), nh)?.origin);
     const where = `on the link of ${ns.label} ${route.dev.name}`;
+    const one = definite.length > 1 && definite.every((n) => n.station.ns === definite[0].station.ns) ? this.ns(definite[0].station.ns) : undefined;
+    if (one && !this.matchesInterfaceIn(one)) {
+      // Several links of one namespace hear the request and answer (arp_ignore 0): the packet lands there either way.
+      definite.splice(1);
+    }
     if (definite.length > 1) unknown(`${definite.map((n) => `${this.ns(n.station.ns).label} ${n.station.name}`).join(" and ")} all answer for ${ipText(nh)} ${where}`);
     const maybe = answering.find((n) => n.unknown);
     if (maybe) unknown(maybe.unknown!);
@@ -285,6 +290,11 @@ class Walk {
     const apart = wire.excluded.filter((x) => this.holder(this.ns(x.station.ns), nh)).map((x) => x.why);
     const detail = [wire.down, ...apart].filter(Boolean);
     return no(`nobody answers for ${ipText(nh)} ${where}${detail.length ? `: ${detail.join("; ")}` : ""}`);
+  }
+
+  /** Whether a filter rule of the namespace matches on the input interface (-i). */
+  private matchesInterfaceIn(ns: Netns): boolean {
+    return this.m.rules.some((r) => r.ns === ns.key && r.table === "filter" && r.tokens.some((t) => t === "-i" || t === "--in-interface"));
   }
 
   /** Carries a packet from `start` until a namespace takes it as its own. */

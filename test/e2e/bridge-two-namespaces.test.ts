@@ -1,6 +1,7 @@
 import { ip } from "../../provider/runner";
 import { linkState, links, namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack } from "../support/pulumi";
+import { judgeReachability } from "../support/reachability";
 
 jest.setTimeout(300_000);
 
@@ -17,6 +18,7 @@ describe("examples/bridge-two-namespaces (scenario 2) through the real pulumi CL
     expect(namedNamespaces()).toEqual(expect.arrayContaining(["net1", "net2"]));
     expect(await pings("net1", "192.168.0.102")).toBe(false);
     expect(await pings("net2", "192.168.0.101")).toBe(false);
+    expect((await judgeReachability(stack, "examples/bridge-two-namespaces without the bridge")).disagreements).toEqual([]);
   });
 
   it("adding the bridge previews as one create and two in-place port updates; after up all ping", async () => {
@@ -32,6 +34,7 @@ describe("examples/bridge-two-namespaces (scenario 2) through the real pulumi CL
     await stack.up();
     expect((await linkState("veth1_p"))?.master).toBe("br0");
     expect(await allPairsPing()).toBe(true);
+    expect((await judgeReachability(stack, "examples/bridge-two-namespaces with the bridge")).disagreements).toEqual([]);
     expect((await stack.preview("--expect-no-changes")).code).toBe(0);
   });
 

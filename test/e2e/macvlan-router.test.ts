@@ -6,6 +6,7 @@
 import { run } from "../../provider/runner";
 import { namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
+import { judgeReachability } from "../support/reachability";
 
 jest.setTimeout(300_000);
 
@@ -32,6 +33,7 @@ describe("examples/macvlan-router (scenario 5 complete) through the real pulumi 
     expect(await pings("d2", "172.16.20.11")).toBe(true);
     expect(await replyTtl("d1", "172.16.20.10")).toBeUndefined();
     expect(await replyTtl("d1", "172.16.20.11")).toBeUndefined();
+    expect((await judgeReachability(stack, "examples/macvlan-router without the router")).disagreements).toEqual([]);
   });
 
   it("host3 as a router is one sysctl and four rules; then d1 reaches d2 and d4 with a reply TTL of 63", async () => {
@@ -45,6 +47,7 @@ describe("examples/macvlan-router (scenario 5 complete) through the real pulumi 
     expect(await replyTtl("d1", "172.16.20.11")).toBe(63);
     expect(await replyTtl("d4", "172.16.10.10")).toBe(63);
     expect(await replyTtl("d1", "172.16.10.11")).toBe(64); // same network: no hop
+    expect((await judgeReachability(stack, "examples/macvlan-router with host3 routing")).disagreements).toEqual([]);
     expect((await stack.outputs()).routerMade).toEqual([
       "sysctl net.ipv4.ip_forward=1",
       "iptables -t filter -A FORWARD -i enp0s8 -o enp0s9 -j ACCEPT",
