@@ -97,6 +97,7 @@ export function predict(model: Model | Predictor, from: string, to: string): Pre
     if (!ns) return unknown(`${from} is not a namespace of the stack`);
     const dst = v4(to);
     if (dst === undefined) return unknown(to.includes(":") ? "IPv6 is outside the model" : `${to} is not an IPv4 address`);
+    if (![...p.m.ifaces.values()].some((i) => i.addresses.some((a) => a.ip === dst))) return unknown(`${to} is not an address of the stack`);
     const { ttl, reason } = walk.ping(ns, dst);
     return { ...base, answer: "reachable", ttl, reason, path: walk.path, uses: [...walk.uses] };
   } catch (e) {
