@@ -183,12 +183,12 @@ class Walk {
     return { ttl: this.defaultTtl(ns), reason: `its own address, through lo` };
   }
 
-  private filter(ns: Netns, chain: string, pkt: Pkt): void {
+  private filter(ns: Netns, chain: string, pkt: Pkt, dir: Dir = "request"): void {
     const rules = this.m.rules.filter((r) => r.ns === ns.key && r.table === "filter" && r.chain === chain);
     const v = filterVerdict(rules, pkt);
     if ("unknown" in v) return unknown(v.unknown);
     this.use(...v.by);
-    if (v.value === "DROP") no(`${ns.label} drops it in ${chain} (${v.by.map(originText).join(", ")})`);
+    if (v.value === "DROP") no(`${ns.label} drops ${dir === "reply" ? "the reply" : "it"} in ${chain} (${v.by.map(originText).join(", ")})`);
   }
 
   /** Routes of a namespace's main table, connected ones first, as the kernel would hold them. */
@@ -305,7 +305,7 @@ class Walk {
     let route = this.lookup(ns, pkt.dst);
     pkt.src ??= this.source(ns, route, pkt.dst);
     const state = (n: Netns) => (dir === "request" ? "NEW" : this.seen.has(n.key) ? "ESTABLISHED" : "INVALID");
-    this.filter(ns, "OUTPUT", { out: route.dev.name, src: pkt.src, dst: pkt.dst, state: state(ns) });
+    this.filter(ns, "OUTPUT", { out: route.dev.name, src: pkt.src, dst: pkt.dst, state: state(ns) }, dir);
     if (dir === "request") {
       this.seen.add(ns.key);
       this.applyNat(ns, pkt, route);
@@ -320,14 +320,14 @@ class Walk {
       if (this.holder(next, pkt.src!)) no(`${next.label} drops it: its source ${ipText(pkt.src!)} is an address of its own (martian)`);
       const seen = { in: station.name, src: pkt.src!, dst: pkt.dst };
       if (this.holder(next, pkt.dst)) {
-        this.filter(next, "INPUT", { ...seen, state: state(next) });
+        this.filter(next, "INPUT", { ...seen, state: state(next) }, dir);
         if (dir === "request") this.seen.add(next.key);
         return { at: next, pkt, routers };
       }
       const forward = this.sysctl(next, "net.ipv4.ip_forward") ?? this.sysctl(next, "net.ipv4.conf.all.forwarding");
       if ((forward ?? "0") === "0") no(`${next.label} does not forward: net.ipv4.ip_forward is 0${forward === undefined ? " (a new namespace's default)" : ""}`);
       route = this.lookup(next, pkt.dst);
-      this.filter(next, "FORWARD", { ...seen, out: route.dev.name, state: state(next) });
+      this.filter(next, "FORWARD", { ...seen, out: route.dev.name, state: state(next) }, dir);
       if (pkt.ttl <= 1) no(`the TTL runs out in ${next.label}: the packet loops`);
       pkt.ttl -= 1;
       routers.push(next.label);

@@ -7,7 +7,7 @@ import { ip, run } from "../../provider/runner";
 import { namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
 import { judgeReachability } from "../support/reachability";
-import { runCli } from "../unit/cli/helpers";
+import { maybeWriteFixture, runCli } from "../unit/cli/helpers";
 
 jest.setTimeout(300_000);
 
@@ -81,7 +81,9 @@ describe("examples/docker0-nat through the real pulumi CLI", () => {
 
   it("a route removed: the summary of the plan flags what stops answering, and after up the kernel agrees with the prediction", async () => {
     await stack.setConfig("ns1Route", "false");
-    const summary = runCli(["preview-summary", "--own-netns", "fresh"], (await stack.cli(["preview", "--json", "--show-sames"])).stdout).stdout;
+    const plan = (await stack.cli(["preview", "--json", "--show-sames"])).stdout;
+    maybeWriteFixture("docker0-nat-route-removed", plan);
+    const summary = runCli(["preview-summary", "--own-netns", "fresh"], plan).stdout;
     expect(summary).toContain("#### Reachability");
     expect(summary).toContain("- `ns1` → `198.51.100.1`: reachable (TTL 63) → **unreachable**: ns1 has no route to 198.51.100.1 (Route ns1-default deleted)");
     expect(summary).not.toMatch(/- `ns0` → /); // ns0 keeps its route: nothing changes for it

@@ -7,7 +7,7 @@ import { run } from "../../provider/runner";
 import { namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
 import { judgeReachability } from "../support/reachability";
-import { runCli } from "../unit/cli/helpers";
+import { maybeWriteFixture, runCli } from "../unit/cli/helpers";
 
 jest.setTimeout(300_000);
 
@@ -75,7 +75,9 @@ describe("examples/macvlan-router (scenario 5 complete) through the real pulumi 
   it("a killed up that adds the router again converges on the next one", async () => {
     await stack.setConfig("router", "false");
     // A pull request that removes the router: the summary says which pairs stop answering, and why.
-    const summary = runCli(["preview-summary"], (await stack.cli(["preview", "--json", "--show-sames"])).stdout).stdout;
+    const plan = (await stack.cli(["preview", "--json", "--show-sames"])).stdout;
+    maybeWriteFixture("macvlan-router-removed", plan);
+    const summary = runCli(["preview-summary"], plan).stdout;
     expect(summary).toMatch(/^> ⚠️ (\d+) pairs of 48 change: \1 stop answering, 0 start\.$/m);
     expect(summary).toContain("- `d1` → `172.16.20.10`: reachable (TTL 63) → **unreachable**: host3 does not forward: net.ipv4.ip_forward is 0 (a new namespace's default) (");
     expect(summary).toMatch(/- `d1` → `172\.16\.20\.10`: .*Sysctl host3-ip-forward deleted/);

@@ -74,7 +74,10 @@ describe("the reachability model: layer 3", () => {
     expect([p.answer, p.reason]).toEqual(["unreachable", "r drops it in FORWARD (IptablesRule r-drop)"]);
     expect(answer(ping(routed([forwarding("r"), rule("r-drop", "r", "FORWARD", ["-s", "10.7.0.0/16", "-j", "DROP"])]), "c", "10.9.0.2"))).toBe("reachable 63");
     expect(answer(ping(routed([forwarding("r"), rule("r-drop", "r", "FORWARD", ["-p", "tcp", "-j", "DROP"])]), "c", "10.9.0.2"))).toBe("reachable 63");
-    expect(answer(ping(routed([forwarding("r"), rule("r-drop", "r", "FORWARD", ["!", "-d", "10.9.0.2", "-j", "DROP"])]), "c", "10.9.0.2"))).toBe("reachable 63");
+    expect(answer(ping(routed([forwarding("r"), rule("r-drop", "r", "FORWARD", ["-i", "eth0", "!", "-d", "10.9.0.2", "-j", "DROP"])]), "c", "10.9.0.2"))).toBe("reachable 63");
+    // The reply is a packet too: one that matches it drops the reply.
+    const back = ping(routed([forwarding("r"), rule("r-drop", "r", "FORWARD", ["!", "-d", "10.9.0.2", "-j", "DROP"])]), "c", "10.9.0.2");
+    expect([back.answer, back.reason]).toEqual(["unreachable", "r drops the reply in FORWARD (IptablesRule r-drop)"]);
   });
 
   it("rules that match and disagree are unknown, unless one was inserted at position 1 (before every appended rule)", () => {
@@ -85,9 +88,12 @@ describe("the reachability model: layer 3", () => {
     const p = ping(routed([forwarding("r"), ...rules(false)]), "c", "10.9.0.2");
     expect(p.answer).toBe("unknown");
     expect(p.reason).toContain("all match and disagree, and their order in FORWARD is not fixed by the stack");
-    expect(answer(ping(routed([forwarding("r"), ...rules(true)]), "c", "10.9.0.2"))).toBe("reachable 63");
-    // The reply (eth1 → eth0) meets only the DROP.
-    expect(ping(routed([forwarding("r"), ...rules(true)]), "c", "10.9.0.2").answer).toBe("reachable");
+    // The request (eth0 → eth1) meets the ACCEPT first; the reply (eth1 → eth0) only the DROP.
+    const first = ping(routed([forwarding("r"), ...rules(true)]), "c", "10.9.0.2");
+    expect([first.answer, first.reason]).toEqual(["unreachable", "r drops the reply in FORWARD (IptablesRule r-drop)"]);
+    expect(first.path).toContain("s replies from 10.9.0.2 to 10.0.0.2");
+    const both = [...rules(true), rule("r-back", "r", "FORWARD", ["-i", "eth1", "-o", "eth0", "-j", "ACCEPT"], { position: 1 })];
+    expect(answer(ping(routed([forwarding("r"), ...both]), "c", "10.9.0.2"))).toBe("reachable 63");
   });
 
   it("stateful forwarding: new traffic one way only, replies back through conntrack RELATED,ESTABLISHED", () => {
@@ -121,8 +127,9 @@ describe("the reachability model: layer 3", () => {
       veth("c-x", { name: "eth1", netns: "c", addresses: ["10.5.0.2/24"] }, { name: "eth0", netns: "x", addresses: ["10.5.0.1/24"] }),
     ];
     expect(answer(ping([...twoWays, route("c-via-x", "c", "10.9.0.0/24", "10.5.0.1")], "c", "10.9.0.2"))).toBe("unreachable"); // x does not forward
-    expect(answer(ping([...twoWays, route("c-via-x", "c", "10.9.0.0/16", "10.5.0.1")], "c", "10.9.0.2"))).toBe("reachable 63"); // the default is shorter still
+    expect(ping([...twoWays, route("c-via-x", "c", "10.9.0.0/16", "10.5.0.1")], "c", "10.9.0.2").reason).toBe("x does not forward: net.ipv4.ip_forward is 0 (a new namespace's default)"); // /16 beats default
     expect(answer(ping([...twoWays, route("c-via-x", "c", "default", "10.5.0.1", { metric: 5 })], "c", "10.9.0.2"))).toBe("reachable 63");
+    expect(ping([...twoWays, route("c-via-x", "c", "default", "10.5.0.1")], "c", "10.9.0.2").reason).toBe("c has 2 routes to default with metric 0 (route default via 10.0.0.1; route default via 10.5.0.1)");
     expect(answer(ping([...twoWays, route("c-via-x", "c", "default", "10.5.0.1", { table: "100" })], "c", "10.9.0.2"))).toBe("reachable 63"); // no rule selects table 100
   });
 });
@@ -204,13 +211,12 @@ describe("the reachability model: layer 2", () => {
     const vlan = (host: string, id: number, address: string) =>
       res("VlanInterface", `${host}-enp0s8.${id}`, { name: `enp0s8.${id}`, parent: "enp0s8", vlanId: id, protocol: "802.1Q", netns: host, addresses: [address], up: true });
     const state = [
-      ...["lan", "h1", "h2"].map((n) => ns(n)),
+      ...["lan", "h1", "h2", "h3"].map((n) => ns(n)),
       bridge("br-lan", "lan"),
-      veth("h1-nic", { name: "enp0s8", netns: "h1" }, { name: "lan1", netns: "lan", master: "br-lan" }),
-      veth("h2-nic", { name: "enp0s8", netns: "h2" }, { name: "lan2", netns: "lan", master: "br-lan" }),
+      ...["h1", "h2", "h3"].map((h) => veth(`${h}-nic`, { name: "enp0s8", netns: h }, { name: `lan-${h}`, netns: "lan", master: "br-lan" })),
       vlan("h1", 100, "10.100.0.1/24"),
       vlan("h2", 100, "10.100.0.2/24"),
-      vlan("h2", 200, "10.100.0.3/24"),
+      vlan("h3", 200, "10.100.0.3/24"),
     ];
     expect(answer(ping(state, "h1", "10.100.0.2"))).toBe("reachable 64");
     expect(ping(state, "h1", "10.100.0.3").reason).toBe("nobody answers for 10.100.0.3 on the link of h1 enp0s8.100");

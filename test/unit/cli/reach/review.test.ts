@@ -1,5 +1,7 @@
 import { reachabilitySection, statesOf } from "../../../../cli/reach/review";
-import type { Resource } from "../../../../cli/resources";
+import { fromPreview, type Resource, unchangedIn } from "../../../../cli/resources";
+import { summarize } from "../../../../cli/summary";
+import { fixture } from "../helpers";
 import { forwarding, ns, route, veth } from "./states";
 
 /** A deployed resource the plan keeps, changes, or removes (as `fromPreview` gives it). */
@@ -65,5 +67,27 @@ describe("preview-summary's Reachability section", () => {
     expect(s).toContain("**Probes predicted to fail:** 2");
     expect(s).toContain("- ❌ Probe `c-10.9.0.2` (`c` → `10.9.0.2`, expects reachable with TTL 64): predicted reachable (TTL 63): through r; the reply crosses 1 router");
     expect(s).toContain("expects unreachable): predicted reachable (TTL 63)");
+  });
+});
+
+describe("preview-summary's Reachability section on previews captured from real runs", () => {
+  const summary = (name: string, ownFresh = false) => {
+    const json = fixture(name);
+    return summarize(fromPreview(json, "stdin"), { unchanged: unchangedIn(json), tail: reachabilitySection(fromPreview(json, "stdin"), { ownFresh }) });
+  };
+
+  it("examples/macvlan-router without its router: the eight cross-network pairs stop answering, because of what the plan deletes", () => {
+    const s = summary("macvlan-router-removed");
+    expect(s).toContain("#### Reachability\n\n> ⚠️ 8 pairs of 48 change: 8 stop answering, 0 start.\n");
+    expect(s).toMatch(/^- `d1` → `172\.16\.20\.10`: reachable \(TTL 63\) → \*\*unreachable\*\*: host3 does not forward: net\.ipv4\.ip_forward is 0 \(a new namespace's default\) \(Sysctl host3-ip-forward deleted; /m);
+    expect(s).not.toContain("`d1` → `172.16.10.11`"); // same network: no change
+  });
+
+  it("examples/docker0-nat with ns1's default route removed: ns1 loses the uplink and the outside", () => {
+    const s = summary("docker0-nat-route-removed", true);
+    expect(s).toContain("- `ns1` → `198.51.100.1`: reachable (TTL 63) → **unreachable**: ns1 has no route to 198.51.100.1 (Route ns1-default deleted)");
+    expect(s.match(/^- `/gm)).toHaveLength(2);
+    // Without --own-netns fresh, what passed through pulumi's own namespace was unknown before.
+    expect(summary("docker0-nat-route-removed")).toContain("- `ns1` → `198.51.100.1`: unknown → **unreachable**: ns1 has no route to 198.51.100.1 (Route ns1-default deleted)");
   });
 });
