@@ -22,7 +22,7 @@ export interface Netns {
   key: string;
   host: string;
   name: string;
-  /** How tables and messages name it: `d1`, `d1@10.0.0.2`, `pulumi's own`. */
+  /** How tables and messages name it: `d1`, `d1@10.0.0.2`, `pulumi's own` (here), `10.0.0.2` (that machine's own). */
   label: string;
   /** Made by a Namespace resource of the stack (or assumed fresh): nothing else is in it. */
   managed: boolean;
@@ -104,8 +104,8 @@ export const ifKey = (ns: string, name: string): string => `${ns}/${name}`;
 
 /** How a namespace is named in tables and reasons. */
 export function nsLabel(host: string, name: string): string {
-  const base = name || "pulumi's own";
-  return host ? `${base}@${host}` : base;
+  if (!host) return name || "pulumi's own";
+  return name ? `${name}@${host}` : host;
 }
 
 /** `VethPair c1-eth0 (end)`. */

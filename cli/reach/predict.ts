@@ -135,7 +135,7 @@ class Walk {
     const problems = this.p.problems(ns);
     if (problems.length) unknown(problems[0]);
     if (!ns.managed) {
-      const own = ns.name === "" ? " (--own-netns fresh assumes it is a new namespace holding only what the stack declares)" : "";
+      const own = ns.name === "" && ns.host === "" ? " (--own-netns fresh assumes it is a new namespace holding only what the stack declares)" : "";
       unknown(`${ns.label} is not made by the stack: its routes, firewall and sysctls are not known${own}`);
     }
   }
