@@ -51,8 +51,16 @@ export const ownChain = (r: RuleEntry): boolean => !BUILT_IN.has(r.chain);
 /** Whether a rule lies in a built-in chain the model does not evaluate (mangle, raw, nat PREROUTING…). */
 export const unmodelledChain = (r: RuleEntry): boolean => !ownChain(r) && !(MODELLED[r.table] ?? []).includes(r.chain);
 
+const parsedRules = new WeakMap<RuleEntry, Parsed | { outside: string }>();
+
 /** The rule in the subset, or why not. */
 export function parseRule(r: RuleEntry): Parsed | { outside: string } {
+  let p = parsedRules.get(r);
+  if (!p) parsedRules.set(r, (p = parse(r)));
+  return p;
+}
+
+function parse(r: RuleEntry): Parsed | { outside: string } {
   const out: Partial<Parsed> = {};
   const t = r.tokens;
   let neg = false;

@@ -41,6 +41,10 @@ const where = (m: Model, i: Iface) => `${m.namespaces.get(i.ns)!.label} ${i.name
 export class Layer2 {
   private readonly root = new Map<string, string>();
   private readonly segments = new Map<string, Segment>();
+  private readonly traits = new Map<string, { open?: string; stp?: string }>();
+  private readonly wires = new Map<string, Wire>();
+  /** Stations by segment key, filled on first use. */
+  private bySegment?: Map<string, Iface[]>;
 
   constructor(private readonly m: Model) {
     for (const i of m.ifaces.values()) {
@@ -65,6 +69,8 @@ export class Layer2 {
   /** Everything joined on the base wire of `i` (before tags): why unknown stations may be there, STP. */
   private baseTraits(i: Iface): { open?: string; stp?: string } {
     const base = this.find(i.key);
+    const known = this.traits.get(base);
+    if (known) return known;
     let open: string | undefined;
     let stp: string | undefined;
     for (const j of this.m.ifaces.values()) {
@@ -74,7 +80,9 @@ export class Layer2 {
       if (j.master && !this.m.ifaces.has(`${j.ns}/${j.master}`)) open ??= `${where(this.m, j)} is a port of ${j.master}, which the stack does not manage`;
       if (!ns.managed) open ??= `${ns.label} is not made by the stack: what else is on the link through ${j.name} is not known`;
     }
-    return { open, stp };
+    const traits = { open, stp };
+    this.traits.set(base, traits);
+    return traits;
   }
 
   /** The wire and tags an interface sends on (a station's, or a parent's for what sits on it). */
@@ -109,14 +117,29 @@ export class Layer2 {
 
   /** Who hears frames `a` sends. */
   wire(a: Iface): Wire {
+    const known = this.wires.get(a.key);
+    if (known) return known;
+    const w = this.compute(a);
+    this.wires.set(a.key, w);
+    return w;
+  }
+
+  private compute(a: Iface): Wire {
     const sa = this.segment(a);
     if (sa.unknown) return { neighbours: [], excluded: [], unknown: sa.unknown };
+    if (!this.bySegment) {
+      this.bySegment = new Map();
+      for (const b of this.m.ifaces.values()) {
+        const sb = this.isStation(b) ? this.segment(b) : undefined;
+        if (!sb || sb.unknown) continue;
+        if (!this.bySegment.has(sb.key)) this.bySegment.set(sb.key, []);
+        this.bySegment.get(sb.key)!.push(b);
+      }
+    }
     const neighbours: Neighbour[] = [];
     const excluded: Wire["excluded"] = [];
-    for (const b of this.m.ifaces.values()) {
-      if (b === a || !this.isStation(b)) continue;
-      const sb = this.segment(b);
-      if (sb.unknown || sb.key !== sa.key) continue;
+    for (const b of this.bySegment.get(sa.key) ?? []) {
+      if (b === a) continue;
       const why = this.between(a, b, sa);
       if (why === true) neighbours.push({ station: b, ...(sa.stp && { unknown: sa.stp }) });
       else if (why.unknown) neighbours.push({ station: b, unknown: why.unknown });

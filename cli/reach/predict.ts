@@ -14,8 +14,8 @@
  */
 import { filterVerdict, MODELLED, natEffect, type Nat, type Pkt, ruleText, unmodelledChain } from "./firewall";
 import { inNet, ipText, type Net, networkOf, netText, v4 } from "./ip";
-import { Layer2 } from "./layer2";
-import { type Iface, type Model, type Netns, type Origin, originText, type RouteEntry } from "./model";
+import { Layer2, type Neighbour, type Wire } from "./layer2";
+import { type Iface, type Model, type Netns, type Origin, originText, type RouteEntry, type RuleEntry } from "./model";
 
 export type Answer = "reachable" | "unreachable" | "unknown";
 
@@ -51,6 +51,14 @@ const unknown = (why: string): never => {
   throw new Stop("unknown", why);
 };
 
+/** A route as the lookup weighs it; `make` gives it whole, or stops (unknown) where it cannot. */
+interface RouteCandidate {
+  dest: Net;
+  metric: number;
+  dev?: Iface;
+  make: () => Route;
+}
+
 interface Route {
   dev: Iface;
   via?: number;
@@ -65,9 +73,33 @@ type Dir = "request" | "reply";
 export class Predictor {
   readonly l2: Layer2;
   private readonly outside = new Map<string, string[]>();
+  /** Interfaces by namespace key, and each namespace's addresses → the interface holding them. */
+  readonly ifaces = new Map<string, Iface[]>();
+  readonly holders = new Map<string, Map<number, Iface>>();
+  /** Routes per namespace and table, as `routes` computes them. */
+  readonly routeCache = new Map<string, RouteCandidate[]>();
+  /** Every IPv4 address of the stack. */
+  readonly addresses = new Set<number>();
+  /** Rules by `nsKey table chain`. */
+  readonly chains = new Map<string, RuleEntry[]>();
+  private readonly labels = new Map<string, Netns>();
 
   constructor(readonly m: Model) {
     this.l2 = new Layer2(m);
+    for (const i of m.ifaces.values()) {
+      if (!this.ifaces.has(i.ns)) [this.ifaces.set(i.ns, []), this.holders.set(i.ns, new Map())];
+      this.ifaces.get(i.ns)!.push(i);
+      for (const a of i.addresses) {
+        if (!this.holders.get(i.ns)!.has(a.ip)) this.holders.get(i.ns)!.set(a.ip, i);
+        this.addresses.add(a.ip);
+      }
+    }
+    for (const n of m.namespaces.values()) this.labels.set(n.label, n);
+    for (const r of m.rules) {
+      const key = `${r.ns} ${r.table} ${r.chain}`;
+      if (!this.chains.has(key)) this.chains.set(key, []);
+      this.chains.get(key)!.push(r);
+    }
     for (const ns of m.namespaces.values()) this.outside.set(ns.key, [...ns.outside]);
     for (const r of m.rules) if (unmodelledChain(r)) this.outside.get(r.ns)?.push(`${ruleText(r)} is in a chain the model does not evaluate (only ${Object.entries(MODELLED).map(([t, c]) => `${t} ${c.join("/")}`).join(", ")})`);
     for (const [ns, map] of m.sysctls) {
@@ -79,7 +111,25 @@ export class Predictor {
 
   /** The namespace named by a label (`d1`, `d1@host`, `pulumi's own`) or key. */
   namespace(name: string): Netns | undefined {
-    return this.m.namespaces.get(name) ?? [...this.m.namespaces.values()].find((n) => n.label === name);
+    return this.m.namespaces.get(name) ?? this.labels.get(name);
+  }
+
+  private readonly answers = new Map<string, Map<number, Neighbour[]>>();
+
+  /** The neighbours on a link whose namespace holds each address (and so answers ARP for it). */
+  answering(dev: Iface, wire: Wire): Map<number, Neighbour[]> {
+    let map = this.answers.get(dev.key);
+    if (!map) {
+      map = new Map();
+      for (const n of wire.neighbours) {
+        for (const ip of this.holders.get(n.station.ns)?.keys() ?? []) {
+          if (!map.has(ip)) map.set(ip, []);
+          map.get(ip)!.push(n);
+        }
+      }
+      this.answers.set(dev.key, map);
+    }
+    return map;
   }
 
   problems(ns: Netns): string[] {
@@ -97,7 +147,7 @@ export function predict(model: Model | Predictor, from: string, to: string): Pre
     if (!ns) return unknown(`${from} is not a namespace of the stack`);
     const dst = v4(to);
     if (dst === undefined) return unknown(to.includes(":") ? "IPv6 is outside the model" : `${to} is not an IPv4 address`);
-    if (![...p.m.ifaces.values()].some((i) => i.addresses.some((a) => a.ip === dst))) return unknown(`${to} is not an address of the stack`);
+    if (!p.addresses.has(dst)) return unknown(`${to} is not an address of the stack`);
     const { ttl, reason } = walk.ping(ns, dst);
     return { ...base, answer: "reachable", ttl, reason, path: walk.path, uses: [...walk.uses] };
   } catch (e) {
@@ -126,7 +176,7 @@ class Walk {
     return this.m.namespaces.get(key)!;
   }
   private ifaces(ns: Netns): Iface[] {
-    return [...this.m.ifaces.values()].filter((i) => i.ns === ns.key);
+    return this.p.ifaces.get(ns.key) ?? [];
   }
 
   /** The namespace is one whose state the model knows, or the answer is unknown. */
@@ -142,7 +192,7 @@ class Walk {
 
   /** The interface holding `ip` in a namespace (whatever the state of its link), if any. */
   private holder(ns: Netns, ip: number): Iface | undefined {
-    return this.ifaces(ns).find((i) => i.addresses.some((a) => a.ip === ip));
+    return this.p.holders.get(ns.key)?.get(ip);
   }
 
   private sysctl(ns: Netns, key: string): string | undefined {
@@ -184,23 +234,26 @@ class Walk {
   }
 
   private filter(ns: Netns, chain: string, pkt: Pkt, dir: Dir = "request"): void {
-    const rules = this.m.rules.filter((r) => r.ns === ns.key && r.table === "filter" && r.chain === chain);
-    const v = filterVerdict(rules, pkt);
+    const v = filterVerdict(this.p.chains.get(`${ns.key} filter ${chain}`) ?? [], pkt);
     if ("unknown" in v) return unknown(v.unknown);
     this.use(...v.by);
     if (v.value === "DROP") no(`${ns.label} drops ${dir === "reply" ? "the reply" : "it"} in ${chain} (${v.by.map(originText).join(", ")})`);
   }
 
   /** Routes of a namespace's main table, connected ones first, as the kernel would hold them. */
-  private routes(ns: Netns, table: string): Array<{ dest: Net; metric: number; make: () => Route }> {
-    const out: Array<{ dest: Net; metric: number; make: () => Route }> = [];
+  private routes(ns: Netns, table: string): RouteCandidate[] {
+    const key = `${ns.key}\0${table}`;
+    const known = this.p.routeCache.get(key);
+    if (known) return known;
+    const out: RouteCandidate[] = [];
+    this.p.routeCache.set(key, out);
     const ifaces = this.ifaces(ns);
     if (table === "main") {
       for (const i of ifaces.filter((x) => x.up)) {
         for (const a of i.addresses) {
           const dest = networkOf(a);
-          if (a.len === 32 || out.some((r) => r.dest.ip === dest.ip && r.dest.len === dest.len && r.make().dev === i)) continue;
-          out.push({ dest, metric: 0, make: () => ({ dev: i, src: a.ip, text: `${netText(dest)} dev ${i.name}`, origin: i.origin }) });
+          if (a.len === 32 || out.some((r) => r.dest.ip === dest.ip && r.dest.len === dest.len && r.dev === i)) continue;
+          out.push({ dest, metric: 0, dev: i, make: () => ({ dev: i, src: a.ip, text: `${netText(dest)} dev ${i.name}`, origin: i.origin }) });
         }
       }
     }
@@ -249,8 +302,7 @@ class Walk {
   }
 
   private applyNat(ns: Netns, pkt: Packet, route: Route): void {
-    const rules = this.m.rules.filter((r) => r.ns === ns.key && r.table === "nat" && r.chain === "POSTROUTING");
-    const e = natEffect(rules, { out: route.dev.name, src: pkt.src!, dst: pkt.dst, state: "NEW" });
+    const e = natEffect(this.p.chains.get(`${ns.key} nat POSTROUTING`) ?? [], { out: route.dev.name, src: pkt.src!, dst: pkt.dst, state: "NEW" });
     if ("unknown" in e) return unknown(e.unknown);
     const nat: Nat = e.value;
     if (nat.kind === "none") return;
@@ -271,7 +323,7 @@ class Walk {
     const wire = this.p.l2.wire(route.dev);
     if (wire.unknown) unknown(wire.unknown);
     this.use(route.dev.origin);
-    const answering = wire.neighbours.filter((n) => n.station.ns !== ns.key && this.holder(this.ns(n.station.ns), nh));
+    const answering = this.p.answering(route.dev, wire).get(nh)?.filter((n) => n.station.ns !== ns.key) ?? [];
     const definite = answering.filter((n) => !n.unknown);
     for (const n of answering) this.use(n.station.origin, this.holder(this.ns(n.station.ns), nh)?.origin);
     const where = `on the link of ${ns.label} ${route.dev.name}`;

@@ -36,6 +36,8 @@ export interface ReviewOptions {
 }
 
 const MAX_LINES = 40;
+/** Pairs predicted at most (in each state): beyond, the section says so instead (about 0.2 ms a pair). */
+export const MAX_PAIRS = 20_000;
 
 /** The network as deployed and as planned, as resources whose props are those of that state. */
 export function statesOf(resources: readonly Resource[]): { deployed: Resource[]; planned: Resource[] } {
@@ -81,6 +83,9 @@ export function reachabilitySection(resources: readonly Resource[], options: Rev
     const before = new Predictor(buildModel(deployed, options));
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const all = pairs(before.m, after.m);
+    if (all.length > MAX_PAIRS) {
+      return [...head, `Not predicted: ${all.length.toLocaleString("en-US")} pairs of a namespace and an address, more than the ${MAX_PAIRS.toLocaleString("en-US")} a summary predicts. \`pulumi-linuxnet reachability --preview --from NS\` predicts the pairs of one namespace.`];
+    }
     const compared = all.map(([f, t]) => ({ old: predict(before, f, t), now: predict(after, f, t) }));
     const changed = compared.filter((c) => differs(c.old, c.now)).sort((a, b) => RANK[b.old.answer] - RANK[b.now.answer] - (RANK[a.old.answer] - RANK[a.now.answer]));
     const unknown = compared.filter((c) => c.now.answer === "unknown").length;

@@ -2,7 +2,7 @@ import { reachabilitySection, statesOf } from "../../../../cli/reach/review";
 import { fromPreview, type Resource, unchangedIn } from "../../../../cli/resources";
 import { summarize } from "../../../../cli/summary";
 import { fixture } from "../helpers";
-import { forwarding, ns, route, veth } from "./states";
+import { bridge, forwarding, ns, route, veth } from "./states";
 
 /** A deployed resource the plan keeps, changes, or removes (as `fromPreview` gives it). */
 const same = (r: Resource): Resource => ({ ...r, op: "same", deployed: { props: r.props, inputs: r.inputs }, news: r.props, olds: r.props });
@@ -55,6 +55,14 @@ describe("preview-summary's Reachability section", () => {
     expect(reachabilitySection(Object.values(l).map(same))).toEqual(["#### Reachability", "", "No change: 12 pairs of a namespace and an address of the stack, predicted alike before and after (0 unknown)."]);
     expect(reachabilitySection([created(ns("t"))])).toEqual([]);
     expect(reachabilitySection([same(l.c)], { complete: false })[2]).toMatch(/^Not predicted: the preview lists only what changes/);
+  });
+
+  it("leaves a network too large to predict in a summary to the reachability command, saying so", () => {
+    const many = [ns("h"), bridge("br0", "h", ["10.0.0.1/16"])];
+    for (let i = 0; i < 150; i++) many.push(ns(`c${i}`), veth(`c${i}`, { name: "eth0", netns: `c${i}`, addresses: [`10.0.1.${i + 1}/16`] }, { name: `v${i}`, netns: "h", master: "br0" }));
+    expect(reachabilitySection(many.map(same))[2]).toBe(
+      "Not predicted: 22,801 pairs of a namespace and an address, more than the 20,000 a summary predicts. `pulumi-linuxnet reachability --preview --from NS` predicts the pairs of one namespace.",
+    );
   });
 
   it("lists the probes of the plan the prediction contradicts, through the hook a probe kind supplies", () => {
