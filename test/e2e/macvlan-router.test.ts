@@ -6,6 +6,8 @@
 import { run } from "../support/local";
 import { EMPTY_SANDBOX, leftInSandbox, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
+import { judgeReachability } from "../support/reachability";
+import { maybeWriteFixture, runCli } from "../unit/cli/helpers";
 
 jest.setTimeout(300_000);
 
@@ -31,6 +33,7 @@ describe("examples/macvlan-router (scenario 5 complete) through the real pulumi 
     expect(await pings("d2", "172.16.20.11")).toBe(true);
     expect(await replyTtl("d1", "172.16.20.10")).toBeUndefined();
     expect(await replyTtl("d1", "172.16.20.11")).toBeUndefined();
+    expect((await judgeReachability(stack, "examples/macvlan-router without the router")).disagreements).toEqual([]);
   });
 
   it("host3 as a router is one sysctl and four rules; then d1 reaches d2 and d4 with a reply TTL of 63", async () => {
@@ -44,6 +47,7 @@ describe("examples/macvlan-router (scenario 5 complete) through the real pulumi 
     expect(await replyTtl("d1", "172.16.20.11")).toBe(63);
     expect(await replyTtl("d4", "172.16.10.10")).toBe(63);
     expect(await replyTtl("d1", "172.16.10.11")).toBe(64); // same network: no hop
+    expect((await judgeReachability(stack, "examples/macvlan-router with host3 routing")).disagreements).toEqual([]);
     expect((await stack.outputs()).routerMade).toEqual([
       "sysctl net.ipv4.ip_forward=1",
       "iptables -t filter -A FORWARD -i enp0s8 -o enp0s9 -j ACCEPT",
@@ -69,6 +73,13 @@ describe("examples/macvlan-router (scenario 5 complete) through the real pulumi 
 
   it("a killed up that adds the router again converges on the next one", async () => {
     await stack.setConfig("router", "false");
+    // A pull request that removes the router: the summary says which pairs stop answering, and why.
+    const plan = (await stack.cli(["preview", "--json", "--show-sames"])).stdout;
+    maybeWriteFixture("macvlan-router-removed", plan);
+    const summary = runCli(["preview-summary"], plan).stdout;
+    expect(summary).toMatch(/^> ⚠️ (\d+) pairs of 48 change: \1 stop answering, 0 start\.$/m);
+    expect(summary).toContain("- `d1` → `172.16.20.10`: reachable (TTL 63) → **unreachable**: host3 does not forward: net.ipv4.ip_forward is 0 (a new namespace's default) (");
+    expect(summary).toMatch(/- `d1` → `172\.16\.20\.10`: .*Sysctl host3-ip-forward deleted/);
     await stack.up();
     expect((await host3("iptables", "-S", "FORWARD")).trim()).toBe("-P FORWARD ACCEPT");
     await stack.setConfig("router", "true");
