@@ -233,6 +233,14 @@ const routerEntry: EntrySpec = {
   draw: (p, d, name) => void d.node(ns(p), name, "router", ["router"], `router:${name}`),
 };
 
+/** A component joining two bridges over VXLAN: its two tunnel ends are VxlanInterface resources of their own. */
+const vxlanTunnelEntry: EntrySpec = {
+  layer: 3,
+  describe: (_p, name) => `VXLAN tunnel ${name} (its two ends are listed as VXLAN interfaces)`,
+  netns: () => [],
+  draw: () => undefined, // the ends draw the tunnel
+};
+
 /** The fields the registry says replace a kind, each with why. */
 function withIdentity(kind: string, e: EntrySpec): KindEntry {
   const fields = declOf(kind) ? [...declOf(kind)!.replaceOn, ...REPLACE_ON_EVERY_KIND] : [];
@@ -254,6 +262,7 @@ const ENTRIES: Readonly<Record<string, EntrySpec>> = {
   IptablesRule: iptablesEntry,
   Probe: probeEntry,
   Router: routerEntry,
+  VxlanTunnel: vxlanTunnelEntry,
 };
 
 /** The kind table: the registry's kinds and components, in drawing order. */

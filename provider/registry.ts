@@ -91,7 +91,7 @@ export const KINDS = {
 export type KindKey = keyof typeof KINDS;
 
 /** Components: made of other kinds' resources, with no provider of their own (the CLI still draws them). */
-export const COMPONENTS = ["Router"] as const;
+export const COMPONENTS = ["Router", "VxlanTunnel"] as const;
 
 /** Another machine is another object: a new host or port replaces a resource of any kind. */
 export const REPLACE_ON_EVERY_KIND = ["connection.host", "connection.port"] as const;

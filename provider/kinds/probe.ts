@@ -20,7 +20,7 @@ import { handlers, type KindSpec, type Props } from "../core/kind";
 import { ifNameProblem, netnsName, ownership, type CheckFailure } from "../core/validate";
 import type { Host, Target } from "../hosts";
 import { KINDS } from "../registry";
-import { failureLine, holds, ncFailure, NETWORK_REFUSED, parsePing, saidOnStderr, answerOf, type Expectation, type Seen, seenFromPing } from "./probe-answer";
+import { failureLine, holds, ncFailure, NETWORK_REFUSED, parsePing, saidOnStderr, answerOf, type Expectation, type Seen, seenFromPing } from "../core/probe-answer";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const show = (v: unknown) => JSON.stringify(v);

@@ -1,5 +1,5 @@
 import { checkWith } from "../../provider/core/validate";
-import { answerOf, type Expectation, failureLine, holds, ncFailure, parsePing, type Seen, seenFromPing } from "../../provider/kinds/probe-answer";
+import { answerOf, type Expectation, failureLine, holds, ncFailure, parsePing, type Seen, seenFromPing } from "../../provider/core/probe-answer";
 import { argv, probe, schema } from "../../provider/kinds/probe";
 
 const AT = "2026-01-01T00:00:00.000Z";
