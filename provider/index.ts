@@ -3,6 +3,10 @@
  * table from kind to handlers. Each kind module is loaded only when first used.
  */
 import type { Handlers } from "./kind";
+import { watchEngine } from "./watchdog";
+
+// Loaded by the first call the engine makes: from then on the process ends with the engine.
+watchEngine();
 
 const kinds: Record<string, () => Handlers> = {
   namespace: () => require("./namespace").namespace,
