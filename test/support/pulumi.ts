@@ -33,10 +33,14 @@ export class PulumiStack {
   /** Wall time of each CLI command, for the log (not asserted). */
   readonly timings: Array<[string, number]> = [];
 
-  /** `extraEnv`: set for every command of this stack (e.g. PULUMI_SKIP_CHECKPOINTS). */
+  /**
+   * `extraEnv`: set for every command of this stack (e.g. PULUMI_SKIP_CHECKPOINTS);
+   * `timeoutMs`: how long one command may take before it is ended (a hung CLI fails the test).
+   */
   constructor(
     readonly programDir: string,
     readonly extraEnv: Record<string, string> = {},
+    readonly timeoutMs = 300_000,
   ) {}
 
   private env(): NodeJS.ProcessEnv {
@@ -59,7 +63,7 @@ export class PulumiStack {
       // Our flags go before a `--` (after it everything is a value, e.g. a PEM key).
       const end = args.indexOf("--") < 0 ? args.length : args.indexOf("--");
       const argv = [...args.slice(0, end), "--non-interactive", "--color", "never", ...args.slice(end)];
-      execFile("pulumi", argv, { cwd: this.programDir, env, maxBuffer: 64 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
+      execFile("pulumi", argv, { cwd: this.programDir, env, maxBuffer: 64 << 20, timeout: this.timeoutMs }, (err, stdout, stderr) => {
         const ms = Date.now() - t0;
         this.timings.push([args.slice(0, 2).join(" "), ms]);
         const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
