@@ -57,18 +57,46 @@ _tc_go() { # any Go >= 1.21 will do: GOTOOLCHAIN=auto fetches the one go.mod ask
   export PATH="$dir/bin:$PATH"
 }
 
+# The one change made to what is built: grpc-go's servers (the engine's resource monitor, the
+# language host) set TCP_USER_TIMEOUT to their keepalive timeout (20 s) on every connection,
+# while Go probes an idle TCP connection every 15 s. One lost probe or its ACK is then fatal:
+# at the next probe 30 s have passed without an answer and the kernel resets the connection
+# (grpc/grpc-go#6250). Loopback loses packets when the kernel's per-CPU input backlog overflows,
+# and a bridge with hundreds of ports floods every IPv6 multicast (DAD, router solicitations,
+# MLD) to all of them: at N=1000 the benchmark topology makes millions of packets and drops
+# over a million, and `pulumi up` failed with "error reading from server: connection reset by
+# peer" (the engine's idle connection to the language host). Built with the servers' keepalive
+# time at infinity (the default of grpc-go's clients), no TCP_USER_TIMEOUT is set, and a
+# connection survives lost probes the way TCP's default allows (9 in a row). The patch is a
+# sed of one constant in a copy of grpc-go's module, which the build uses through a `replace`
+# in a copy of the wrapper's go.mod (-modfile; the module cache, go.mod and go.sum are
+# untouched), and is checked to have matched.
+_tc_grpc_patched() { # $1: wrapper module dir, $2: scratch dir; writes $2/go.mod and $2/go.sum
+  local module=$1 scratch=$2 dir file
+  dir=$(cd "$module" && GOFLAGS=-mod=readonly GOTOOLCHAIN=auto go mod download -json google.golang.org/grpc | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -f "$dir/go.mod" ] || _tc_fail "no grpc-go module at '$dir'" || return 1
+  cp -r "$dir" "$scratch/grpc" && chmod -R u+w "$scratch/grpc" || return 1
+  file="$scratch/grpc/internal/transport/defaults.go"
+  sed -i 's/^\([[:space:]]*defaultServerKeepaliveTime[[:space:]]*=[[:space:]]*\)2 \* time\.Hour$/\1infinity/' "$file"
+  [ "$(grep -c '^[[:space:]]*defaultServerKeepaliveTime[[:space:]]*=[[:space:]]*infinity$' "$file")" = 1 ] ||
+    _tc_fail "grpc-go's defaultServerKeepaliveTime line not found in $dir: the keepalive patch needs a look" || return 1
+  cp "$module/go.mod" "$module/go.sum" "$scratch/" && printf '\nreplace google.golang.org/grpc => %s\n' "$scratch/grpc" >>"$scratch/go.mod"
+}
+
 # Builds one wrapper module's `tool` into $2 (verified against the committed go.sum).
 _tc_go_build() {
-  local module=$1 out=$2 pkg t0
+  local module=$1 out=$2 pkg t0 scratch
   pkg=$(sed -n 's/^tool //p' "$module/go.mod")
   t0=$(_tc_now)
   _tc_step "building $(basename "$out") from $pkg (first time only; a few minutes on 2 cores)"
+  scratch=$(mktemp -d) && _tc_grpc_patched "$module" "$scratch" || { rm -rf "$scratch"; return 1; }
   # A heartbeat while go is silent for minutes; ended by its PID when the build returns.
   (while sleep 30; do _tc_step "... still building $(basename "$out") ($(_tc_since "$t0"))"; done) &
   local heartbeat=$! status=0
-  (cd "$module" && GOFLAGS=-mod=readonly GOTOOLCHAIN=auto go build -trimpath -o "$out.tmp" \
+  (cd "$module" && GOFLAGS=-mod=readonly GOTOOLCHAIN=auto go build -trimpath -modfile "$scratch/go.mod" -o "$out.tmp" \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$3" "$pkg") || status=$?
   kill "$heartbeat" 2>/dev/null; wait "$heartbeat" 2>/dev/null
+  rm -rf "$scratch"
   [ "$status" = 0 ] || _tc_fail "go build of $pkg failed" || return 1
   mv "$out.tmp" "$out"
   _tc_step "built $(basename "$out") in $(_tc_since "$t0")"
@@ -78,7 +106,9 @@ _tc_pulumi() {
   # The dynamic-provider plugin is a tiny sh script shipped in the @pulumi/pulumi npm package.
   # Beside the pulumi binary it is found silently; anywhere else on PATH the CLI warns each run.
   local plugin="$LINUXNET_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-  local bin="$LINUXNET_CACHE/pulumi-$PULUMI_VERSION"
+  # "-k1": built with the keepalive patch above (a directory of its own, so a build without it
+  # is never reused; bump the suffix when what is built changes).
+  local bin="$LINUXNET_CACHE/pulumi-$PULUMI_VERSION-k1"
   if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ]; then # built before: reuse
     install -m 0755 "$plugin" "$bin/"
     export PATH="$bin:$PATH"
@@ -86,7 +116,7 @@ _tc_pulumi() {
   fi
   if command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ] &&
     command -v pulumi-language-nodejs >/dev/null 2>&1; then
-    _tc_step "using pulumi v$PULUMI_VERSION from PATH ($(command -v pulumi))"
+    _tc_step "using pulumi v$PULUMI_VERSION from PATH ($(command -v pulumi)); a stock build can lose its plugin connections under heavy packet loss (README: Toolchain notes)"
     local plugin_dir="$LINUXNET_CACHE/plugin-$PULUMI_VERSION"
     mkdir -p "$plugin_dir" && install -m 0755 "$plugin" "$plugin_dir/"
     export PATH="$plugin_dir:$PATH"
