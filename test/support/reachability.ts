@@ -66,6 +66,7 @@ const said = (p: Prediction) => (p.answer === "reachable" ? `reachable (TTL ${p.
  * coming up) must not decide it.
  */
 export async function judgeReachability(stack: PulumiStack, label: string, inNs: InNamespace = here): Promise<Judgement> {
+  const t0 = performance.now();
   const exported = JSON.parse((await stack.cli(["stack", "export"])).stdout);
   const model = buildModel(fromExport(exported, "`pulumi stack export`"), { ownFresh: true });
   const matrix = reachabilityMatrix(model);
@@ -87,7 +88,7 @@ export async function judgeReachability(stack: PulumiStack, label: string, inNs:
   const unknownCount = matrix.pairs.length - decided.length;
   const reasons = [...unknown].map(([why, n]) => `\n    ${n} × ${why}`).join("");
   process.stdout.write(
-    `reachability judged, ${label}: ${decided.length} pairs compared with the kernel, ${disagreements.length} disagree; ${unknownCount} unknown${reasons}${disagreements.map((d) => `\n  DISAGREES ${d}`).join("")}\n`,
+    `reachability judged, ${label}: ${decided.length} pairs compared with the kernel, ${disagreements.length} disagree; ${unknownCount} unknown (${((performance.now() - t0) / 1000).toFixed(1)} s)${reasons}${disagreements.map((d) => `\n  DISAGREES ${d}`).join("")}\n`,
   );
   return { compared: decided.length, unknown, unknownCount, disagreements };
 }
