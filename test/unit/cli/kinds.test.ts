@@ -32,6 +32,11 @@ describe("the kind table", () => {
     expect(entryFor("IptablesRule").describe({ table: "filter", chain: "FORWARD", rule: ["-j", "ACCEPT"], position: 1, family: "ipv6", netns: "r" }, "x")).toBe(
       "ip6tables -t filter -I FORWARD 1 -j ACCEPT in r",
     );
+    expect(entryFor("Probe").describe({ netns: "d1", to: "172.16.20.10", expect: "reachable", ttl: 63, holds: true }, "x")).toBe("probe from d1 → 172.16.20.10: reachable, TTL 63");
+    expect(entryFor("Probe").describe({ to: "10.0.0.2", port: 80, expect: "unreachable" }, "x")).toBe("probe from pulumi's own netns → 10.0.0.2 port 80: unreachable");
+    expect(entryFor("Probe").describe({ netns: "d1", to: "172.16.20.10", expect: "reachable", ttl: 63, holds: false, seen: { reachable: true, ttl: 64 } }, "x")).toBe(
+      "probe from d1 → 172.16.20.10: reachable, TTL 63 (last seen: reachable, TTL 64)",
+    );
     expect(entryFor("Tunnel").describe({ name: "t0", netns: "n" }, "x")).toBe("Tunnel t0 in n");
   });
 });
