@@ -100,7 +100,7 @@ export class LinkShaping extends pulumi.dynamic.Resource {
       connection = args.connection ?? (placeOfLink(link, side)?.connection as CommonArgs["connection"]);
     }
     if (dev === undefined) throw new pulumi.RunError(`pulumi-linuxnet: LinkShaping "${name}": give the interface as link (a resource) or dev (its name)`);
-    const place = placeOf(args.netns, connection);
+    const place = placeOf(link ? netns : args.netns, connection);
     if (place !== undefined && plainOf(dev) !== undefined) claim(`qdisc\0${place}\0${plainOf(dev)}`, `the root qdisc of "${plainOf(dev)}"`, who("LinkShaping", name, "dev"));
     super(
       provider,
