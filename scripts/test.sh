@@ -46,7 +46,7 @@ fi
 
 # shellcheck source=scripts/sandbox.sh
 source scripts/sandbox.sh
-linuxnet_sandbox "${BASH_SOURCE[0]}" "${all[@]}"
+LINUXNET_TOOLCHAIN_FOR=tests linuxnet_sandbox "${BASH_SOURCE[0]}" "${all[@]}"
 
 export NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning"
 reports=$(mktemp -d)
