@@ -4,13 +4,20 @@
  */
 import { parseArgs } from "node:util";
 import { problems } from "./errors";
+import type { OrphansCommand } from "./orphans";
 
 export const USAGE = `usage:
   pulumi-linuxnet preview-summary [--title TEXT] [--max-length N] [FILE]
       FILE (default: stdin) is \`pulumi preview --json\`; prints Markdown for a pull-request comment
   pulumi-linuxnet diagram [--format mermaid|dot|svg] [--preview] [--stack NAME] [FILE]
-      draws the stack's network from FILE, stdin, or else by running \`pulumi stack export\`;
-      --preview: FILE is \`pulumi preview --json\`, coloured by what will change`;
+      draws the stack's network from FILE, from stdin when something is piped in, or else by
+      running \`pulumi stack export\` (a terminal, /dev/null or an empty pipe is nothing piped
+      in; a pipe silent for 10 s too); FILE - reads stdin, waiting however long it takes;
+      --preview: FILE is \`pulumi preview --json\`, coloured by what will change
+  pulumi-linuxnet orphans [--stack NAME] [--project NAME] [--host [USER@]HOST[:PORT]]...
+                          [--identity KEYFILE] [--known-hosts FILE] [--insecure-ignore-host-key] [--delete]
+      lists the objects marked by the project's stacks (or one stack's) that no state holds,
+      on this machine and on the SSH hosts the states name or --host gives; --delete removes them`;
 
 export type Format = "mermaid" | "dot" | "svg";
 const FORMATS: readonly Format[] = ["mermaid", "dot", "svg"];
@@ -18,7 +25,8 @@ const FORMATS: readonly Format[] = ["mermaid", "dot", "svg"];
 export type Command =
   | { name: "help" }
   | { name: "preview-summary"; file?: string; title?: string; maxLength?: number }
-  | { name: "diagram"; file?: string; format: Format; preview: boolean; stack?: string };
+  | { name: "diagram"; file?: string; format: Format; preview: boolean; stack?: string }
+  | OrphansCommand;
 
 export function parseCommand(argv: readonly string[]): Command {
   const [name, ...rest] = argv;
@@ -34,6 +42,12 @@ export function parseCommand(argv: readonly string[]): Command {
         format: { type: "string", default: "mermaid" },
         preview: { type: "boolean", default: false },
         stack: { type: "string" },
+        project: { type: "string" },
+        host: { type: "string", multiple: true },
+        identity: { type: "string" },
+        "known-hosts": { type: "string" },
+        "insecure-ignore-host-key": { type: "boolean" },
+        delete: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -44,7 +58,7 @@ export function parseCommand(argv: readonly string[]): Command {
   const { values: v, positionals } = parsed;
   if (v.help) return { name: "help" };
   if (positionals.length > 1) throw problems.usage(`one input file at most, got ${positionals.length}`, USAGE);
-  const file = positionals[0] === "-" ? undefined : positionals[0];
+  const file = positionals[0];
   const stray = (allowed: string[]) => Object.keys(v).find((k) => !["help", "format", "preview", ...allowed].includes(k) && v[k as keyof typeof v] !== undefined);
 
   if (name === "preview-summary") {
@@ -63,5 +77,20 @@ export function parseCommand(argv: readonly string[]): Command {
     if (v.stack !== undefined && (file !== undefined || v.preview)) throw problems.usage("--stack reads the stack with `pulumi stack export`; it takes no FILE and no --preview", USAGE);
     return { name, file, format: v.format as Format, preview: v.preview ?? false, stack: v.stack };
   }
-  throw problems.usage(`unknown command ${JSON.stringify(name)} (known: preview-summary, diagram)`, USAGE);
+  if (name === "orphans") {
+    const bad = stray(["stack", "project", "host", "identity", "known-hosts", "insecure-ignore-host-key", "delete"]) ?? (v.preview ? "preview" : undefined) ?? (rest.some((a) => a.startsWith("--format")) ? "format" : undefined);
+    if (bad) throw problems.usage(`orphans takes no --${bad}`, USAGE);
+    if (positionals.length) throw problems.usage(`orphans takes no FILE (it reads the states with \`pulumi stack export\`), got ${JSON.stringify(positionals[0])}`, USAGE);
+    return {
+      name,
+      stack: v.stack,
+      project: v.project,
+      hosts: v.host ?? [],
+      identity: v.identity,
+      knownHosts: v["known-hosts"],
+      insecureIgnoreHostKey: v["insecure-ignore-host-key"] ?? false,
+      delete: v.delete ?? false,
+    };
+  }
+  throw problems.usage(`unknown command ${JSON.stringify(name)} (known: preview-summary, diagram, orphans)`, USAGE);
 }

@@ -2,6 +2,7 @@
  * `pulumi-linuxnet`: the command shipped in the package (bin/pulumi-linuxnet.js).
  *   preview-summary  `pulumi preview --json` → Markdown for a pull-request comment
  *   diagram          `pulumi stack export` (or `--preview`: a preview) → Mermaid, DOT or SVG
+ *   orphans          objects marked by the project's stacks that no state holds (`--delete`: removed)
  * Any failure is one line on stderr, `pulumi-linuxnet <command>: <what was wrong>`, and a
  * non-zero exit: 1 for bad input, 2 for a wrong command line.
  */
@@ -19,6 +20,8 @@ import { toSvg } from "./svg";
 export async function execute(argv: readonly string[]): Promise<string> {
   const cmd = parseCommand(argv);
   if (cmd.name === "help") return `${USAGE}\n`;
+  // Loaded only for this command: it brings the provider's kinds along.
+  if (cmd.name === "orphans") return (require("./orphans") as typeof import("./orphans")).orphans(cmd);
   if (cmd.name === "preview-summary") {
     const input = await readInput(cmd.file, "preview", { mayExport: false });
     const resources = read(input.json, "preview", input.where);

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { failedAt, goneError, objectError, unlessGone } from "./errors";
 import { handlers, type KindSpec } from "./kind";
+import { othersIn, othersProblem } from "./marked";
 import { claimOf, markOf, notOurs, observedOwner, stillOurs } from "./owner";
 import { ip, ipBatch, ipJson, netnsInode, removeRecords } from "./runner";
 import { transaction } from "./undo";
@@ -100,6 +101,9 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
   async delete(i) {
     const seen = await observe(i, "delete");
     if (!seen || !stillOurs(seen.alias, i.owner)) return; // gone already, or another owner's now: done
+    // Deleting a namespace deletes everything in it: never another stack's objects.
+    const others = await othersIn(i.name, i.owner);
+    if (others.length) throw objectError(attempt("delete", i), othersProblem(others), "busy");
     await removeRecords({ netns: i.name }); // what was recorded about its state goes with it
     await unlessGone(ip(argv.del(i.name), {}, attempt("delete", i)), undefined);
   },

@@ -479,3 +479,14 @@ export async function removeRecords(target: Target): Promise<void> {
   if (here()) await run(["rm", "-rf", `${RECORD_DIR}/${id}`]).catch(() => undefined);
   else await (await import("node:fs/promises")).rm(`${RECORD_DIR}/${id}`, { recursive: true, force: true });
 }
+
+/** The keys of a namespace's records of one kind (none: []): what a listing of the marked objects reads. */
+export async function recordKeys(target: Target, kind: string): Promise<string[]> {
+  const id = await namespaceId(target).catch(() => undefined);
+  if (!id) return [];
+  const dir = `${RECORD_DIR}/${id}/${kind}`;
+  const names = here()
+    ? (await run(["sh", "-c", 'ls -1 "$1" 2>/dev/null || true', "sh", dir])).stdout.split("\n")
+    : await (await import("node:fs/promises")).readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => n && !/\.tmp\d+\.\d+$/.test(n)).map((n) => decodeURIComponent(n));
+}

@@ -48,6 +48,8 @@ export interface SysctlOutputs extends Record<string, unknown> {
 interface SysctlRecord {
   owner?: string;
   found: string;
+  /** The value the resource set: what tells, once its state is lost, whether the setting still holds it. */
+  value?: string;
 }
 
 // ── replacement ─────────────────────────────────────────────────────────────────────────
@@ -140,7 +142,7 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     const now = await existing(i, "create");
     // A record of our own is what an interrupted create found; keep it, not our own value.
     const found = record?.owner === i.owner && record ? record.found : now;
-    await writeRecord(target(i), "sysctl", i.key, { owner: i.owner, found } satisfies SysctlRecord);
+    await writeRecord(target(i), "sysctl", i.key, { owner: i.owner, found, value: i.value } satisfies SysctlRecord);
     if (now !== i.value) await set(i, i.value, "create");
     return { found };
   },
@@ -162,7 +164,7 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     await ownRecord(n, "update");
     const now = await existing(n, "update");
     const found = (state.found as string) ?? (await readRecord<SysctlRecord>(target(n), "sysctl", n.key))?.found ?? now;
-    await writeRecord(target(n), "sysctl", n.key, { owner: n.owner, found } satisfies SysctlRecord);
+    await writeRecord(target(n), "sysctl", n.key, { owner: n.owner, found, value: n.value } satisfies SysctlRecord);
     if (now !== n.value) await set(n, n.value, "update");
     return { found };
   },

@@ -26,14 +26,27 @@ let stacks = 0;
 export const backendUrl = (dir: string) => `file://${dir}?metadata=skip`;
 
 export class PulumiStack {
-  readonly backend = mkdtempSync(join(tmpdir(), "linuxnet-e2e-"));
+  /** The file backend's directory: its own, or one shared with other stacks (given; then left for its owner to remove). */
+  readonly backend: string;
+  private readonly ownBackend: boolean;
   // Stack config lives in the program's directory (Pulumi.<stack>.yaml), shared by every run on
   // this checkout; a pid alone repeats across sandboxes (each has its own PID namespace).
   readonly stack = `e2e${randomBytes(3).toString("hex")}x${stacks++}`;
   /** Wall time of each CLI command, for the log (not asserted). */
   readonly timings: Array<[string, number]> = [];
 
-  constructor(readonly programDir: string) {}
+  constructor(
+    readonly programDir: string,
+    backend?: string,
+  ) {
+    this.backend = backend ?? mkdtempSync(join(tmpdir(), "linuxnet-e2e-"));
+    this.ownBackend = backend === undefined;
+  }
+
+  /** The environment the CLI runs with (backend, stack, no passphrase), for other commands run on this stack. */
+  get environment(): NodeJS.ProcessEnv {
+    return this.env();
+  }
 
   private env(): NodeJS.ProcessEnv {
     return {
@@ -132,7 +145,7 @@ export class PulumiStack {
       await this.cli(["destroy", "--yes", "--skip-preview"], true);
       await this.cli(["stack", "rm", "--yes", "--force"], true);
     } finally {
-      rmSync(this.backend, { recursive: true, force: true });
+      if (this.ownBackend) rmSync(this.backend, { recursive: true, force: true });
     }
   }
 }
