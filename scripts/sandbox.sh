@@ -15,8 +15,9 @@ linuxnet_sandbox() {
   if [ -z "${LINUXNET_SANDBOX_FROM:-}" ] || [ "$LINUXNET_SANDBOX_FROM" = "$here" ]; then
     # shellcheck source=scripts/toolchain.sh
     source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
+    # (not again if this shell has just set it up)
     # shellcheck disable=SC2086 # LINUXNET_TOOLCHAIN_FOR=tests: the toolchain of the tests
-    linuxnet_toolchain ${LINUXNET_TOOLCHAIN_FOR:+--$LINUXNET_TOOLCHAIN_FOR} || exit 1
+    [ "${_TC_READY:-}" = "${LINUXNET_TOOLCHAIN_FOR:-demo}" ] || linuxnet_toolchain ${LINUXNET_TOOLCHAIN_FOR:+--$LINUXNET_TOOLCHAIN_FOR} || exit 1
     exec unshare --net --mount --pid --fork --mount-proc --propagation private -- \
       env LINUXNET_SANDBOX_FROM="$here" bash "$script" "$@"
   fi

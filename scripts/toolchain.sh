@@ -184,5 +184,7 @@ linuxnet_toolchain() {
     if [ "$package" = openssh-server ]; then _tc_sshd || return 1; else _tc_apt "$command" "$package" || return 1; fi
   done < <(linuxnet_apt_packages "$@")
   _tc_node && _tc_npm && _tc_pulumi && _tc_backend || return 1
+  _TC_READY=demo # (a shell variable: this shell has it set up; scripts/sandbox.sh then does not again)
+  [ "${1:-}" != --tests ] || _TC_READY=tests
   _tc_step "ready in $(_tc_since "$t0"): node $(node --version), pulumi $(pulumi version)"
 }
