@@ -15,6 +15,7 @@ import { closeSessions, run } from "../provider/runner";
 import { connection as connectionSchema } from "../provider/validate";
 import { type Connection, hostLabel, on } from "../provider/where";
 import { CliError } from "./errors";
+import { revealed } from "./values";
 
 export interface OrphansCommand {
   name: "orphans";
@@ -64,7 +65,7 @@ async function readStates(project: string, stack: string | undefined): Promise<{
       if (!r.type?.startsWith("pulumi-nodejs:dynamic/linuxnet:")) continue;
       const props = { ...r.inputs, ...r.outputs };
       if (typeof props.owner === "string") owners.add(props.owner);
-      const c = connectionSchema().safeParse(props.connection);
+      const c = connectionSchema().safeParse(revealed(props.connection));
       if (c.success && c.data) hosts.push(c.data as Connection);
     }
   }
