@@ -134,7 +134,7 @@ async function markedSysctls(netns: string | undefined): Promise<Marked[]> {
   for (const key of await recordKeys({ netns }, "sysctl")) {
     const r = await readRecord<SysctlRecord>({ netns }, "sysctl", key);
     if (!r?.owner) continue;
-    const inputs = { key, value: r.value, netns, owner: r.owner, hostWide: !key.startsWith("net.") };
+    const inputs = { key, value: r.value, netns, owner: r.owner, hostWide: key.startsWith("net.") ? undefined : true };
     out.push({ kind: "sysctl", netns, name: key, owner: r.owner, inputs, state: { found: r.found } });
   }
   return out;

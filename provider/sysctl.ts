@@ -28,7 +28,8 @@ export const schema = z.strictObject({
     .transform((v) => String(v).trim().split(/\s+/).join(" "))
     .refine((v) => v.length > 0 && !/[\n=]/.test(v), { error: (iss) => `invalid value ${JSON.stringify(iss.input)} (must not be empty, or hold "=" or a newline)` }),
   netns: netnsName("netns").optional(),
-  hostWide: bool("hostWide").default(false),
+  // optional, not default(false): a state from before it has none, and must not diff as changed
+  hostWide: bool("hostWide").optional(),
   ...ownership(),
 }).superRefine((v, ctx) => {
   if (wellFormed(v.key) && !v.key.startsWith("net.") && !v.hostWide) ctx.addIssue({ code: "custom", path: ["key"], message: `invalid key ${JSON.stringify(v.key)} (${NOT_NET}; ${HOST_WIDE})` });

@@ -36,7 +36,7 @@ export class Sysctl extends pulumi.dynamic.Resource {
   public declare readonly value: pulumi.Output<string>;
   public declare readonly netns: pulumi.Output<string | undefined>;
   /** Whether the key was asked for as host-wide. */
-  public declare readonly hostWide: pulumi.Output<boolean>;
+  public declare readonly hostWide: pulumi.Output<boolean | undefined>;
   /** The value found before create: what delete puts back. */
   public declare readonly found: pulumi.Output<string>;
   public declare readonly owner: pulumi.Output<string>;
