@@ -53,10 +53,13 @@ interface StateResource {
   outputs?: Record<string, unknown>;
 }
 
-/** What the states of the project hold: the owners of their resources, and the hosts they name. */
-async function readStates(project: string, stack: string | undefined): Promise<{ stacks: string[]; owners: Set<string>; hosts: Connection[] }> {
+/**
+ * What the states of the project hold: the owners of their resources, and the hosts they name
+ * (all of them, also with --stack: a lost stack's hosts are often another stack's too).
+ */
+async function readStates(project: string): Promise<{ stacks: string[]; owners: Set<string>; hosts: Connection[] }> {
   const listed = JSON.parse((await pulumi(["stack", "ls", "--all", "--project", project, "--json"])) || "[]") as Array<{ name: string }>;
-  const stacks = listed.map((s) => s.name).filter((n) => stack === undefined || n.split("/").pop() === stack);
+  const stacks = listed.map((s) => s.name);
   const owners = new Set<string>();
   const hosts: Connection[] = [];
   for (const name of stacks) {
@@ -115,7 +118,7 @@ export async function orphans(cmd: OrphansCommand): Promise<string> {
   const project = projectName(cmd.project);
   const given = cmd.hosts.map((h) => hostFromCommandLine(h, cmd));
   try {
-    const states = await readStates(project, cmd.stack);
+    const states = await readStates(project);
     const held = heldBy(states.owners);
     const ours = (owner: string) => owner.split("/")[0] === encodePart(project) && (cmd.stack === undefined || stackOf(owner) === `${encodePart(project)}/${encodePart(cmd.stack)}`);
     const places: Array<{ host: string; connection?: Connection }> = [{ host: "this machine" }];

@@ -79,12 +79,12 @@ async function lifecycle(version: string): Promise<Run> {
     await stack.init({ prefix });
     const up = await stack.up();
     const created = [...up.stdout.matchAll(/ \+ {2}(pulumi-nodejs:dynamic\/linuxnet:\w+) \S+ created/g)].map((m) => m[1]).sort();
-    const exported = JSON.parse((await stack.cli(["stack", "export"])).stdout).deployment.resources as Array<{ type: string; inputs?: { __provider?: string } }>;
-    const providers = exported.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/linuxnet:")).map((r) => r.inputs?.__provider ?? "");
-    const bridgeState = async () => (await links(`${prefix}a`)).find((l) => l.ifname === "br0")?.flags.includes("UP") ? "up" : "down";
+    const bridgeState = async () => ((await links(`${prefix}a`)).find((l) => l.ifname === "br0")?.flags.includes("UP") ? "up" : "down");
     await ip(["link", "set", "dev", "br0", "down"], { netns: `${prefix}a` });
     await stack.refresh();
-    const afterRefresh = (await stack.cli(["stack", "export"])).stdout.includes('"up": false') ? "down in the state" : "up in the state";
+    const exported = JSON.parse((await stack.cli(["stack", "export"])).stdout).deployment.resources as Array<{ type: string; inputs?: { __provider?: string }; outputs?: { up?: boolean } }>;
+    const providers = exported.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/linuxnet:")).map((r) => r.inputs?.__provider ?? "");
+    const afterRefresh = exported.find((r) => r.type.endsWith(":Bridge"))?.outputs?.up === false ? "down in the state" : "up in the state";
     await stack.up();
     const drift = { afterRefresh, afterUp: await bridgeState() };
     await stack.destroy();
