@@ -118,8 +118,7 @@ vm_key=$(cut -d' ' -f1,2 "$work/vm/host_key.pub")
 LINUXNET_BENCH_PORT=$port LINUXNET_BENCH_KEY=$work/id LINUXNET_BENCH_HOSTKEY=$vm_key node - <<'NODE'
 const { spawnSync } = require("node:child_process");
 const { readFileSync, writeFileSync, mkdtempSync } = require("node:fs");
-const { run, ipBatch, closeSessions } = require(process.cwd() + "/dist/provider/runner.js");
-const { on } = require(process.cwd() + "/dist/provider/where.js");
+const { hostFor, closeHosts } = require(process.cwd() + "/dist/provider/hosts/index.js");
 const port = Number(process.env.LINUXNET_BENCH_PORT);
 const conn = { host: "127.0.0.1", port, user: "root", privateKey: readFileSync(process.env.LINUXNET_BENCH_KEY, "utf8"), hostKey: process.env.LINUXNET_BENCH_HOSTKEY, insecureIgnoreHostKey: false };
 const dir = mkdtempSync("/tmp/linuxnet-bench-");
@@ -131,18 +130,19 @@ const ms = (t0, k) => ((performance.now() - t0) / k).toFixed(1);
   let t0 = performance.now();
   for (let i = 0; i < 5; i++) ssh("ip", "-br", "link", "show", "dev", "lo");
   const perSsh = ms(t0, 5);
-  await on(conn, () => run(["true"])); // the shell
+  const vm = hostFor(conn);
+  await vm.run(["true"]); // the shell
   t0 = performance.now();
-  for (let i = 0; i < 50; i++) await on(conn, () => run(["ip", "-br", "link", "show", "dev", "lo"]));
+  for (let i = 0; i < 50; i++) await vm.run(["ip", "-br", "link", "show", "dev", "lo"]);
   const perShell = ms(t0, 50);
   t0 = performance.now();
-  await on(conn, () => ipBatch(Array.from({ length: 200 }, () => ["addr", "show", "dev", "lo"])));
+  await vm.ipBatch(Array.from({ length: 200 }, () => ["addr", "show", "dev", "lo"]));
   const perLine = ms(t0, 200);
   t0 = performance.now();
   const inVm = 20;
-  await on(conn, () => run(["sh", "-c", `for i in $(seq ${inVm}); do ip -br link show dev lo >/dev/null; done`]));
+  await vm.run(["sh", "-c", `for i in $(seq ${inVm}); do ip -br link show dev lo >/dev/null; done`]);
   const perSpawnInVm = ms(t0, inVm);
-  closeSessions();
+  closeHosts();
   spawnSync("ssh", ["-o", `ControlPath=${dir}/cm`, "-O", "exit", "x"], { stdio: "ignore" });
   console.log("per command in the VM over SSH (ms):");
   console.log(`  one ssh per command (multiplexed):      ${perSsh}`);

@@ -12,8 +12,8 @@
  */
 import { fstatSync, readFileSync } from "node:fs";
 import { isatty } from "node:tty";
-import { kernelSays } from "../provider/errors";
-import { run } from "../provider/runner";
+import { kernelSays } from "../provider/core/errors";
+import { local } from "../provider/hosts";
 import { type Expected, problems } from "./errors";
 
 export interface Input {
@@ -79,7 +79,7 @@ export function parseJson(text: string, where: string, expected: Expected): unkn
 
 async function stackExport(stack?: string): Promise<string> {
   try {
-    return (await run(["pulumi", "stack", "export", "--non-interactive", ...(stack ? ["--stack", stack] : [])])).stdout;
+    return (await local.run(["pulumi", "stack", "export", "--non-interactive", ...(stack ? ["--stack", stack] : [])])).stdout;
   } catch (e) {
     const stderr = (e as { stderr?: string }).stderr;
     throw problems.exportFailed(stderr ? kernelSays(stderr) : (e as Error).message);

@@ -1,24 +1,32 @@
 /**
- * One entry per resource kind: what the summary says about it and what the diagram draws.
- * A new kind is one more entry here (its type token is `pulumi-nodejs:dynamic/linuxnet:<Kind>`
- * and its state outputs include its inputs, so the entry reads its input fields). Kinds
- * without an entry still appear, drawn and described generically.
+ * One entry per resource kind of the registry (provider/registry.ts): what the summary says
+ * about it and what the diagram draws. Which fields replace an object comes from the registry;
+ * an entry only says why. Its type token is `pulumi-nodejs:dynamic/linuxnet:<Kind>` and its
+ * state outputs include its inputs, so the entry reads its input fields. Kinds without an
+ * entry (another provider's) still appear, drawn and described generically.
  */
+import { COMPONENTS, declOf, REPLACE_ON_EVERY_KIND } from "../provider/registry";
 import type { Drawing } from "./graph";
 import { list, type Props, str } from "./values";
 
-export interface KindEntry {
+/** What an entry of the table below says; `identity` is filled in from the registry. */
+interface EntrySpec {
   /** Drawing order: namespaces, then nodes others point at, then links, then notes. */
   layer: 0 | 1 | 2 | 3;
   /** The object in a few words for the summary ("bridge br0, 10.0.0.1/24"). */
   describe(p: Props, name: string): string;
   /** The namespaces it is in ("" = the one pulumi runs in). */
   netns(p: Props): string[];
-  /** Why a change of a field means a replacement: by dotted path, or by its last part. */
-  identity: Record<string, string>;
+  /** Why a change of a field replaces the object, where the field's own name does not say it (WHY_BY_FIELD). */
+  why?: Record<string, string>;
   draw(p: Props, d: Drawing, name: string): void;
   /** What else goes when it is deleted, for the summary's warning. */
   onDelete?: string;
+}
+
+export interface KindEntry extends EntrySpec {
+  /** Why a change of a field means a replacement: by dotted path (the registry's replaceOn). */
+  identity: Record<string, string>;
 }
 
 const WHY = {
@@ -32,7 +40,10 @@ const WHY = {
   key: "another key is another setting",
   route: "a route is known by its destination, metric, table and family",
   network: "a macvlan network is known by its name",
+  host: "another machine holds another object",
 };
+/** Why a field replaces, by its last name part, unless the entry says otherwise. */
+const WHY_BY_FIELD: Record<string, string> = { name: WHY.name, netns: WHY.netns, parent: WHY.parent, mode: WHY.mode, vlanId: WHY.vlanId, protocol: WHY.vlanId, key: WHY.key, host: WHY.host, port: WHY.host };
 /** Said when a kind's entry does not know why a field replaces it. */
 export const DEFAULT_WHY = "the provider replaces the object when it changes";
 
@@ -40,8 +51,6 @@ const ns = (p: Props, path = "netns") => str(p, path) ?? "";
 const where = (netns: string) => (netns ? `in ${netns}` : "in pulumi's own netns");
 /** "eth0 10.0.0.2/24" */
 const withAddresses = (name: string, p: Props, path: string) => [name, list(p, path).join(", ")].filter(Boolean).join(" ");
-/** The first of several possible field names that is set (for kinds whose fields are not settled yet). */
-const first = (p: Props, ...paths: string[]) => paths.map((f) => str(p, f)).find((v) => v !== undefined);
 
 function vethEnd(p: Props, side: "end" | "peer") {
   const name = str(p, `${side}.name`) ?? "?";
@@ -49,24 +58,23 @@ function vethEnd(p: Props, side: "end" | "peer") {
   return { netns: ns(p, `${side}.netns`), name, master, label: withAddresses(name, p, `${side}.addresses`) };
 }
 
-const namespaceEntry: KindEntry = {
+const namespaceEntry: EntrySpec = {
   layer: 0,
   describe: (p, name) => `netns ${str(p, "name") ?? name}${p.loopbackUp === false ? ", lo down" : ""}`,
   onDelete: "with every link still in it",
   netns: (p) => [str(p, "name") ?? ""],
-  identity: { name: WHY.namespace },
+  why: { name: WHY.namespace },
   draw: (p, d, name) => d.declareNamespace(str(p, "name") ?? name),
 };
 
-const bridgeEntry: KindEntry = {
+const bridgeEntry: EntrySpec = {
   layer: 1,
   describe: (p, name) => `bridge ${withAddresses(str(p, "name") ?? name, p, "addresses")} ${where(ns(p))}${p.stp === true ? ", STP on" : ""}`,
   netns: (p) => [ns(p)],
-  identity: { name: WHY.name, netns: WHY.netns },
   draw: (p, d, name) => void d.node(ns(p), str(p, "name") ?? name, "bridge", ["bridge", ...list(p, "addresses"), ...(p.stp === true ? ["STP on"] : [])]),
 };
 
-const vethEntry: KindEntry = {
+const vethEntry: EntrySpec = {
   layer: 2,
   describe(p) {
     const [a, b] = [vethEnd(p, "end"), vethEnd(p, "peer")];
@@ -74,7 +82,6 @@ const vethEntry: KindEntry = {
     return `veth ${side(a)} ⟷ ${side(b)}`;
   },
   netns: (p) => [...new Set([ns(p, "end.netns"), ns(p, "peer.netns")])],
-  identity: { name: WHY.name, netns: WHY.netns },
   draw(p, d) {
     const [a, b] = [vethEnd(p, "end"), vethEnd(p, "peer")];
     // An end another object sits on (a VLAN's or macvlan's parent) is a node of its own.
@@ -84,11 +91,10 @@ const vethEntry: KindEntry = {
   },
 };
 
-const vlanEntry: KindEntry = {
+const vlanEntry: EntrySpec = {
   layer: 1,
   describe: (p, name) => `${vlanTag(p)} ${withAddresses(str(p, "name") ?? name, p, "addresses")} on ${str(p, "parent") ?? "?"} ${where(ns(p))}`,
   netns: (p) => [ns(p)],
-  identity: { name: WHY.name, netns: WHY.netns, vlanId: WHY.vlanId, protocol: WHY.vlanId, parent: WHY.parent },
   draw(p, d, name) {
     const id = d.node(ns(p), str(p, "name") ?? name, "vlan", [vlanTag(p), ...list(p, "addresses")]);
     const parent = str(p, "parent");
@@ -100,12 +106,12 @@ const vlanTag = (p: Props) => `VLAN ${str(p, "vlanId") ?? "?"}${str(p, "protocol
 
 /** A macvlan network is found by the link it sits on (its name, like Docker's, repeats across hosts). */
 const macvlanKey = (netns: string, parent: string) => `macvlan:${netns}/${parent}`;
-const macvlanNetworkEntry: KindEntry = {
+const macvlanNetworkEntry: EntrySpec = {
   layer: 1,
   describe: (p, name) =>
     `macvlan network ${str(p, "name") ?? name} on ${str(p, "parent") ?? "?"} ${where(ns(p))}, mode ${str(p, "mode") ?? "bridge"}, subnet ${str(p, "subnet") ?? "?"}, gateway ${str(p, "gateway") ?? "?"}${str(p, "hostAccess.address") ? `, host shim ${str(p, "hostAccess.name") ?? ""} ${str(p, "hostAccess.address")}` : ""}`,
   netns: (p) => [ns(p)],
-  identity: { name: WHY.network, netns: WHY.netns, parent: WHY.parent, mode: WHY.mode },
+  why: { name: WHY.network },
   draw(p, d, name) {
     const parent = str(p, "parent") ?? "?";
     const shim = str(p, "hostAccess.address");
@@ -115,12 +121,12 @@ const macvlanNetworkEntry: KindEntry = {
   },
 };
 
-const macvlanEndpointEntry: KindEntry = {
+const macvlanEndpointEntry: EntrySpec = {
   layer: 2,
   describe: (p, name) =>
     `macvlan endpoint ${str(p, "name") ?? name} ${str(p, "address") ?? "?"} ${where(ns(p))}, on ${str(p, "network.parent") ?? "?"} ${where(ns(p, "network.netns"))}`,
   netns: (p) => [ns(p)],
-  identity: { name: WHY.name, netns: WHY.netns, "network.parent": WHY.parent, "network.netns": WHY.parent, "network.mode": WHY.mode },
+  why: { "network.netns": WHY.parent },
   draw(p, d, name) {
     const [netns, parent] = [ns(p, "network.netns"), str(p, "network.parent") ?? "?"];
     const network = d.ref(netns, `macvlan on ${parent}`, macvlanKey(netns, parent));
@@ -129,25 +135,24 @@ const macvlanEndpointEntry: KindEntry = {
 };
 
 const routeText = (p: Props) => {
-  const via = first(p, "via", "gateway");
-  const dev = first(p, "dev", "device");
+  const via = str(p, "via");
+  const dev = str(p, "dev");
   const table = str(p, "table");
-  return `route ${first(p, "destination", "to") ?? "default"}${via ? ` via ${via}` : ""}${dev ? ` dev ${dev}` : ""}${table && table !== "main" ? ` table ${table}` : ""}`;
+  return `route ${str(p, "destination") ?? "default"}${via ? ` via ${via}` : ""}${dev ? ` dev ${dev}` : ""}${table && table !== "main" ? ` table ${table}` : ""}`;
 };
-const routeEntry: KindEntry = {
+const routeEntry: EntrySpec = {
   layer: 3,
   describe: (p) => `${routeText(p)} ${where(ns(p))}`,
   netns: (p) => [ns(p)],
-  identity: { destination: WHY.route, metric: WHY.route, table: WHY.route, family: WHY.route, netns: WHY.netns },
+  why: { destination: WHY.route, metric: WHY.route, table: WHY.route, family: WHY.route },
   draw: (p, d) => d.note(ns(p), routeText(p)),
 };
 
-const sysctlText = (p: Props) => `sysctl ${first(p, "key", "name") ?? "?"}=${first(p, "value") ?? "?"}`;
-const sysctlEntry: KindEntry = {
+const sysctlText = (p: Props) => `sysctl ${str(p, "key") ?? "?"}=${str(p, "value") ?? "?"}`;
+const sysctlEntry: EntrySpec = {
   layer: 3,
   describe: (p) => `${sysctlText(p)} ${where(ns(p))}`,
   netns: (p) => [ns(p)],
-  identity: { key: WHY.key, netns: WHY.netns },
   draw: (p, d) => d.note(ns(p), sysctlText(p)),
 };
 
@@ -158,25 +163,30 @@ const ruleText = (p: Props) => {
   const tool = str(p, "family") === "ipv6" ? "ip6tables" : "iptables";
   return `${tool} -t ${str(p, "table") ?? "filter"} ${where} ${list(p, "rule").join(" ")}`.trim();
 };
-const iptablesEntry: KindEntry = {
+const iptablesEntry: EntrySpec = {
   layer: 3,
   describe: (p) => `${ruleText(p)} ${where(ns(p))}`,
   netns: (p) => [ns(p)],
-  identity: { table: WHY.rule, chain: WHY.rule, family: WHY.rule, netns: WHY.netns },
+  why: { table: WHY.rule, chain: WHY.rule, family: WHY.rule },
   draw: (p, d) => d.note(ns(p), ruleText(p)),
 };
 
 /** A component: its inputs are not stored, so its namespace is its children's (see resources.ts). */
-const routerEntry: KindEntry = {
+const routerEntry: EntrySpec = {
   layer: 1,
   describe: (p, name) => `router ${name} ${where(ns(p))}${list(p, "made").length ? `: ${list(p, "made").join("; ")}` : ""}`,
   netns: (p) => [ns(p)],
-  identity: {},
   draw: (p, d, name) => void d.node(ns(p), name, "router", ["router"], `router:${name}`),
 };
 
-/** The kind table. */
-export const KINDS: Readonly<Record<string, KindEntry>> = {
+/** The fields the registry says replace a kind, each with why. */
+function withIdentity(kind: string, e: EntrySpec): KindEntry {
+  const fields = declOf(kind) ? [...declOf(kind)!.replaceOn, ...REPLACE_ON_EVERY_KIND] : [];
+  const why = (f: string) => e.why?.[f] ?? WHY_BY_FIELD[f.slice(f.lastIndexOf(".") + 1)] ?? DEFAULT_WHY;
+  return { ...e, identity: Object.fromEntries(fields.map((f) => [f, why(f)])) };
+}
+
+const ENTRIES: Readonly<Record<string, EntrySpec>> = {
   Namespace: namespaceEntry,
   Bridge: bridgeEntry,
   VethPair: vethEntry,
@@ -188,6 +198,12 @@ export const KINDS: Readonly<Record<string, KindEntry>> = {
   IptablesRule: iptablesEntry,
   Router: routerEntry,
 };
+
+/** The kind table: the registry's kinds and components, in drawing order. */
+export const KINDS: Readonly<Record<string, KindEntry>> = Object.fromEntries(Object.entries(ENTRIES).map(([k, e]) => [k, withIdentity(k, e)]));
+
+/** Kinds the table draws that are components (no provider of their own). */
+export const COMPONENT_KINDS: readonly string[] = COMPONENTS;
 
 /** A kind the table does not know yet: shown by its name and namespace. */
 function genericEntry(kind: string): KindEntry {
@@ -214,5 +230,6 @@ export function entryFor(kind: string): KindEntry {
 export function whyReplaced(kind: string, path: string): string | undefined {
   const identity = entryFor(kind).identity;
   const bare = path.replace(/\[\d+\]/g, "");
-  return identity[bare] ?? identity[bare.slice(bare.lastIndexOf(".") + 1)];
+  // A replacement of a nested object is reported by its top-level property ("end"): any of its replacing fields says why.
+  return identity[bare] ?? Object.entries(identity).find(([f]) => f.startsWith(`${bare}.`))?.[1];
 }

@@ -3,17 +3,18 @@
  * of one stack's) but that no state holds — what a lost state leaves behind (`pulumi stack rm
  * --force`, a deleted backend directory) — on this machine and on every SSH host a state of
  * the project names or the command line gives. `--delete` removes them, after printing what it
- * removes, each as its kind's delete removes it (provider/marked.ts). The states are read with
+ * removes, each as its kind's delete removes it (provider/core/marked.ts lists them). The states are read with
  * the real CLI (`pulumi stack ls`, `pulumi stack export --show-secrets`: the hosts' keys are in
  * them); a state that cannot be read stops the command, since nothing may then be called lost.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { kernelSays } from "../provider/errors";
-import { describeMarked, type Marked, markedObjects, REMOVAL_ORDER, removeMarked, stackOf } from "../provider/marked";
-import { describeOwner, encodePart, markOf, ownerInMark } from "../provider/owner";
-import { closeSessions, run } from "../provider/runner";
-import { connection as connectionSchema } from "../provider/validate";
-import { type Connection, hostLabel, on } from "../provider/where";
+import { handlersFor } from "../provider";
+import { kernelSays } from "../provider/core/errors";
+import { deleteLink, readLink } from "../provider/core/link";
+import { describeMarked, type Marked, markedObjects, REMOVAL_ORDER, stackOf } from "../provider/core/marked";
+import { describeOwner, encodePart, markOf, ownerInMark } from "../provider/core/owner";
+import { connection as connectionSchema } from "../provider/core/validate";
+import { closeHosts, type Connection, hostFor, hostLabel, local } from "../provider/hosts";
 import { CliError } from "./errors";
 import { revealed } from "./values";
 
@@ -40,7 +41,7 @@ function projectName(given: string | undefined): string {
 
 async function pulumi(args: string[]): Promise<string> {
   try {
-    return (await run(["pulumi", ...args, "--non-interactive"])).stdout;
+    return (await local.run(["pulumi", ...args, "--non-interactive"])).stdout;
   } catch (e) {
     const stderr = (e as { stderr?: string }).stderr;
     throw new CliError(`could not read the states: \`pulumi ${args.join(" ")}\` failed: ${stderr ? kernelSays(stderr) : (e as Error).message}`);
@@ -128,7 +129,7 @@ export async function orphans(cmd: OrphansCommand): Promise<string> {
     let failed = false;
     for (const p of places) {
       try {
-        const marked = await on(p.connection, () => markedObjects());
+        const marked = await markedObjects(hostFor(p.connection));
         for (const object of marked) if (ours(object.owner) && !held(object)) found.push({ host: p.host, connection: p.connection, object });
       } catch (e) {
         process.stderr.write(`pulumi-linuxnet orphans: could not list the objects on ${p.host}: ${(e as Error).message}\n`);
@@ -164,6 +165,24 @@ export async function orphans(cmd: OrphansCommand): Promise<string> {
     if (failed) process.exitCode = 1;
     return `removed ${removed} of ${found.length}\n`;
   } finally {
-    closeSessions();
+    closeHosts();
   }
+}
+
+/**
+ * Removes one object as its kind's delete does (the handlers take the host from the
+ * connection given with the inputs): a namespace only if it holds no other stack's objects,
+ * a sysctl's value put back if it still holds what the stack set; a link only while it still
+ * carries the mark it was listed with.
+ */
+export async function removeMarked(m: Marked, connection?: Connection): Promise<void> {
+  const withHost = (props: Record<string, unknown>) => ({ ...props, ...(connection ? { connection } : {}) });
+  if (m.kind === "link") {
+    const host = hostFor(connection);
+    const attempt = { verb: "remove", kind: "link", name: m.name, netns: m.netns };
+    if ((await readLink(host, m.name, m.netns, attempt))?.alias === m.mark) await deleteLink(host, m.name, m.netns, attempt);
+    return;
+  }
+  const key = ({ namespace: "namespace", route: "route", "iptables rule": "iptables", sysctl: "sysctl" } as const)[m.kind];
+  await handlersFor(key).delete(m.name, withHost({ ...m.inputs, ...m.state }));
 }

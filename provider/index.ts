@@ -1,27 +1,17 @@
 /**
- * Entry point the dynamic-provider closures load at call time (see sdk/provider.ts): one
- * table from kind to handlers. Each kind module is loaded only when first used.
+ * Entry point the dynamic-provider closures load at call time (see sdk/provider.ts): the kinds
+ * of the registry, each kind's module loaded only when first used.
  */
-import type { Handlers } from "./kind";
-
-const kinds: Record<string, () => Handlers> = {
-  namespace: () => require("./namespace").namespace,
-  veth: () => require("./veth").veth,
-  bridge: () => require("./bridge").bridge,
-  vlan: () => require("./vlan").vlan,
-  macvlanNetwork: () => require("./macvlan-network").macvlanNetwork,
-  macvlanEndpoint: () => require("./macvlan-endpoint").macvlanEndpoint,
-  sysctl: () => require("./sysctl").sysctl,
-  route: () => require("./route").route,
-  iptables: () => require("./iptables").iptables,
-};
+import type { Handlers } from "./core/kind";
+import { KINDS } from "./registry";
 
 export type Method = keyof Handlers;
 
-export function handlersFor(kind: string): Handlers {
-  const load = kinds[kind];
-  if (!load) throw new Error(`pulumi-linuxnet: unknown resource kind "${kind}" (known: ${Object.keys(kinds).join(", ")})`);
-  return load();
+export function handlersFor(key: string): Handlers {
+  const decl = (KINDS as Record<string, { file: string; key: string }>)[key];
+  if (!decl) throw new Error(`pulumi-linuxnet: unknown resource kind "${key}" (known: ${Object.keys(KINDS).join(", ")})`);
+  // A path built from the registry's data; the kinds' files are compiled beside this one.
+  return (require(`./kinds/${decl.file}`) as Record<string, Handlers>)[decl.key];
 }
 
 /** Calls one handler; the SDK's provider closures are one-liners around this. */
@@ -30,4 +20,4 @@ export function dispatch(kind: string, method: Method, args: unknown[]): Promise
   return h[method](...args);
 }
 
-export { CommandError, InputError } from "./errors";
+export { CommandError, InputError } from "./core/errors";

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { placeholders } from "../provider/registry";
 import type { LinkArgs } from "./link";
 import { Namespace } from "./namespace";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
@@ -46,11 +47,10 @@ export class Bridge extends pulumi.dynamic.Resource {
       claimInterface(plainNetns, plainOf(brName), who("Bridge", name, "name"));
       claimAddresses(plainNetns, args.addresses, who("Bridge", name, "addresses"));
     }
-    const outputs = { netns: undefined, addresses: undefined, stp: undefined, up: undefined, mtu: undefined, mac: undefined, adopt: undefined };
     super(
       provider,
       name,
-      { ...outputs, ...args, netns, name: brName, connection: connectionInput(args.connection), owner: ownerFor("Bridge", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
+      { ...placeholders("bridge"), ...args, netns, name: brName, connection: connectionInput(args.connection), owner: ownerFor("Bridge", name) },
       withSecretConnection(opts),
       MODULE,
       "Bridge",

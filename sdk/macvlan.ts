@@ -1,4 +1,6 @@
+import { shimDefaultName } from "../provider/registry";
 import * as pulumi from "@pulumi/pulumi";
+import { placeholders } from "../provider/registry";
 import { Bridge, netnsInput } from "./bridge";
 import type { LinkArgs, NetnsRef } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
@@ -23,7 +25,7 @@ export interface MacvlanNetworkArgs extends CommonArgs {
   /** The gateway endpoints route through (`default via`): inside the subnet, not its network or broadcast address. */
   gateway: pulumi.Input<string>;
   /**
-   * Set the parent promiscuous (true) or not (false), as seed 004 does with `ip link set enp0s8
+   * Set the parent promiscuous (true) or not (false), as the macvlan tutorials do with `ip link set enp0s8
    * promisc on`. Delete puts back what it found, and only if it changed it. Omitted: left alone.
    */
   promiscuous?: pulumi.Input<boolean>;
@@ -82,17 +84,15 @@ export class MacvlanNetwork extends pulumi.dynamic.Resource {
     const shim =
       access === undefined
         ? undefined
-        : pulumi.all([access, netName]).apply(([a, n]) => ({ name: a.name ?? `${n}-shim`, address: a.address }));
+        : pulumi.all([access, netName]).apply(([a, n]) => ({ name: a.name ?? shimDefaultName(n), address: a.address }));
     if (plainNetns !== undefined && access && typeof access === "object" && !pulumi.Output.isInstance(access) && !(access instanceof Promise)) {
       const plain = access as { name?: unknown; address?: unknown };
-      const shimName = plain.name ?? (plainOf(netName) === undefined ? undefined : `${plainOf(netName)}-shim`);
+      const shimName = plain.name ?? (plainOf(netName) === undefined ? undefined : shimDefaultName(plainOf(netName)!));
       claimInterface(plainNetns, plainOf(shimName), who("MacvlanNetwork", name, "hostAccess.name"));
       claimAddresses(plainNetns, typeof plain.address === "string" ? [plain.address] : undefined, who("MacvlanNetwork", name, "hostAccess.address"));
     }
-    const outputs = { netns: undefined, mode: undefined, promiscuous: undefined, hostAccess: undefined, adopt: undefined };
-    const ids = { parentIfindex: undefined, parentMtu: undefined, promiscFound: undefined, shimIfindex: undefined, shimMac: undefined };
     const connection = connectionInput(args.connection);
-    super(networkProvider, name, { ...outputs, ...args, name: netName, parent, netns, connection, owner: ownerFor("MacvlanNetwork", name), ...ids }, withSecretConnection(opts), MODULE, "MacvlanNetwork");
+    super(networkProvider, name, { ...placeholders("macvlanNetwork"), ...args, name: netName, parent, netns, connection, owner: ownerFor("MacvlanNetwork", name) }, withSecretConnection(opts), MODULE, "MacvlanNetwork");
     this.spec = { parent, netns, mode: args.mode, subnet: args.subnet, gateway: args.gateway, shim };
     this.host = args.connection;
   }
@@ -142,11 +142,10 @@ export class MacvlanEndpoint extends pulumi.dynamic.Resource {
     const subnet = plainOf(args.network.spec.subnet);
     if (subnet !== undefined && typeof args.address === "string") claim(`mvaddr\0${subnet}\0${args.address}`, `address ${args.address} in macvlan subnet ${subnet}`, who("MacvlanEndpoint", name, "address"));
     const { shim, ...network } = args.network.spec;
-    const outputs = { mtu: undefined, mac: undefined, up: undefined, defaultRoute: undefined, adopt: undefined };
     super(
       endpointProvider,
       name,
-      { ...outputs, ...args, name: ifname, netns, connection: connectionInput(host), network: { ...network, ...(shim && { shim }) }, owner: ownerFor("MacvlanEndpoint", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
+      { ...placeholders("macvlanEndpoint"), ...args, name: ifname, netns, connection: connectionInput(host), network: { ...network, ...(shim && { shim }) }, owner: ownerFor("MacvlanEndpoint", name) },
       { ...withSecretConnection(opts), dependsOn: [args.network, ...(opts?.dependsOn ? ([] as pulumi.Input<pulumi.Resource>[]).concat(opts.dependsOn as never) : [])] },
       MODULE,
       "MacvlanEndpoint",

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { placeholders } from "../provider/registry";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
 import { claimNamespace, hostOf, plainOf, remember, who } from "./topology";
 import provider = require("./providers/namespace");
@@ -33,7 +34,7 @@ export class Namespace extends pulumi.dynamic.Resource {
   constructor(name: string, args: NamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
     const nsName = args.name ?? name;
     claimNamespace(plainOf(nsName), hostOf(args.connection), who("Namespace", name, "name"));
-    const props = { loopbackUp: undefined, adopt: undefined, ...args, name: nsName, connection: connectionInput(args.connection), owner: ownerFor("Namespace", name), inode: undefined };
+    const props = { ...placeholders("namespace"), ...args, name: nsName, connection: connectionInput(args.connection), owner: ownerFor("Namespace", name) };
     super(provider, name, props, withSecretConnection(opts), MODULE, "Namespace");
     remember(this.name, "Namespace", plainOf(nsName));
     remember(this, "Namespace", plainOf(nsName));

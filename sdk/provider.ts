@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ownerOf } from "../provider/owner";
+import { ownerOf } from "../provider/core/owner";
 import { remember } from "./topology";
 
 /**

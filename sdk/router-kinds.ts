@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { placeholders } from "../provider/registry";
 import { netnsInput } from "./bridge";
 import type { NetnsRef } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
@@ -44,7 +45,7 @@ export class Sysctl extends pulumi.dynamic.Resource {
   constructor(name: string, args: SysctlArgs, opts?: pulumi.CustomResourceOptions) {
     const ns = placeOf(args.netns, args.connection);
     if (ns !== undefined && typeof args.key === "string") claim(`sysctl\0${ns}\0${args.key}`, `sysctl ${args.key} in ${netnsWords(ns)}`, who("Sysctl", name, "key"));
-    const props = { adopt: undefined, hostWide: undefined, ...args, netns: netnsInput(args.netns), connection: connectionInput(args.connection), owner: ownerFor("Sysctl", name), found: undefined };
+    const props = { ...placeholders("sysctl"), ...args, netns: netnsInput(args.netns), connection: connectionInput(args.connection), owner: ownerFor("Sysctl", name) };
     super(sysctlProvider, name, props, withSecretConnection(opts), MODULE, "Sysctl");
   }
 }
@@ -93,8 +94,7 @@ export class Route extends pulumi.dynamic.Resource {
       const dest = normalDestination(args.destination);
       claim(`route\0${ns}\0${family}\0${table}\0${dest}\0${metric}`, `route ${dest} (table ${table}, metric ${metric}) in ${where}`, who("Route", name, "destination"));
     }
-    const outputs = { via: undefined, dev: undefined, metric: undefined, table: undefined, family: undefined, netns: undefined, adopt: undefined };
-    const props = { ...outputs, ...args, netns: netnsInput(args.netns), connection: connectionInput(args.connection), owner: ownerFor("Route", name), protocol: undefined };
+    const props = { ...placeholders("route"), ...args, netns: netnsInput(args.netns), connection: connectionInput(args.connection), owner: ownerFor("Route", name) };
     super(routeProvider, name, props, withSecretConnection(opts), MODULE, "Route");
   }
 }
@@ -136,8 +136,7 @@ export class IptablesRule extends pulumi.dynamic.Resource {
   public declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: IptablesRuleArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { table: undefined, position: undefined, family: undefined, netns: undefined, adopt: undefined };
-    const props = { ...outputs, ...args, netns: netnsInput(args.netns), connection: connectionInput(args.connection), owner: ownerFor("IptablesRule", name), comment: undefined };
+    const props = { ...placeholders("iptables"), ...args, netns: netnsInput(args.netns), connection: connectionInput(args.connection), owner: ownerFor("IptablesRule", name) };
     super(iptablesProvider, name, props, withSecretConnection(opts), MODULE, "IptablesRule");
   }
 }

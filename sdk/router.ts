@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type ForwardSpec, routerPlan } from "../provider/router";
+import { type ForwardSpec, routerPlan } from "../provider/core/router-plan";
 import { Bridge } from "./bridge";
 import type { NetnsRef } from "./link";
 import type { CommonArgs } from "./provider";
@@ -11,7 +11,7 @@ import { VlanInterface } from "./vlan";
 export type Leg = string | VlanInterface | Bridge;
 
 export interface RouterArgs {
-  /** The namespace that routes (seed 004's host3): a `Namespace` or its name. Omitted: the namespace `pulumi` runs in. */
+  /** The namespace that routes (a router host between two networks): a `Namespace` or its name. Omitted: the namespace `pulumi` runs in. */
   netns?: NetnsRef;
   /** The machine it is on (a `Host`, or SSH settings); its sysctls and rules are made there. */
   connection?: CommonArgs["connection"];
@@ -33,7 +33,7 @@ export interface RouterArgs {
 }
 
 /**
- * A host that forwards between its interfaces, as seed 004's host3: `Sysctl`
+ * A host that forwards between its interfaces (a router host between networks): `Sysctl`
  * net.ipv4.ip_forward=1, `IptablesRule`s accepting FORWARD traffic between the legs, and
  * MASQUERADE on named outputs. Each piece is its own resource (a child of this component):
  * destroy puts ip_forward back to what it found and removes exactly its own rules.

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { placeholders } from "../provider/registry";
 import { Bridge, netnsInput } from "./bridge";
 import type { LinkArgs } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
@@ -90,9 +91,8 @@ export class VethPair extends pulumi.dynamic.Resource {
   public declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { endIfindex: undefined, peerIfindex: undefined, endMac: undefined, peerMac: undefined, endMtu: undefined, peerMtu: undefined };
     const ends = { end: endInput(name, "end", args.end, args.connection), peer: endInput(name, "peer", args.peer, args.connection) };
-    const props = { adopt: undefined, ...args, ...ends, connection: connectionInput(args.connection), owner: ownerFor("VethPair", name), ...outputs };
+    const props = { ...placeholders("veth"), ...args, ...ends, connection: connectionInput(args.connection), owner: ownerFor("VethPair", name) };
     super(provider, name, props, withSecretConnection(opts), MODULE, "VethPair");
   }
 }

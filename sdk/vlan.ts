@@ -1,4 +1,6 @@
+import { vlanDefaultName } from "../provider/registry";
 import * as pulumi from "@pulumi/pulumi";
+import { placeholders } from "../provider/registry";
 import { Bridge, netnsInput } from "./bridge";
 import type { LinkArgs } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
@@ -54,7 +56,7 @@ export class VlanInterface extends pulumi.dynamic.Resource {
     const netns = netnsInput(args.netns);
     const plainNetns = placeOf(args.netns, args.connection);
     const plainParent = plainOf(parent);
-    const vlanName = args.name ?? (plainParent !== undefined && typeof args.vlanId === "number" ? `${plainParent}.${args.vlanId}` : undefined);
+    const vlanName = args.name ?? (plainParent !== undefined && typeof args.vlanId === "number" ? vlanDefaultName(plainParent, args.vlanId) : undefined);
     if (plainNetns !== undefined) {
       claimInterface(plainNetns, plainOf(vlanName), who("VlanInterface", name, "name"));
       claimAddresses(plainNetns, args.addresses, who("VlanInterface", name, "addresses"));
@@ -63,12 +65,11 @@ export class VlanInterface extends pulumi.dynamic.Resource {
     if (typeof args.mtu === "number" && parentMtu !== undefined && args.mtu > parentMtu) {
       throw new pulumi.RunError(`pulumi-linuxnet: VlanInterface "${name}": mtu ${args.mtu} is above its parent "${plainParent}"'s mtu ${parentMtu} (a VLAN sub-interface cannot exceed its parent)`);
     }
-    const outputs = { netns: undefined, addresses: undefined, up: undefined, mtu: undefined, mac: undefined, protocol: undefined, adopt: undefined, name: undefined };
     super(
       provider,
       name,
       // An omitted name stays omitted: the provider fills PARENT.ID, or refuses it with a suggestion.
-      { ...outputs, ...args, parent, netns, connection: connectionInput(args.connection), owner: ownerFor("VlanInterface", name), ifindex: undefined, actualMac: undefined, actualMtu: undefined },
+      { ...placeholders("vlan"), ...args, parent, netns, connection: connectionInput(args.connection), owner: ownerFor("VlanInterface", name) },
       withSecretConnection(opts),
       MODULE,
       "VlanInterface",

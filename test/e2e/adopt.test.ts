@@ -3,7 +3,7 @@
  * message names it and the option) and taken over with it; one made by another stack is
  * refused even when that stack's program uses the very same names, and is left untouched.
  */
-import { ip } from "../../provider/runner";
+import { ip } from "../support/local";
 import { addressesOf, linkState, namedNamespaces } from "../support/kernel";
 import { PulumiStack, testProgramDir } from "../support/pulumi";
 

@@ -3,7 +3,7 @@
  * Docker's is the machine's: it already has a firewall rule of someone else's before `up`,
  * and after `destroy` its iptables-save and ip_forward must be exactly what they were.
  */
-import { ip, run } from "../../provider/runner";
+import { ip, run } from "../support/local";
 import { namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
 

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { ip, run } from "../../provider/runner";
+import { ip, run } from "../support/local";
 import { links, namedNamespaces } from "../support/kernel";
 import { PulumiStack, testProgramDir } from "../support/pulumi";
 

@@ -3,7 +3,7 @@
  * across two hosts, apart at layer 2, joined by host3 as a router — d1 reaches d2 and d4 in
  * one hop (reply TTL 63).
  */
-import { run } from "../../provider/runner";
+import { run } from "../support/local";
 import { namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
 

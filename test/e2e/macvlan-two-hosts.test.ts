@@ -1,4 +1,4 @@
-import { ip, ipJson } from "../../provider/runner";
+import { ip, ipJson } from "../support/local";
 import { addressesOf, linkState, namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
 

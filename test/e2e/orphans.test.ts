@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ip } from "../../provider/runner";
+import { ip } from "../support/local";
 import { links, namedNamespaces } from "../support/kernel";
 import { PulumiStack, testProgramDir } from "../support/pulumi";
 import { SshHosts, type TestHost } from "../support/ssh-hosts";

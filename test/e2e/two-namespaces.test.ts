@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { ip } from "../../provider/runner";
+import { ip } from "../support/local";
 import { namedNamespaces, removeNamespaces } from "../support/kernel";
 import { PulumiStack } from "../support/pulumi";
 

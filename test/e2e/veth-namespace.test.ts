@@ -1,4 +1,4 @@
-import { ip } from "../../provider/runner";
+import { ip } from "../support/local";
 import { addressesOf, linkState, links, namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack } from "../support/pulumi";
 

@@ -6,8 +6,8 @@
  * makes (the same plan: sysctl and iptables rules), and d1 reaches d2 and d4 in one hop.
  */
 import { dispatch } from "../../provider";
-import { routerPlan } from "../../provider/router";
-import { ip, run } from "../../provider/runner";
+import { routerPlan } from "../../provider/core/router-plan";
+import { ip, run } from "../support/local";
 
 type Props = Record<string, unknown>;
 interface Made {

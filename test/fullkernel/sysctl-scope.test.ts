@@ -4,8 +4,10 @@
  * namespace is refused at preview unless hostWide; a per-namespace one is not.
  */
 import { dispatch } from "../../provider";
-import { scopeOf } from "../../provider/sysctl-scope";
+import { scopeOf as scopeOn } from "../../provider/core/sysctl-scope";
+import { local } from "../../provider/hosts";
 
+const scopeOf = (key: string) => scopeOn(local, key);
 const check = (props: Record<string, unknown>) => dispatch("sysctl", "check", [{}, props]) as Promise<{ failures: Array<{ property: string; reason: string }> }>;
 
 describe("Sysctl in the initial network namespace", () => {

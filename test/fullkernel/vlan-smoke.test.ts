@@ -3,7 +3,7 @@
  * kernel cannot make ("Unknown device type"), carry traffic between two namespaces joined by
  * a veth, and only between equal VLAN ids.
  */
-import { ip, ipJson, run } from "../../provider/runner";
+import { ip, ipJson, run } from "../support/local";
 
 interface VlanLink {
   ifname: string;

@@ -4,8 +4,8 @@
  * and traffic that crosses only between equal VLAN ids.
  */
 import { dispatch } from "../../provider";
-import { markOf, ownerOf } from "../../provider/owner";
-import { ip, ipJson, run } from "../../provider/runner";
+import { markOf, ownerOf } from "../../provider/core/owner";
+import { ip, ipJson, run } from "../support/local";
 
 type Props = Record<string, unknown>;
 const call = <T = Props>(method: string, ...args: unknown[]) => dispatch("vlan", method as never, args) as Promise<T>;

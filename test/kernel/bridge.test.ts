@@ -1,6 +1,6 @@
-import { bridge } from "../../provider/bridge";
-import { veth } from "../../provider/veth";
-import { ip } from "../../provider/runner";
+import { bridge } from "../../provider/kinds/bridge";
+import { veth } from "../../provider/kinds/veth";
+import { ip } from "../support/local";
 import { addressesOf, freshNamespace, linkState, pings, removeNamespaces } from "../support/kernel";
 
 const made = new Set<string>();

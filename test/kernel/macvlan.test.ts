@@ -2,12 +2,12 @@
  * MacvlanNetwork and MacvlanEndpoint on the real kernel (which has macvlan): two "hosts" whose
  * enp0s8 are ports of one LAN bridge, a network on each, endpoints in "containers".
  */
-import { bridge } from "../../provider/bridge";
-import { macvlanEndpoint } from "../../provider/macvlan-endpoint";
-import { macvlanNetwork } from "../../provider/macvlan-network";
-import { markOf, ownerOf } from "../../provider/owner";
-import { ip, ipJson } from "../../provider/runner";
-import { veth } from "../../provider/veth";
+import { bridge } from "../../provider/kinds/bridge";
+import { macvlanEndpoint } from "../../provider/kinds/macvlan-endpoint";
+import { macvlanNetwork } from "../../provider/kinds/macvlan-network";
+import { markOf, ownerOf } from "../../provider/core/owner";
+import { ip, ipJson } from "../support/local";
+import { veth } from "../../provider/kinds/veth";
 import { addressesOf, freshNamespace, linkState, links, pings, removeNamespaces } from "../support/kernel";
 
 const made = new Set<string>();

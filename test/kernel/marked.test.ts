@@ -3,17 +3,21 @@
  * with it, and the listing `pulumi-linuxnet orphans` uses finds every kind by its mark or
  * record (and nothing unmarked), and removes each as its kind's delete would.
  */
-import { bridge } from "../../provider/bridge";
-import { iptables } from "../../provider/iptables";
-import { describeMarked, markedIn, markedObjects, removeMarked } from "../../provider/marked";
-import { namespace } from "../../provider/namespace";
-import { ownerOf } from "../../provider/owner";
-import { route } from "../../provider/route";
-import { ip, readRecord } from "../../provider/runner";
-import { sysctl } from "../../provider/sysctl";
-import { veth } from "../../provider/veth";
+import { removeMarked } from "../../cli/orphans";
+import { describeMarked, markedIn as markedOn, markedObjects as everythingOn } from "../../provider/core/marked";
+import { ownerOf } from "../../provider/core/owner";
+import { local } from "../../provider/hosts";
+import { bridge } from "../../provider/kinds/bridge";
+import { iptables } from "../../provider/kinds/iptables";
+import { namespace } from "../../provider/kinds/namespace";
+import { route } from "../../provider/kinds/route";
+import { sysctl } from "../../provider/kinds/sysctl";
+import { veth } from "../../provider/kinds/veth";
+import { ip, readRecord } from "../support/local";
 import { namedNamespaces, removeNamespaces, run, uniqueName } from "../support/kernel";
 
+const markedIn = (netns?: string) => markedOn(local, netns);
+const markedObjects = () => everythingOn(local);
 const made = new Set<string>();
 afterEach(async () => {
   await removeNamespaces(made);

@@ -1,5 +1,5 @@
-import { namespace } from "../../provider/namespace";
-import { ip } from "../../provider/runner";
+import { namespace } from "../../provider/kinds/namespace";
+import { ip } from "../support/local";
 import { inodeOf, links, namedNamespaces, removeNamespaces, run, uniqueName } from "../support/kernel";
 
 const made = new Set<string>();

@@ -3,11 +3,11 @@
  * that meets an unmarked object needs `adopt`, one that meets another owner's object fails;
  * read, update and delete leave another owner's object alone.
  */
-import { bridge } from "../../provider/bridge";
-import { namespace } from "../../provider/namespace";
-import { markOf, ownerOf } from "../../provider/owner";
-import { ip, ipBatch } from "../../provider/runner";
-import { veth } from "../../provider/veth";
+import { bridge } from "../../provider/kinds/bridge";
+import { namespace } from "../../provider/kinds/namespace";
+import { markOf, ownerOf } from "../../provider/core/owner";
+import { ip, ipBatch } from "../support/local";
+import { veth } from "../../provider/kinds/veth";
 import { addressesOf, freshNamespace, inodeOf, linkState, links, namedNamespaces, removeNamespaces, uniqueName } from "../support/kernel";
 
 const made = new Set<string>();

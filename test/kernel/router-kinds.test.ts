@@ -2,11 +2,11 @@
  * Sysctl, Route and IptablesRule on the real kernel, each in throwaway namespaces: only what
  * the stack made is touched, and delete puts back what was there.
  */
-import { iptables } from "../../provider/iptables";
-import { ownerOf } from "../../provider/owner";
-import { route } from "../../provider/route";
-import { ip, ipJson, readRecord, run } from "../../provider/runner";
-import { sysctl } from "../../provider/sysctl";
+import { iptables } from "../../provider/kinds/iptables";
+import { ownerOf } from "../../provider/core/owner";
+import { route } from "../../provider/kinds/route";
+import { ip, ipJson, readRecord, run } from "../support/local";
+import { sysctl } from "../../provider/kinds/sysctl";
 import { freshNamespace, removeNamespaces, uniqueName } from "../support/kernel";
 
 const made = new Set<string>();

@@ -3,10 +3,10 @@
  * its own sshd and its own /run/netns) reached from the sandbox's own namespace.
  */
 import { dispatch } from "../../provider";
-import { ownerOf } from "../../provider/owner";
-import { CommandError } from "../../provider/errors";
-import { closeSessions, run } from "../../provider/runner";
-import { on } from "../../provider/where";
+import { ownerOf } from "../../provider/core/owner";
+import { CommandError } from "../../provider/core/errors";
+import { closeHosts, run } from "../support/local";
+import { hostFor } from "../../provider/hosts";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   [h1, h2] = await hosts.start(2);
 });
 afterAll(async () => {
-  closeSessions();
+  closeHosts();
   await hosts.stop();
 });
 
@@ -86,32 +86,32 @@ describe("resources on SSH hosts", () => {
 });
 
 describe("commands on an SSH host through its long-lived shells", () => {
-  const there = <T>(work: () => Promise<T>) => on({ ...h1.connection, insecureIgnoreHostKey: false }, work);
+  const there = () => hostFor({ ...h1.connection, insecureIgnoreHostKey: false });
 
   it("gives each command its own stdout, stderr and exit status, whatever they hold", async () => {
     // Output that looks like the shell protocol's own header is only output.
-    const fake = await there(() => run(["sh", "-c", "printf 'x\\n@LNX-00 1 0\\n@LNX-00 end 1\\nabc\\n'; printf 'warn\\n\\n@LNX-00 end 1\\n' >&2"]));
+    const fake = await there().run(["sh", "-c", "printf 'x\\n@LNX-00 1 0\\n@LNX-00 end 1\\nabc\\n'; printf 'warn\\n\\n@LNX-00 end 1\\n' >&2"]);
     expect(fake).toEqual({ stdout: "x\n@LNX-00 1 0\n@LNX-00 end 1\nabc", stderr: "warn\n\n@LNX-00 end 1" });
-    const failed = await there(() => run(["sh", "-c", "echo half; echo broke >&2; exit 3"])).catch((e: unknown) => e);
+    const failed = await there().run(["sh", "-c", "echo half; echo broke >&2; exit 3"]).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(CommandError);
     expect(failed).toMatchObject({ exitCode: 3, stderr: "broke" });
     // Input that holds heredoc ends, quotes and command substitutions reaches the command as it is.
     const canary = `/tmp/linuxnet-pwned-${process.pid}-${Date.now()}`;
     const input = `LNX_0011223344556677\nEOF\n'$(touch ${canary})' \`touch ${canary}\` \\ "\n\u00e9\u4e2d\n\nlast line without newline`;
-    expect((await there(() => run(["cat"], undefined, input))).stdout).toBe(input);
+    expect((await there().run(["cat"], undefined, input)).stdout).toBe(input);
     expect(await hosts.on(h1, "sh", "-c", `test -e ${canary} && echo yes || echo no`)).toBe("no");
     // Big output arrives whole; no input means stdin is empty, not the shell's own script.
-    expect((await there(() => run(["head", "-c", "300000", "/dev/zero"]))).stdout.length).toBe(300000);
-    expect((await there(() => run(["wc", "-c"]))).stdout.trim()).toBe("0");
+    expect((await there().run(["head", "-c", "300000", "/dev/zero"])).stdout.length).toBe(300000);
+    expect((await there().run(["wc", "-c"])).stdout.trim()).toBe("0");
   });
 
   it("runs many commands at once, each answered with its own output", async () => {
-    const outs = await there(() => Promise.all(Array.from({ length: 40 }, (_, k) => run(["sh", "-c", `sleep 0.0${k % 5}; echo ${k}; echo e${k} >&2`]))));
+    const outs = await Promise.all(Array.from({ length: 40 }, (_, k) => there().run(["sh", "-c", `sleep 0.0${k % 5}; echo ${k}; echo e${k} >&2`])));
     expect(outs.map((o) => `${o.stdout}/${o.stderr}`)).toEqual(Array.from({ length: 40 }, (_, k) => `${k}/e${k}`));
   });
 
   it("says a tool is missing on that host, naming it and the host", async () => {
-    await expect(there(() => run(["no-such-tool-here", "x"]))).rejects.toThrow(/ssh to root@10\.77\.0\.1:22: a tool is missing there: no-such-tool-here/);
+    await expect(there().run(["no-such-tool-here", "x"])).rejects.toThrow(/ssh to root@10\.77\.0\.1:22: a tool is missing there: no-such-tool-here/);
   });
 
   it("never takes a host without ip for one where the object is gone: a delete there fails", async () => {
@@ -131,7 +131,7 @@ describe("commands on an SSH host through its long-lived shells", () => {
   });
 
   it("starts a new shell when the one in use has died", async () => {
-    await there(() => run(["true"]));
+    await there().run(["true"]);
     // This process's ssh children running a remote shell (`… -- sh -s`): ours, ended by PID.
     const shells = descendants(process.pid).filter((pid) => {
       try {
@@ -143,6 +143,6 @@ describe("commands on an SSH host through its long-lived shells", () => {
     expect(shells.length).toBeGreaterThan(0);
     for (const pid of shells) process.kill(pid, "SIGKILL");
     await new Promise((r) => setTimeout(r, 300));
-    expect((await there(() => run(["echo", "again"]))).stdout).toBe("again");
+    expect((await there().run(["echo", "again"])).stdout).toBe("again");
   });
 });

@@ -2,14 +2,14 @@
  * What refreshes, crashes and neighbours leave behind: states that hold what the kernel had,
  * objects gone or replaced by hand, two owners near one thing. Each case was once a defect.
  */
-import { bridge } from "../../provider/bridge";
-import { iptables } from "../../provider/iptables";
-import { macvlanEndpoint } from "../../provider/macvlan-endpoint";
-import { macvlanNetwork } from "../../provider/macvlan-network";
-import { ownerOf } from "../../provider/owner";
-import { route } from "../../provider/route";
-import { ip, ipJson, run } from "../../provider/runner";
-import { sysctl } from "../../provider/sysctl";
+import { bridge } from "../../provider/kinds/bridge";
+import { iptables } from "../../provider/kinds/iptables";
+import { macvlanEndpoint } from "../../provider/kinds/macvlan-endpoint";
+import { macvlanNetwork } from "../../provider/kinds/macvlan-network";
+import { ownerOf } from "../../provider/core/owner";
+import { route } from "../../provider/kinds/route";
+import { ip, ipJson, run } from "../support/local";
+import { sysctl } from "../../provider/kinds/sysctl";
 import { addressesOf, freshNamespace, linkState, removeNamespaces } from "../support/kernel";
 
 const made = new Set<string>();

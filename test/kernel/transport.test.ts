@@ -3,11 +3,11 @@
  * process per batch (LINUXNET_TRANSPORT=spawn, the fallback and the benchmark's "before") —
  * must do the same to the kernel: the same round trips pass under both.
  */
-import { bridge } from "../../provider/bridge";
-import { namespace } from "../../provider/namespace";
-import { ownerOf } from "../../provider/owner";
-import { closeSessions } from "../../provider/runner";
-import { veth } from "../../provider/veth";
+import { bridge } from "../../provider/kinds/bridge";
+import { namespace } from "../../provider/kinds/namespace";
+import { ownerOf } from "../../provider/core/owner";
+import { closeHosts } from "../support/local";
+import { veth } from "../../provider/kinds/veth";
 import { addressesOf, linkState, namedNamespaces, pings, uniqueName } from "../support/kernel";
 
 const owner = (kind: string, name: string) => ownerOf("lab", "dev", kind, name);
@@ -18,7 +18,7 @@ describe.each(["session", "spawn"])("with LINUXNET_TRANSPORT=%s", (transport) =>
   });
   afterAll(() => {
     delete process.env.LINUXNET_TRANSPORT;
-    closeSessions();
+    closeHosts();
   });
 
   it("creates, reads, updates and deletes namespaces, a bridge and a pair, by their marks", async () => {

@@ -1,6 +1,6 @@
-import { bridge } from "../../provider/bridge";
-import { veth } from "../../provider/veth";
-import { ip, run } from "../../provider/runner";
+import { bridge } from "../../provider/kinds/bridge";
+import { veth } from "../../provider/kinds/veth";
+import { ip, run } from "../support/local";
 import { addressesOf, freshNamespace, linkState, links, pings, removeNamespaces, uniqueName } from "../support/kernel";
 
 const made = new Set<string>();

@@ -2,8 +2,8 @@
  * This machine's kernel has no 802.1Q module: what VlanInterface does there is say so, in one
  * line, and leave nothing behind. Its round trip runs in the full-kernel tier (test/fullkernel).
  */
-import { bridge } from "../../provider/bridge";
-import { vlan } from "../../provider/vlan";
+import { bridge } from "../../provider/kinds/bridge";
+import { vlan } from "../../provider/kinds/vlan";
 import { freshNamespace, links, removeNamespaces } from "../support/kernel";
 
 const made = new Set<string>();

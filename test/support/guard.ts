@@ -5,7 +5,7 @@
  * PID 1's link can be unreadable, and then it passes when it must refuse.)
  */
 import { readdirSync } from "node:fs";
-import { ipJson, NETNS_RUN_DIR } from "../../provider/runner";
+import { ipJson, NETNS_RUN_DIR } from "./local";
 
 export async function isolationProblem(): Promise<string | undefined> {
   const links = await ipJson<{ ifname: string }>(["link", "show"]);

@@ -3,8 +3,8 @@
  * made, also when it fails. All of it runs inside the sandbox the guard has checked.
  */
 import { readdirSync, statSync } from "node:fs";
-import { unlessGone } from "../../provider/errors";
-import { ip, ipJson, NETNS_RUN_DIR, run } from "../../provider/runner";
+import { unlessGone } from "../../provider/core/errors";
+import { ip, ipJson, NETNS_RUN_DIR, run } from "./local";
 
 let counter = 0;
 /** A name no other test file uses: prefix, this worker's pid, a counter. */

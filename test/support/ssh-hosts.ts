@@ -10,8 +10,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ip, run } from "../../provider/runner";
-import { shellQuote } from "../../provider/ssh";
+import { ip, run } from "./local";
+import { shellQuote } from "../../provider/hosts/ssh";
 import { descendants } from "./pulumi";
 
 export interface TestHost {

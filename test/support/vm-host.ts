@@ -8,8 +8,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { run } from "../../provider/runner";
-import { shellQuote } from "../../provider/ssh";
+import { run } from "./local";
+import { shellQuote } from "../../provider/hosts/ssh";
 
 const ROOT = resolve(__dirname, "../../..");
 

@@ -1,4 +1,4 @@
-import { classify, CommandError, kernelSays } from "../../provider/errors";
+import { classify, CommandError, kernelSays } from "../../provider/core/errors";
 
 describe("classify", () => {
   it.each([

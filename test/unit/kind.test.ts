@@ -1,5 +1,5 @@
-import { changedFields, diffProps } from "../../provider/kind";
-import { UNKNOWN } from "../../provider/validate";
+import { changedFields, diffProps } from "../../provider/core/kind";
+import { UNKNOWN } from "../../provider/core/validate";
 
 const fields = ["name", "netns", "addresses", "mtu", "up"];
 const replaceOn = ["name", "netns"];
@@ -37,7 +37,7 @@ describe("diffProps", () => {
 
 describe("defined", () => {
   it("drops undefined values at any depth (the engine cannot encode them)", () => {
-    const { defined } = require("../../provider/kind");
+    const { defined } = require("../../provider/core/kind");
     expect(defined({ a: 1, b: undefined, c: { d: undefined, e: [1, { f: undefined }] } })).toEqual({ a: 1, c: { e: [1, {}] } });
     expect(Object.keys(defined({ b: undefined }))).toEqual([]);
   });

@@ -1,7 +1,8 @@
-import { observedConfig, reconcileArgv } from "../../provider/link";
-import { argv as bridgeArgv } from "../../provider/bridge";
-import { firstRole, argv as vethArgv } from "../../provider/veth";
-import { normalizeCidr } from "../../provider/net";
+import { observedConfig, reconcileArgv } from "../../provider/core/link";
+import { argv as bridgeArgv } from "../../provider/kinds/bridge";
+import { firstRole, argv as vethArgv } from "../../provider/kinds/veth";
+import { normalizeCidr } from "../../provider/core/net";
+import { linkLines, markLine } from "../../provider/core/link-engine";
 
 const want = { name: "eth0", addresses: ["10.0.0.1/24"], up: true };
 
@@ -93,8 +94,10 @@ describe("argv builders", () => {
 
   it("marks a just-created end before configuring it", () => {
     const i = { ...pair("net1", "net2"), owner: "lab/dev/VethPair/c1" };
-    expect(vethArgv.configure(i, "peer")[0]).toEqual(["link", "set", "dev", "veth1_p", "alias", "linuxnet:lab/dev/VethPair/c1:peer"]);
-    expect(vethArgv.configure(pair("net1", "net2"), "peer").flat()).not.toContain("alias");
+    const peer = { role: "peer", config: i.peer, infoKind: "veth" };
+    expect(linkLines(i.owner, peer, { addresses: [], up: false })[0]).toEqual(["link", "set", "dev", "veth1_p", "alias", "linuxnet:lab/dev/VethPair/c1:peer"]);
+    expect(linkLines(undefined, peer, { addresses: [], up: false }).flat()).not.toContain("alias");
+    expect(markLine("veth1", i.owner, "end")).toEqual([["link", "set", "dev", "veth1", "alias", "linuxnet:lab/dev/VethPair/c1:end"]]);
   });
 
   it("creates a bridge with its STP state, and toggles STP in place", () => {
@@ -122,7 +125,7 @@ describe("normalizeCidr", () => {
 });
 
 describe("parseLink", () => {
-  const { parseLink } = require("../../provider/link");
+  const { parseLink } = require("../../provider/core/link");
   const sample = {
     ifindex: 4,
     link_index: 2,
@@ -163,7 +166,7 @@ describe("parseLink", () => {
 });
 
 describe("interface addresses", () => {
-  const { addresses } = require("../../provider/net");
+  const { addresses } = require("../../provider/core/net");
   const check = (list: string[]) => addresses("addresses").safeParse(list);
 
   it.each([

@@ -1,4 +1,4 @@
-import { describeMarked, describeWithOwner, type Marked, othersProblem, rulesIn, stackOf } from "../../provider/marked";
+import { describeMarked, describeWithOwner, type Marked, othersProblem, rulesIn, stackOf } from "../../provider/core/marked";
 
 describe("marked objects", () => {
   it("reads marked rules out of iptables-save and ip6tables-save, with the rule as the resource has it", () => {

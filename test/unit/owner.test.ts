@@ -1,4 +1,4 @@
-import { claimOf, describeOwner, encodePart, markOf, MARK_MAX, observedOwner, ownerInMark, ownerOf, stillOurs, takeOverProblem } from "../../provider/owner";
+import { claimOf, describeOwner, encodePart, markOf, MARK_MAX, observedOwner, ownerInMark, ownerOf, stillOurs, takeOverProblem } from "../../provider/core/owner";
 
 describe("ownership marks", () => {
   it("names project, stack, kind and resource, each part encoded so the mark passes through ip -batch", () => {

@@ -17,7 +17,7 @@ describe("the npm package", () => {
 
   it("ships the dist of sdk, provider and cli, their declarations, and the bin", () => {
     expect(r.status).toBe(0);
-    for (const f of ["bin/pulumi-linuxnet.js", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/provider/index.js", "dist/provider/marked.js", "dist/cli/main.js", "README.md", "package.json"]) {
+    for (const f of ["bin/pulumi-linuxnet.js", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/provider/index.js", "dist/provider/core/marked.js", "dist/cli/main.js", "README.md", "package.json"]) {
       expect(files).toContain(f);
     }
     for (const kind of ["namespace", "veth", "bridge", "vlan", "macvlan-network", "macvlan-endpoint", "sysctl", "route", "iptables"]) expect(files).toContain(`dist/sdk/providers/${kind}.js`);

@@ -1,8 +1,8 @@
-import { argv as iptArgv, findMarked, schema as ruleSchema, splitRuleLine } from "../../provider/iptables";
-import { argv as routeArgv, schema as routeSchema } from "../../provider/route";
-import { schema as sysctlSchema } from "../../provider/sysctl";
-import { asInFreshNamespace, procPath, scopeProblem } from "../../provider/sysctl-scope";
-import { checkWith } from "../../provider/validate";
+import { argv as iptArgv, findMarked, schema as ruleSchema, splitRuleLine } from "../../provider/kinds/iptables";
+import { argv as routeArgv, schema as routeSchema } from "../../provider/kinds/route";
+import { schema as sysctlSchema } from "../../provider/kinds/sysctl";
+import { asInFreshNamespace, procPath, scopeProblem } from "../../provider/core/sysctl-scope";
+import { checkWith } from "../../provider/core/validate";
 
 describe("Sysctl inputs", () => {
   it("takes dotted keys, interface names with dots written as /, and numbers as values", () => {

@@ -1,4 +1,4 @@
-import { transaction } from "../../provider/undo";
+import { transaction } from "../../provider/core/undo";
 
 describe("transaction", () => {
   it("undoes completed steps in reverse order and rethrows the original error", async () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkWith, ifName, netnsName, UNKNOWN } from "../../provider/validate";
+import { checkWith, ifName, netnsName, UNKNOWN } from "../../provider/core/validate";
 
 const schema = z.strictObject({ name: ifName("name"), netns: netnsName("netns").optional(), up: z.boolean().default(true) });
 
@@ -68,7 +68,7 @@ describe("checkWith", () => {
   });
 
   it("fills defaults and normalizes inside nested objects whose other fields are still unknown", () => {
-    const { cidr } = require("../../provider/net");
+    const { cidr } = require("../../provider/core/net");
     const nested = z.strictObject({ end: z.strictObject({ name: ifName("end.name"), addresses: z.array(cidr("end.addresses")).default([]), up: z.boolean().default(true) }) });
     expect(checkWith(nested, { end: { name: UNKNOWN, addresses: ["FD00::1/64"] } })).toEqual({
       inputs: { end: { name: UNKNOWN, addresses: ["fd00::1/64"], up: true } },

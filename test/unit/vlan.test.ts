@@ -1,5 +1,5 @@
-import { argv, schema } from "../../provider/vlan";
-import { checkWith } from "../../provider/validate";
+import { argv, schema } from "../../provider/kinds/vlan";
+import { checkWith } from "../../provider/core/validate";
 
 const check = (v: Record<string, unknown>) => checkWith(schema, v);
 

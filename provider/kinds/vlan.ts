@@ -4,11 +4,12 @@
  * it unless told otherwise. Its MTU cannot exceed its parent's.
  */
 import { z } from "zod";
-import { goneError, objectError } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { linkFields, readLink, type LinkSeen } from "./link";
-import { linkLifecycle, type LinkOutputs } from "./link-kind";
-import { ifName, ifNameProblem, ownership } from "./validate";
+import { goneError, objectError } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { type LinkOutputs, type LinkSeen, linkFields, linkOutputs, readLink } from "../core/link";
+import { linkLifecycle, markLine, settingsOf } from "../core/link-engine";
+import { ifName, ifNameProblem, ownership } from "../core/validate";
+import { KINDS, vlanDefaultName } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const VLAN_PROTOCOLS = ["802.1Q", "802.1ad"] as const;
@@ -19,8 +20,8 @@ const vlanId = z
     error: (iss) => `invalid vlanId ${JSON.stringify(iss.input)} (must be a whole number from 1 to 4094: 0 and 4095 are reserved by 802.1Q)`,
   });
 
-/** `PARENT.ID`, as `vconfig add` and Docker name a sub-interface. */
-export const defaultName = (parent: string, id: number) => `${parent}.${id}`;
+/** `PARENT.ID`, as `vconfig add` and Docker name a sub-interface (registry.ts, shared with the SDK). */
+export const defaultName = vlanDefaultName;
 
 export const schema = z
   .strictObject({
@@ -47,9 +48,6 @@ export type VlanInputs = Parsed & { name: string };
 /** ifindex, and the MAC and MTU the kernel uses now. */
 export type VlanOutputs = LinkOutputs;
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["name", "netns", "parent", "vlanId", "protocol"];
-
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 export const argv = {
   add: (i: VlanInputs) => ["link", "add", "link", i.parent, "name", i.name, "type", "vlan", "protocol", i.protocol, "id", String(i.vlanId)],
@@ -57,6 +55,7 @@ export const argv = {
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
 const named = (i: Parsed) => i as VlanInputs;
+const subject = (i: Parsed) => ({ kind: "VLAN interface", name: named(i).name, netns: i.netns });
 
 /** The sub-interface's VLAN settings as the kernel reports them (`ip -d`; the parent by name when it is in the same namespace). */
 const vlanOf = (s: LinkSeen, i: VlanInputs) => ({
@@ -65,37 +64,40 @@ const vlanOf = (s: LinkSeen, i: VlanInputs) => ({
   protocol: (VLAN_PROTOCOLS as readonly string[]).includes(String(s.info.protocol)) ? (String(s.info.protocol) as VlanInputs["protocol"]) : i.protocol,
 });
 
-const lifecycle = linkLifecycle<VlanInputs>({
-  what: "VLAN interface",
-  infoKind: "vlan",
-  add: argv.add,
-  // The parent must exist, and a declared MTU must fit under the parent's.
-  async before(i, attempt) {
-    const p = await readLink(i.parent, i.netns, attempt);
-    if (!p) throw goneError(attempt, `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
-    if (i.mtu !== undefined && i.mtu > p.mtu) {
-      throw objectError(attempt, `mtu ${i.mtu} is above its parent "${i.parent}"'s mtu ${p.mtu} (a VLAN sub-interface cannot exceed its parent)`, "invalid");
-    }
+const lifecycle = linkLifecycle<VlanInputs, VlanOutputs>(
+  {
+    subject,
+    links: (i) => [{ config: i, infoKind: "vlan" }],
+    add: (i) => ({ netns: i.netns, argv: argv.add(i), marks: markLine(i.name, i.owner) }),
+    // The parent must exist, and a declared MTU must fit under the parent's.
+    async before(host, i, attempt) {
+      const p = await readLink(host, i.parent, i.netns, attempt);
+      if (!p) throw goneError(attempt, `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
+      if (i.mtu !== undefined && i.mtu > p.mtu) {
+        throw objectError(attempt, `mtu ${i.mtu} is above its parent "${i.parent}"'s mtu ${p.mtu} (a VLAN sub-interface cannot exceed its parent)`, "invalid");
+      }
+    },
+    mismatch(i, _link, s) {
+      const v = vlanOf(s, i);
+      const same = v.parent === i.parent && v.vlanId === i.vlanId && v.protocol === i.protocol;
+      return same ? undefined : `VLAN ${v.vlanId} (${v.protocol}) of "${v.parent}", not VLAN ${i.vlanId} (${i.protocol}) of "${i.parent}"`;
+    },
+    observed: (i, [c], [s]) => ({ ...settingsOf(c), ...vlanOf(s, i) }),
   },
-  mismatch(i, s) {
-    const v = vlanOf(s, i);
-    const same = v.parent === i.parent && v.vlanId === i.vlanId && v.protocol === i.protocol;
-    return same ? undefined : `VLAN ${v.vlanId} (${v.protocol}) of "${v.parent}", not VLAN ${i.vlanId} (${i.protocol}) of "${i.parent}"`;
-  },
-  observed: (i, s) => vlanOf(s, i),
-});
+  (_i, [s]) => linkOutputs(s),
+);
 
 const spec: KindSpec<typeof schema, VlanOutputs> = {
-  kind: "VlanInterface",
+  kind: KINDS.vlan.kind,
   schema,
-  replaceOn,
-  subject: (i) => ({ kind: "VLAN interface", name: named(i).name, netns: i.netns }),
+  replaceOn: KINDS.vlan.replaceOn,
+  subject,
   id: (i) => `${i.netns ?? ""}/${named(i).name}`,
-  create: (i) => lifecycle.create(named(i)),
-  existing: (i) => lifecycle.existing(named(i)),
-  read: (i) => lifecycle.read(named(i)),
-  update: (o, n) => lifecycle.update(named(o), named(n)),
-  delete: (i) => lifecycle.delete(named(i)),
+  create: (h, i) => lifecycle.create(h, named(i)),
+  existing: (h, i) => lifecycle.existing(h, named(i)),
+  read: (h, i) => lifecycle.read(h, named(i)),
+  update: (h, o, n) => lifecycle.update(h, named(o), named(n)),
+  delete: (h, i) => lifecycle.delete(h, named(i)),
 };
 
 export const vlan = handlers(spec);

@@ -6,11 +6,12 @@
  * lock, so concurrent changes are safe.
  */
 import { z } from "zod";
-import { CommandError, isKind, objectError, unlessGone } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { markOf } from "./owner";
-import { execArgv, readRecord, removeRecord, run, type Target, writeRecord } from "./runner";
-import { netnsName, ownership } from "./validate";
+import { CommandError, isKind, objectError, unlessGone } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { markOf } from "../core/owner";
+import type { Host, Target } from "../hosts";
+import { netnsName, ownership } from "../core/validate";
+import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const TABLES = ["filter", "nat", "mangle", "raw", "security"] as const;
@@ -68,8 +69,6 @@ export interface RuleOutputs extends Record<string, unknown> {
   comment: string;
 }
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["table", "chain", "family", "netns"];
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const binary = (i: RuleInputs) => (i.family === "ipv6" ? "ip6tables" : "iptables");
@@ -109,9 +108,9 @@ const attempt = (verb: string, i: RuleInputs) => ({ verb, ...subject(i) });
 const target = (i: RuleInputs): Target => ({ netns: i.netns });
 
 /** `-C`: true if the rule is there, false if not (exit 1); any other failure (a bad rule) is the error. */
-async function present(i: RuleInputs, verb: string, spec?: string[]): Promise<boolean> {
+async function present(host: Host, i: RuleInputs, verb: string, spec?: string[]): Promise<boolean> {
   try {
-    await run(execArgv(argv.check(i, spec), target(i)), attempt(verb, i));
+    await host.exec(argv.check(i, spec), target(i), attempt(verb, i));
     return true;
   } catch (e) {
     if (e instanceof CommandError && e.exitCode === 1) return false;
@@ -120,10 +119,10 @@ async function present(i: RuleInputs, verb: string, spec?: string[]): Promise<bo
 }
 
 /** Our rule as `-S` lists it (found by its mark), or undefined (also when its chain or namespace is gone). */
-async function listed(i: RuleInputs, verb: string): Promise<string[] | undefined> {
+async function listed(host: Host, i: RuleInputs, verb: string): Promise<string[] | undefined> {
   if (!mark(i)) return undefined;
   try {
-    const { stdout } = await run(execArgv(argv.list(i), target(i)), attempt(verb, i));
+    const { stdout } = await host.exec(argv.list(i), target(i), attempt(verb, i));
     return findMarked(stdout, i.chain, mark(i)!);
   } catch (e) {
     // iptables-nft says a missing chain is "incompatible"; legacy says "No chain/target/match"
@@ -134,12 +133,8 @@ async function listed(i: RuleInputs, verb: string): Promise<string[] | undefined
 
 // One table of one namespace is changed by one of this provider's operations at a time: a
 // rule's add must not slip between another's "table is empty now" and that table's removal.
-const tableLocks = new Map<string, Promise<unknown>>();
-function inTable<T>(i: RuleInputs, work: () => Promise<T>): Promise<T> {
-  const key = `${i.netns ?? ""}\0${tableKey(i)}`;
-  const next = (tableLocks.get(key) ?? Promise.resolve()).then(work);
-  tableLocks.set(key, next.catch(() => undefined));
-  return next;
+function inTable<T>(host: Host, i: RuleInputs, work: () => Promise<T>): Promise<T> {
+  return host.serialize(`iptables\0${i.netns ?? ""}\0${tableKey(i)}`, work);
 }
 
 const outputs = (i: RuleInputs): RuleOutputs => ({ comment: mark(i) ?? "" });
@@ -154,18 +149,14 @@ const outputs = (i: RuleInputs): RuleOutputs => ({ comment: mark(i) ?? "" });
  */
 const nftFamily = (i: RuleInputs) => (i.family === "ipv6" ? "ip6" : "ip");
 const tableKey = (i: RuleInputs) => `${nftFamily(i)}-${i.table}`;
-const backends = new Map<string, Promise<boolean>>();
-
-const isNftBackend = (i: RuleInputs) => {
-  if (!backends.has(binary(i))) backends.set(binary(i), run([binary(i), "-V"]).then((r) => r.stdout.includes("nf_tables"), () => false));
-  return backends.get(binary(i))!;
-};
+/** Whether this host's iptables is the nf_tables one: asked once per host (each host has its own). */
+const isNftBackend = (host: Host, i: RuleInputs) => host.fact(`nft-backend:${binary(i)}`, () => host.run([binary(i), "-V"]).then((r) => r.stdout.includes("nf_tables"), () => false));
 
 /** True/false where the nf_tables backend and `nft` can tell; undefined otherwise. */
-async function tableExists(i: RuleInputs): Promise<boolean | undefined> {
-  if (!(await isNftBackend(i))) return undefined;
+async function tableExists(host: Host, i: RuleInputs): Promise<boolean | undefined> {
+  if (!(await isNftBackend(host, i))) return undefined;
   try {
-    const { stdout } = await run(execArgv(["nft", "list", "tables", nftFamily(i)], target(i)), attempt("create", i));
+    const { stdout } = await host.exec(["nft", "list", "tables", nftFamily(i)], target(i), attempt("create", i));
     return stdout.split("\n").some((l) => l.trim() === `table ${nftFamily(i)} ${i.table}`);
   } catch {
     return undefined;
@@ -173,46 +164,46 @@ async function tableExists(i: RuleInputs): Promise<boolean | undefined> {
 }
 
 /** After a delete: a table this stack created goes again once no rule or chain of anyone is left in it. */
-async function dropTableIfEmptied(i: RuleInputs): Promise<void> {
-  if (!(await readRecord(target(i), "iptables-table", tableKey(i)))) return;
-  const { stdout } = await run(execArgv([binary(i), "-w", "-t", i.table, "-S"], target(i)), attempt("delete", i));
+async function dropTableIfEmptied(host: Host, i: RuleInputs): Promise<void> {
+  if (!(await host.readRecord(target(i), "iptables-table", tableKey(i)))) return;
+  const { stdout } = await host.exec([binary(i), "-w", "-t", i.table, "-S"], target(i), attempt("delete", i));
   const empty = stdout.split("\n").every((l) => !l.trim() || /^-P \S+ ACCEPT$/.test(l.trim()));
   if (!empty) return;
-  await unlessGone(run(execArgv(["nft", "delete", "table", nftFamily(i), i.table], target(i)), attempt("delete", i)), undefined);
-  await removeRecord(target(i), "iptables-table", tableKey(i));
+  await unlessGone(host.exec(["nft", "delete", "table", nftFamily(i), i.table], target(i), attempt("delete", i)), undefined);
+  await host.removeRecord(target(i), "iptables-table", tableKey(i));
 }
 
 const spec: KindSpec<typeof schema, RuleOutputs> = {
-  kind: "IptablesRule",
+  kind: KINDS.iptables.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.iptables.replaceOn,
   subject,
   id: (i) => `${i.netns ?? ""}/${i.family}/${i.table}/${i.chain}/${mark(i) ?? i.rule.join(" ")}`,
 
   // Its own rule (an interrupted create) or an identical unmarked one: "exists", decided by
   // the marks like every other kind.
-  create: (i) =>
-    inTable(i, async () => {
-      if ((await present(i, "create")) || (mark(i) && (await present(i, "create", i.rule)))) {
+  create: (host, i) =>
+    inTable(host, i, async () => {
+      if ((await present(host, i, "create")) || (mark(i) && (await present(host, i, "create", i.rule)))) {
         throw objectError(attempt("create", i), "the rule is already in the chain", "exists");
       }
-      if ((await tableExists(i)) === false) await writeRecord(target(i), "iptables-table", tableKey(i), { owner: i.owner });
-      await run(execArgv(argv.add(i), target(i)), attempt("create", i));
-      if (!(await present(i, "create"))) throw objectError(attempt("create", i), "the kernel did not apply it: the rule is not in the chain");
+      if ((await tableExists(host, i)) === false) await host.writeRecord(target(i), "iptables-table", tableKey(i), { owner: i.owner });
+      await host.exec(argv.add(i), target(i), attempt("create", i));
+      if (!(await present(host, i, "create"))) throw objectError(attempt("create", i), "the kernel did not apply it: the rule is not in the chain");
       return outputs(i);
     }),
 
-  async existing(i) {
-    if (await present(i, "create")) return { claims: [{ is: "ours" }] };
-    if (mark(i) && (await present(i, "create", i.rule))) return { claims: [{ is: "unmarked" }] };
+  async existing(host, i) {
+    if (await present(host, i, "create")) return { claims: [{ is: "ours" }] };
+    if (mark(i) && (await present(host, i, "create", i.rule))) return { claims: [{ is: "unmarked" }] };
     return undefined;
   },
 
   // Found by its mark; a rule changed by hand reads as the tokens iptables lists for it.
-  async read(i) {
-    const found = await listed(i, "read");
-    if (!found) return mark(i) || !(await unlessGone(present(i, "read"), false)) ? undefined : { inputs: i, outs: outputs(i) };
-    const same = await present(i, "read");
+  async read(host, i) {
+    const found = await listed(host, i, "read");
+    if (!found) return mark(i) || !(await unlessGone(present(host, i, "read"), false)) ? undefined : { inputs: i, outs: outputs(i) };
+    const same = await present(host, i, "read");
     const at = found.findIndex((t, k) => t === "-m" && found[k + 1] === "comment" && found[k + 2] === "--comment");
     const rule = same ? i.rule : at >= 0 ? [...found.slice(0, at), ...found.slice(at + 4)] : found;
     return { inputs: { ...i, rule }, outs: outputs(i) };
@@ -221,30 +212,30 @@ const spec: KindSpec<typeof schema, RuleOutputs> = {
   // A new rule or place: the rule as it stands (found by its old mark) goes, the declared one
   // comes; if the kernel refuses the new one, the old one is put back (at the chain's end) and
   // the error reported. An unmarked twin it adopts goes too.
-  update: (o, n) =>
-    inTable(n, async () => {
-      const old = await listed(o, "update");
-      const unchanged = o.position === n.position && (await present(n, "update"));
-      if (n.adopt && mark(n) && (await present(n, "update", n.rule))) await run(execArgv(argv.del(n, n.rule), target(n)), attempt("update", n));
+  update: (host, o, n) =>
+    inTable(host, n, async () => {
+      const old = await listed(host, o, "update");
+      const unchanged = o.position === n.position && (await present(host, n, "update"));
+      if (n.adopt && mark(n) && (await present(host, n, "update", n.rule))) await host.exec(argv.del(n, n.rule), target(n), attempt("update", n));
       if (!unchanged) {
-        if (old) await run(execArgv(argv.del(o, old), target(o)), attempt("update", o));
+        if (old) await host.exec(argv.del(o, old), target(o), attempt("update", o));
         try {
-          await run(execArgv(argv.add(n), target(n)), attempt("update", n));
+          await host.exec(argv.add(n), target(n), attempt("update", n));
         } catch (e) {
-          if (old) await run(execArgv([binary(o), "-w", "-t", o.table, "-A", o.chain, ...old], target(o))).catch(() => undefined);
+          if (old) await host.exec([binary(o), "-w", "-t", o.table, "-A", o.chain, ...old], target(o)).catch(() => undefined);
           throw e;
         }
       }
-      if (!(await present(n, "update"))) throw objectError(attempt("update", n), "the kernel did not apply it: the rule is not in the chain");
+      if (!(await present(host, n, "update"))) throw objectError(attempt("update", n), "the kernel did not apply it: the rule is not in the chain");
       return outputs(n);
     }),
 
-  delete: (i) =>
-    inTable(i, async () => {
-      const found = await listed(i, "delete");
-      if (found) await unlessGone(run(execArgv(argv.del(i, found), target(i)), attempt("delete", i)), undefined);
-      else if (!mark(i) && (await unlessGone(present(i, "delete"), false))) await run(execArgv(argv.del(i), target(i)), attempt("delete", i));
-      await unlessGone(dropTableIfEmptied(i), undefined); // a namespace gone took its tables with it
+  delete: (host, i) =>
+    inTable(host, i, async () => {
+      const found = await listed(host, i, "delete");
+      if (found) await unlessGone(host.exec(argv.del(i, found), target(i), attempt("delete", i)), undefined);
+      else if (!mark(i) && (await unlessGone(present(host, i, "delete"), false))) await host.exec(argv.del(i), target(i), attempt("delete", i));
+      await unlessGone(dropTableIfEmptied(host, i), undefined); // a namespace gone took its tables with it
     }),
 };
 

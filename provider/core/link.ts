@@ -8,7 +8,7 @@ import { z } from "zod";
 import { objectError, unlessGone, type Attempt } from "./errors";
 import { addresses, mac, mtu, sameSubnet } from "./net";
 import { markOf, stillOurs } from "./owner";
-import { ip, ipJson } from "./runner";
+import type { Host } from "../hosts";
 import { bool, ifName, netnsName } from "./validate";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
@@ -61,6 +61,17 @@ export interface LinkSeen {
   /** The link's alias: the ownership mark, on links the stack made. */
   alias?: string;
 }
+
+/** What every one-link kind reports: its ifindex, and the MAC and MTU the kernel uses now. */
+export interface LinkOutputs extends Record<string, unknown> {
+  ifindex: number;
+  /** The MAC the kernel uses now. */
+  actualMac: string;
+  /** The MTU the kernel uses now. */
+  actualMtu: number;
+}
+
+export const linkOutputs = (s: Pick<LinkSeen, "ifindex" | "mac" | "mtu">): LinkOutputs => ({ ifindex: s.ifindex, actualMac: s.mac, actualMtu: s.mtu });
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 /** The part of `ip -json -details addr show` the provider relies on; anything else may vary. */
@@ -182,8 +193,8 @@ function seen(j: LinkJson): LinkSeen {
 }
 
 /** One spawn: the link with its addresses, or undefined if it (or its namespace) is gone. */
-export async function readLink(name: string, netns: string | undefined, attempt?: Attempt): Promise<LinkSeen | undefined> {
-  return parseLink(await unlessGone(ipJson(["-details", ...showArgv(name)], { netns }, attempt), undefined));
+export async function readLink(host: Host, name: string, netns: string | undefined, attempt?: Attempt): Promise<LinkSeen | undefined> {
+  return parseLink(await unlessGone(host.ipJson(["-details", ...showArgv(name)], { netns }, attempt), undefined));
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
@@ -202,8 +213,8 @@ export function observedConfig<C extends LinkConfig>(declared: C, s: LinkSeen): 
 }
 
 /** Deletes a link; one already gone (with its namespace, or its veth peer) is fine. */
-export function deleteLink(name: string, netns: string | undefined, attempt: Attempt): Promise<boolean> {
-  return unlessGone(ip(["link", "del", "dev", name], { netns }, attempt).then(() => true), false);
+export function deleteLink(host: Host, name: string, netns: string | undefined, attempt: Attempt): Promise<boolean> {
+  return unlessGone(host.ip(["link", "del", "dev", name], { netns }, attempt).then(() => true), false);
 }
 
 /**
@@ -211,10 +222,10 @@ export function deleteLink(name: string, netns: string | undefined, attempt: Att
  * mark is not ours, or it is another kind of link: the name was taken since) is left alone.
  * True if something was deleted.
  */
-export async function deleteOwnLink(name: string, netns: string | undefined, owner: string | undefined, role: string | undefined, attempt: Attempt, kind?: string): Promise<boolean> {
-  const s = await readLink(name, netns, attempt);
+export async function deleteOwnLink(host: Host, name: string, netns: string | undefined, owner: string | undefined, role: string | undefined, attempt: Attempt, kind?: string): Promise<boolean> {
+  const s = await readLink(host, name, netns, attempt);
   if (!s || !stillOurs(s.alias, owner, role) || (kind !== undefined && s.kind !== kind)) return false;
-  return deleteLink(name, netns, attempt);
+  return deleteLink(host, name, netns, attempt);
 }
 
 /** The mark a link of `owner` carries, or undefined when the resource has no owner (no SDK). */

@@ -1,5 +1,5 @@
 /**
- * A long-lived shell on another host, over one ssh channel: the runner (nothing else may start
+ * A long-lived shell on another host, over one ssh channel: the SSH host (hosts/ssh-host.ts; nothing else may start
  * one) sends it every command for that host (an `ip -batch` process per batch, iptables,
  * sysctl, stat, the records' files), so a remote command costs a fork on that host, not a new
  * ssh session. Measured in the full-kernel VM (bench/ssh.sh): opening an ssh channel costs

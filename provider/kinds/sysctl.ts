@@ -2,16 +2,17 @@
  * Sysctl: one kernel setting in a namespace (`sysctl -w net.ipv4.ip_forward=1`). Delete puts
  * back the value found before create, if the setting still holds the value the stack set.
  * A setting has no place for a mark, so what was found, and by whom it was changed, is kept
- * in a record under /run (see runner.ts): a second stack setting the same key is refused,
+ * in a record under /run (see hosts/host.ts): a second stack setting the same key is refused,
  * and a create retried after a crash still knows the original value.
  */
 import { z } from "zod";
-import { CommandError, isKind, objectError } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { describeOwner } from "./owner";
-import { execArgv, netnsExists, readRecord, removeRecord, run, type Target, writeRecord } from "./runner";
-import { NOT_NET, scopeOf, scopeProblem } from "./sysctl-scope";
-import { bool, netnsName, ownership, type CheckFailure } from "./validate";
+import { CommandError, isKind, objectError } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { describeOwner } from "../core/owner";
+import type { Host, Target } from "../hosts";
+import { bool, netnsName, ownership, type CheckFailure } from "../core/validate";
+import { NOT_NET, scopeOf, scopeProblem } from "../core/sysctl-scope";
+import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const KEY_RULE = 'must be a dotted sysctl key like "net.ipv4.ip_forward" (an interface name with dots is written with "/": net.ipv4.conf.enp0s8/100.forwarding)';
@@ -53,8 +54,6 @@ interface SysctlRecord {
   value?: string;
 }
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["key", "netns"];
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 export const argv = {
@@ -69,12 +68,12 @@ const target = (i: SysctlInputs): Target => ({ netns: i.netns });
 const normalize = (v: string) => v.trim().split(/\s+/).join(" ");
 
 /** The setting's value now, or undefined if the kernel has no such setting there (or no such namespace). */
-async function current(i: SysctlInputs, verb: string): Promise<string | undefined> {
+async function current(host: Host, i: SysctlInputs, verb: string): Promise<string | undefined> {
   if (i.netns !== undefined) {
-    if (!(await netnsExists(i.netns))) return undefined;
+    if (!(await host.netnsExists(i.netns))) return undefined;
   }
   try {
-    return normalize((await run(execArgv(argv.read(i.key), target(i)), attempt(verb, i))).stdout);
+    return normalize((await host.exec(argv.read(i.key), target(i), attempt(verb, i))).stdout);
   } catch (e) {
     if (isKind(e, "not-found")) return undefined;
     throw e;
@@ -82,23 +81,23 @@ async function current(i: SysctlInputs, verb: string): Promise<string | undefine
 }
 
 /** The value now, where the setting must exist (create, update): its absence is one clear line. */
-async function existing(i: SysctlInputs, verb: string): Promise<string> {
-  const v = await current(i, verb);
+async function existing(host: Host, i: SysctlInputs, verb: string): Promise<string> {
+  const v = await current(host, i, verb);
   if (v !== undefined) return v;
   const where = i.netns ? ` in netns "${i.netns}"` : "";
-  if (i.netns !== undefined && !(await netnsExists(i.netns))) throw objectError(attempt(verb, i), `the namespace "${i.netns}" does not exist`, "not-found");
+  if (i.netns !== undefined && !(await host.netnsExists(i.netns))) throw objectError(attempt(verb, i), `the namespace "${i.netns}" does not exist`, "not-found");
   throw objectError(attempt(verb, i), `the kernel has no such setting${where} (/proc/sys/${i.key.split(".").join("/")} does not exist)`, "invalid");
 }
 
-async function set(i: SysctlInputs, value: string, verb: string): Promise<void> {
-  await run(execArgv(argv.write(i.key, value), target(i)), attempt(verb, i));
-  const now = await existing(i, verb);
+async function set(host: Host, i: SysctlInputs, value: string, verb: string): Promise<void> {
+  await host.exec(argv.write(i.key, value), target(i), attempt(verb, i));
+  const now = await existing(host, i, verb);
   if (now !== value) throw objectError(attempt(verb, i), `the kernel did not apply it: the value is "${now}", wanted "${value}"`);
 }
 
 /** The record of who set this key in this namespace, refusing one made by another owner. */
-async function ownRecord(i: SysctlInputs, verb: string): Promise<SysctlRecord | undefined> {
-  const r = await readRecord<SysctlRecord>(target(i), "sysctl", i.key);
+async function ownRecord(host: Host, i: SysctlInputs, verb: string): Promise<SysctlRecord | undefined> {
+  const r = await host.readRecord<SysctlRecord>(target(i), "sysctl", i.key);
   if (r && r.owner !== undefined && i.owner !== undefined && r.owner !== i.owner) {
     throw objectError(attempt(verb, i), `it is set by ${describeOwner(r.owner)}; one setting has one owner: remove it from there first`, "exists");
   }
@@ -113,9 +112,9 @@ const namesInterface = (key: string) => {
 };
 
 const spec: KindSpec<typeof schema, SysctlOutputs> = {
-  kind: "Sysctl",
+  kind: KINDS.sysctl.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.sysctl.replaceOn,
   subject,
   id: (i) => `${i.netns ?? ""}/${i.key}`,
 
@@ -124,13 +123,13 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
    * made yet — in the provider's own, unless it names an interface that may not exist yet;
    * and a net.* key must be per network namespace (sysctl-scope.ts), unless `hostWide`.
    */
-  async checkKernel(i): Promise<CheckFailure[]> {
-    const nsExists = i.netns === undefined || (await netnsExists(i.netns));
+  async checkKernel(host, i): Promise<CheckFailure[]> {
+    const nsExists = i.netns === undefined || (await host.netnsExists(i.netns));
     if (!nsExists && namesInterface(i.key)) return [];
     const where = nsExists ? i : { ...i, netns: undefined };
     try {
-      await existing(where, "check");
-      const problem = i.hostWide || !i.key.startsWith("net.") ? undefined : scopeProblem(await scopeOf(i.key));
+      await existing(host, where, "check");
+      const problem = i.hostWide || !i.key.startsWith("net.") ? undefined : scopeProblem(await scopeOf(host, i.key));
       return problem ? [{ property: "key", reason: `invalid key ${JSON.stringify(i.key)} (${problem}; ${HOST_WIDE})` }] : [];
     } catch (e) {
       const said = e instanceof CommandError && e.kind === "invalid" ? e.message.replace(/^failed to check sysctl "[^"]*"(?: in netns "[^"]*")?: /, "") : undefined;
@@ -138,13 +137,13 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     }
   },
 
-  async create(i) {
-    const record = await ownRecord(i, "create");
-    const now = await existing(i, "create");
+  async create(host, i) {
+    const record = await ownRecord(host, i, "create");
+    const now = await existing(host, i, "create");
     // A record of our own is what an interrupted create found; keep it, not our own value.
     const found = record?.owner === i.owner && record ? record.found : now;
-    await writeRecord(target(i), "sysctl", i.key, { owner: i.owner, found, value: i.value } satisfies SysctlRecord);
-    if (now !== i.value) await set(i, i.value, "create");
+    await host.writeRecord(target(i), "sysctl", i.key, { owner: i.owner, found, value: i.value } satisfies SysctlRecord);
+    if (now !== i.value) await set(host, i, i.value, "create");
     return { found };
   },
 
@@ -153,33 +152,33 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
   },
 
   // A setting gone (its namespace or interface is) reads as gone.
-  async read(i, state) {
-    const value = await current(i, "read");
+  async read(host, i, state) {
+    const value = await current(host, i, "read");
     if (value === undefined) return undefined;
-    const record = await readRecord<SysctlRecord>(target(i), "sysctl", i.key);
+    const record = await host.readRecord<SysctlRecord>(target(i), "sysctl", i.key);
     if (record?.owner !== undefined && i.owner !== undefined && record.owner !== i.owner) return undefined; // another owner's now
-    return { inputs: { ...i, value }, outs: { found: (state.found as string) ?? record?.found ?? value } };
+    return { inputs: { ...i, value }, outs: { found: state.found ?? record?.found ?? value } };
   },
 
-  async update(_o, n, state) {
-    await ownRecord(n, "update");
-    const now = await existing(n, "update");
-    const found = (state.found as string) ?? (await readRecord<SysctlRecord>(target(n), "sysctl", n.key))?.found ?? now;
-    await writeRecord(target(n), "sysctl", n.key, { owner: n.owner, found, value: n.value } satisfies SysctlRecord);
-    if (now !== n.value) await set(n, n.value, "update");
+  async update(host, _o, n, state) {
+    await ownRecord(host, n, "update");
+    const now = await existing(host, n, "update");
+    const found = state.found ?? (await host.readRecord<SysctlRecord>(target(n), "sysctl", n.key))?.found ?? now;
+    await host.writeRecord(target(n), "sysctl", n.key, { owner: n.owner, found, value: n.value } satisfies SysctlRecord);
+    if (now !== n.value) await set(host, n, n.value, "update");
     return { found };
   },
 
   // Puts back what was found, if the setting still holds what the stack set (a value changed
   // by hand since is left as it is); a namespace gone already took the setting with it.
-  async delete(i, state) {
-    const record = await readRecord<SysctlRecord>(target(i), "sysctl", i.key).catch(() => undefined);
+  async delete(host, i, state) {
+    const record = await host.readRecord<SysctlRecord>(target(i), "sysctl", i.key).catch(() => undefined);
     if (record?.owner !== undefined && i.owner !== undefined && record.owner !== i.owner) return;
-    const found = (state.found as string | undefined) ?? record?.found;
-    const now = await current(i, "delete");
+    const found = state.found ?? record?.found;
+    const now = await current(host, i, "delete");
     if (now === undefined) return; // gone with its namespace or interface: nothing to put back
-    if (found !== undefined && now === i.value && now !== found) await set(i, found, "delete");
-    await removeRecord(target(i), "sysctl", i.key);
+    if (found !== undefined && now === i.value && now !== found) await set(host, i, found, "delete");
+    await host.removeRecord(target(i), "sysctl", i.key);
   },
 };
 

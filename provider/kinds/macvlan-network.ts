@@ -8,14 +8,16 @@
  * route through the shim, so the host reaches its containers.
  */
 import { z } from "zod";
-import { failedAt, goneError, objectError } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { deleteOwnLink, parseLink, readLink, reconcileArgv, showArgv, verifyApplied, type LinkSeen } from "./link";
-import { hostPrefix, hostProblem, ipAddress, subnet } from "./net";
-import { claimOf, describeOwner, markOf, notOurs, observedOwner, ownerInMark, stillOurs } from "./owner";
-import { ipBatch, readRecord, removeRecord, writeRecord } from "./runner";
-import { transaction } from "./undo";
-import { bool, ifName, ifNameProblem, netnsName, ownership } from "./validate";
+import { failedAt, goneError, objectError } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { aliasFor, deleteOwnLink, parseLink, readLink, showArgv, verifyApplied, type LinkSeen } from "../core/link";
+import { linkLines, type OwnedLink, takenBy } from "../core/link-engine";
+import { hostPrefix, hostProblem, ipAddress, subnet } from "../core/net";
+import { claimOf, notOurs, observedOwner, stillOurs } from "../core/owner";
+import type { Host } from "../hosts";
+import { transaction } from "../core/undo";
+import { bool, ifName, ifNameProblem, netnsName, ownership } from "../core/validate";
+import { KINDS, shimDefaultName } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const MACVLAN_MODES = ["bridge", "vepa", "private", "passthru", "source"] as const;
@@ -51,7 +53,7 @@ export const schema = z
   .overwrite((v) => (v.hostAccess ? { ...v, hostAccess: { ...v.hostAccess, name: v.hostAccess.name ?? shimDefault(v.name) } } : v));
 export type NetworkInputs = z.output<typeof schema>;
 
-export const shimDefault = (network: string) => `${network}-shim`;
+export const shimDefault = shimDefaultName;
 
 export interface NetworkOutputs extends Record<string, unknown> {
   parentIfindex: number;
@@ -62,19 +64,17 @@ export interface NetworkOutputs extends Record<string, unknown> {
   shimMac?: string;
 }
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["name", "parent", "netns", "mode"];
-
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 type Shim = { name: string; address: string };
 const shimOf = (i: NetworkInputs) => i.hostAccess as Shim | undefined;
-const shimConfig = (i: NetworkInputs, s: Shim) => ({ name: s.name, addresses: [`${s.address}/${hostPrefix(s.address)}`], up: true, alias: i.owner === undefined ? undefined : markOf(i.owner, "shim") });
+/** The host shim as the link engine takes it: a macvlan of the host on the parent, with a host address (/32 or /128). */
+const shimLink = (i: NetworkInputs, s: Shim): OwnedLink => ({ role: "shim", config: { name: s.name, netns: i.netns, addresses: [`${s.address}/${hostPrefix(s.address)}`], up: true }, infoKind: "macvlan" });
 
 export const argv = {
   promisc: (parent: string, on: boolean) => ["link", "set", "dev", parent, "promisc", on ? "on" : "off"],
   addShim: (i: NetworkInputs, s: Shim) => ["link", "add", "link", i.parent, "name", s.name, "type", "macvlan", "mode", "bridge"],
-  /** Marks, addresses (a host address: /32 or /128) and brings up the shim. */
-  shim: (i: NetworkInputs, s: Shim, current: Partial<LinkSeen>) => reconcileArgv(shimConfig(i, s), current),
+  /** Marks, addresses and brings up the shim. */
+  shim: (i: NetworkInputs, s: Shim, current: Partial<LinkSeen>) => linkLines(i.owner, shimLink(i, s), current),
 };
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
@@ -88,23 +88,23 @@ interface Seen {
 }
 
 /** The parent and the shim (if declared), in one spawn; the parent must exist. */
-async function look(i: NetworkInputs, verb: string, lines: string[][] = [], add?: readonly string[]): Promise<Seen> {
+async function look(host: Host, i: NetworkInputs, verb: string, lines: string[][] = [], add?: readonly string[]): Promise<Seen> {
   const shim = shimOf(i);
   const shows = [showArgv(i.parent), ...(shim ? [showArgv(shim.name)] : [])];
   // The shim's add and its mark go to ip in one piece (with whatever comes before them).
   const atomic = add ? lines.indexOf(add as string[]) + (i.owner === undefined ? 1 : 2) : 0;
-  const printed = await ipBatch([...lines, ...shows], { netns: i.netns }, (line) => attempt(line === add ? "create" : verb, i), { atomic });
+  const printed = await host.ipBatch([...lines, ...shows], { netns: i.netns }, (line) => attempt(line === add ? "create" : verb, i), { atomic });
   const parent = parseLink(printed[0]);
   if (!parent) throw goneError(attempt(verb, i), `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
   return { parent, shim: shim ? parseLink(printed[1]) : undefined };
 }
 
 /** Reads what exists (the shim may not), tolerating a missing shim. */
-async function observe(i: NetworkInputs, verb: string): Promise<Seen | undefined> {
-  const parent = await readLink(i.parent, i.netns, attempt(verb, i));
+async function observe(host: Host, i: NetworkInputs, verb: string): Promise<Seen | undefined> {
+  const parent = await readLink(host, i.parent, i.netns, attempt(verb, i));
   if (!parent) return undefined;
   const shim = shimOf(i);
-  return { parent, shim: shim ? await readLink(shim.name, i.netns, attempt(verb, i)) : undefined };
+  return { parent, shim: shim ? await readLink(host, shim.name, i.netns, attempt(verb, i)) : undefined };
 }
 
 function outputsOf(i: NetworkInputs, seen: Seen, promiscFound?: boolean): NetworkOutputs {
@@ -123,38 +123,38 @@ function verify(i: NetworkInputs, seen: Seen, verb: string): void {
   const shim = shimOf(i);
   if (!shim) return;
   if (!seen.shim) throw goneError(attempt(verb, i), `the host shim "${shim.name}" vanished while it was being configured`);
-  verifyApplied(shimConfig(i, shim), seen.shim, attempt(verb, i));
+  verifyApplied({ ...shimLink(i, shim).config, alias: aliasFor(i.owner, "shim") }, seen.shim, attempt(verb, i));
 }
 
 // ── the parent's promiscuous flag: shared, put back by the last network that set it ────────
 /**
  * Networks that set a parent's flag, and what the flag was before the first of them did: kept
- * in a record under /run (runner.ts), written before the flag changes, so a create retried
+ * in a record under /run (hosts/host.ts), written before the flag changes, so a create retried
  * after a crash still knows what was found, and only the last network on a parent puts it back.
  */
 interface PromiscRecord {
   found: boolean;
   owners: string[];
 }
-const promiscRecord = (i: NetworkInputs) => readRecord<PromiscRecord>({ netns: i.netns }, "promisc", i.parent);
+const promiscRecord = (host: Host, i: NetworkInputs) => host.readRecord<PromiscRecord>({ netns: i.netns }, "promisc", i.parent);
 
 /** Joins the networks that set the flag; returns what was found before the first of them. */
-async function joinPromisc(i: NetworkInputs, now: boolean): Promise<boolean> {
-  const r = await promiscRecord(i);
+async function joinPromisc(host: Host, i: NetworkInputs, now: boolean): Promise<boolean> {
+  const r = await promiscRecord(host, i);
   const found = r ? r.found : now;
-  await writeRecord({ netns: i.netns }, "promisc", i.parent, { found, owners: [...new Set([...(r?.owners ?? []), i.owner ?? ""])] } satisfies PromiscRecord);
+  await host.writeRecord({ netns: i.netns }, "promisc", i.parent, { found, owners: [...new Set([...(r?.owners ?? []), i.owner ?? ""])] } satisfies PromiscRecord);
   return found;
 }
 
 /** Leaves them; returns what to put the flag back to, if this was the last (else undefined). */
-async function leavePromisc(i: NetworkInputs, fallback: boolean | undefined): Promise<boolean | undefined> {
-  const r = await promiscRecord(i).catch(() => undefined);
+async function leavePromisc(host: Host, i: NetworkInputs, fallback: boolean | undefined): Promise<boolean | undefined> {
+  const r = await promiscRecord(host, i).catch(() => undefined);
   const owners = (r?.owners ?? []).filter((o) => o !== (i.owner ?? ""));
   if (r && owners.length) {
-    await writeRecord({ netns: i.netns }, "promisc", i.parent, { ...r, owners } satisfies PromiscRecord);
+    await host.writeRecord({ netns: i.netns }, "promisc", i.parent, { ...r, owners } satisfies PromiscRecord);
     return undefined;
   }
-  await removeRecord({ netns: i.netns }, "promisc", i.parent).catch(() => undefined);
+  await host.removeRecord({ netns: i.netns }, "promisc", i.parent).catch(() => undefined);
   return r?.found ?? fallback;
 }
 
@@ -168,48 +168,43 @@ function reconcileLines(n: NetworkInputs, seen: Seen, want: boolean | undefined)
 }
 
 const spec: KindSpec<typeof schema, NetworkOutputs> = {
-  kind: "MacvlanNetwork",
+  kind: KINDS.macvlanNetwork.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.macvlanNetwork.replaceOn,
   subject,
   id: (i) => `${i.netns ?? ""}/${i.parent}/${i.name}`,
 
   // One read of the parent (its promiscuous flag before), then one batch: the flag, the shim
   // (added and marked first), and the read-back.
-  create: async (i) => {
-    const before = await observe({ ...i, hostAccess: undefined }, "create");
+  create: async (host, i) => {
+    const before = await observe(host, { ...i, hostAccess: undefined }, "create");
     if (!before) throw goneError(attempt("create", i), `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
     const shim = shimOf(i);
     const add = shim && argv.addShim(i, shim);
     return transaction(async (onFailure) => {
-      const found = i.promiscuous === undefined ? undefined : await joinPromisc(i, isPromisc(before.parent));
+      const found = i.promiscuous === undefined ? undefined : await joinPromisc(host, i, isPromisc(before.parent));
       if (found !== undefined) {
         onFailure(async () => {
-          const back = await leavePromisc(i, found);
-          if (back !== undefined && back !== i.promiscuous) await ipBatch([argv.promisc(i.parent, back)], { netns: i.netns });
+          const back = await leavePromisc(host, i, found);
+          if (back !== undefined && back !== i.promiscuous) await host.ipBatch([argv.promisc(i.parent, back)], { netns: i.netns });
         });
       }
-      if (add) onFailure(async (e) => failedAt(e, add) || deleteOwnLink(shim.name, i.netns, i.owner, "shim", attempt("clean up", i), "macvlan"));
+      if (add) onFailure(async (e) => failedAt(e, add) || deleteOwnLink(host, shim.name, i.netns, i.owner, "shim", attempt("clean up", i), "macvlan"));
       const lines = [...(i.promiscuous !== undefined && isPromisc(before.parent) !== i.promiscuous ? [argv.promisc(i.parent, i.promiscuous)] : []), ...(add && shim ? [add, ...argv.shim(i, shim, { addresses: [], up: false })] : [])];
-      const seen = await look(i, "configure", lines, add);
+      const seen = await look(host, i, "configure", lines, add);
       verify(i, seen, "configure");
       return outputsOf(i, seen, found);
     });
   },
 
-  async existing(i) {
+  async existing(host, i) {
     const shim = shimOf(i);
-    const s = shim && (await readLink(shim.name, i.netns, attempt("create", i)));
-    if (!s) return undefined;
-    if (s.kind !== "macvlan") {
-      const owner = ownerInMark(s.alias);
-      throw objectError(attempt("create", i), `its host shim's name "${shim.name}" is taken by a ${s.kind ?? "link"}${owner ? ` (it belongs to ${describeOwner(owner)})` : ""}`, "exists");
-    }
-    return { claims: [claimOf(s.alias, i.owner, "shim")] };
+    const s = shim && (await takenBy(host, shimLink(i, shim), { ...attempt("create", i), kind: "macvlan network's host shim" }));
+    return s ? { claims: [claimOf(s.alias, i.owner, "shim")] } : undefined;
   },
 
-  async read(i, state) {
-    const seen = await observe(i, "read");
+  async read(host, i, state) {
+    const seen = await observe(host, i, "read");
     if (!seen) return undefined; // the parent is gone, and the network with it
     const shim = shimOf(i);
     const shimOurs = seen.shim && seen.shim.kind === "macvlan" && stillOurs(seen.shim.alias, i.owner, "shim");
@@ -221,11 +216,11 @@ const spec: KindSpec<typeof schema, NetworkOutputs> = {
       hostAccess: shim && hasAddress ? { name: shim.name, address: shim.address } : undefined,
       owner: shim && shimOurs ? observedOwner(seen.shim!.alias, i.owner, "shim") : i.owner,
     };
-    return { inputs, outs: outputsOf(i, { parent: seen.parent, shim: shimOurs ? seen.shim : undefined }, state.promiscFound as boolean | undefined) };
+    return { inputs, outs: outputsOf(i, { parent: seen.parent, shim: shimOurs ? seen.shim : undefined }, state.promiscFound) };
   },
 
-  async update(o, n, state) {
-    const seen = await observe(n, "update");
+  async update(host, o, n, state) {
+    const seen = await observe(host, n, "update");
     if (!seen) throw goneError(attempt("update", n), `its parent "${n.parent}" does not exist${n.netns ? ` in netns "${n.netns}"` : ""}`);
     const [oldShim, newShim] = [shimOf(o), shimOf(n)];
     if (seen.shim && !stillOurs(seen.shim.alias, o.owner, "shim")) {
@@ -233,25 +228,25 @@ const spec: KindSpec<typeof schema, NetworkOutputs> = {
     }
     // The flag: newly declared joins the networks that set it; no longer declared leaves them
     // (and the last one puts back what was found).
-    let found = state.promiscFound as boolean | undefined;
+    let found = state.promiscFound;
     let want = n.promiscuous;
-    if (n.promiscuous !== undefined) found = await joinPromisc(n, isPromisc(seen.parent));
-    else if (o.promiscuous !== undefined) want = await leavePromisc(o, found);
-    if (oldShim && oldShim.name !== newShim?.name) await deleteOwnLink(oldShim.name, n.netns, o.owner, "shim", attempt("update", n), "macvlan");
+    if (n.promiscuous !== undefined) found = await joinPromisc(host, n, isPromisc(seen.parent));
+    else if (o.promiscuous !== undefined) want = await leavePromisc(host, o, found);
+    if (oldShim && oldShim.name !== newShim?.name) await deleteOwnLink(host, oldShim.name, n.netns, o.owner, "shim", attempt("update", n), "macvlan");
     const current = oldShim && oldShim.name !== newShim?.name ? { ...seen, shim: undefined } : seen;
-    const after = await look(n, "update", reconcileLines(n, current, want));
+    const after = await look(host, n, "update", reconcileLines(n, current, want));
     verify(n, after, "update");
     return outputsOf(n, after, n.promiscuous === undefined ? undefined : found);
   },
 
-  async delete(i, state) {
+  async delete(host, i, state) {
     const shim = shimOf(i);
-    if (shim) await deleteOwnLink(shim.name, i.netns, i.owner, "shim", attempt("delete", i), "macvlan");
+    if (shim) await deleteOwnLink(host, shim.name, i.netns, i.owner, "shim", attempt("delete", i), "macvlan");
     if (i.promiscuous === undefined) return;
-    const back = await leavePromisc(i, state.promiscFound as boolean | undefined);
+    const back = await leavePromisc(host, i, state.promiscFound);
     if (back === undefined || back === i.promiscuous) return; // another network still wants it, or nothing changed
-    const parent = await readLink(i.parent, i.netns, attempt("delete", i));
-    if (parent && isPromisc(parent) === i.promiscuous) await ipBatch([argv.promisc(i.parent, back)], { netns: i.netns }, attempt("delete", i));
+    const parent = await readLink(host, i.parent, i.netns, attempt("delete", i));
+    if (parent && isPromisc(parent) === i.promiscuous) await host.ipBatch([argv.promisc(i.parent, back)], { netns: i.netns }, attempt("delete", i));
   },
 };
 

@@ -1,13 +1,15 @@
 /**
  * Bridge: `ip link add NAME type bridge` in a namespace. Ports join through a veth end's
  * `master`. Without an explicit mac/mtu the kernel derives them from the ports, so those are
- * reported as outputs (actualMac, actualMtu) and only reconciled when declared.
+ * reported as outputs (actualMac, actualMtu) and only reconciled when declared. Deleting a
+ * bridge detaches its ports (the kernel does).
  */
 import { z } from "zod";
-import { handlers, type KindSpec } from "./kind";
-import { linkFields } from "./link";
-import { linkLifecycle, type LinkOutputs } from "./link-kind";
-import { bool, ownership } from "./validate";
+import { handlers, type KindSpec } from "../core/kind";
+import { type LinkOutputs, linkOutputs, linkFields } from "../core/link";
+import { linkLifecycle, markLine, type OwnedLink, settingsOf } from "../core/link-engine";
+import { bool, ownership } from "../core/validate";
+import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const schema = z.strictObject({ ...linkFields(), stp: bool("stp").default(false), ...ownership() });
@@ -15,9 +17,6 @@ export type BridgeInputs = z.output<typeof schema>;
 
 /** ifindex, and the MAC and MTU the kernel uses now (derived from the ports unless declared). */
 export type BridgeOutputs = LinkOutputs;
-
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["name", "netns"];
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const stpState = (on: boolean) => (on ? "1" : "0");
@@ -30,21 +29,30 @@ export const argv = {
 };
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
+const link = (i: BridgeInputs): OwnedLink => ({
+  config: i,
+  infoKind: "bridge",
+  extra: (current) => argv.stp(i, current),
+  problem: (s) => (String(s.info.stp_state) !== stpState(i.stp) ? `stp_state is ${s.info.stp_state}` : undefined),
+});
+
+const lifecycle = linkLifecycle<BridgeInputs, BridgeOutputs>(
+  {
+    subject: (i) => ({ kind: "bridge", name: i.name, netns: i.netns }),
+    links: (i) => [link(i)],
+    add: (i) => ({ netns: i.netns, argv: argv.add(i), marks: markLine(i.name, i.owner) }),
+    observed: (_i, [c], [s]) => ({ ...settingsOf(c), stp: String(s.info.stp_state) === "1" }),
+  },
+  (_i, [s]) => linkOutputs(s),
+);
+
 const spec: KindSpec<typeof schema, BridgeOutputs> = {
-  kind: "Bridge",
+  kind: KINDS.bridge.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.bridge.replaceOn,
   subject: (i) => ({ kind: "bridge", name: i.name, netns: i.netns }),
   id: (i) => `${i.netns ?? ""}/${i.name}`,
-  // Deleting a bridge detaches its ports (the kernel does).
-  ...linkLifecycle<BridgeInputs>({
-    what: "bridge",
-    infoKind: "bridge",
-    add: argv.add,
-    extraLines: argv.stp,
-    problem: (i, s) => (String(s.info.stp_state) !== stpState(i.stp) ? `stp_state is ${s.info.stp_state}` : undefined),
-    observed: (_i, s) => ({ stp: String(s.info.stp_state) === "1" }),
-  }),
+  ...lifecycle,
 };
 
 export const bridge = handlers(spec);

@@ -6,13 +6,14 @@
  */
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { goneError, objectError, unlessGone } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { ipAddress, subnet } from "./net";
-import { ROUTE_PROTO } from "./owner";
-import { ip, ipJson, readRecord, removeRecord, writeRecord } from "./runner";
-import { transaction } from "./undo";
-import { ifName, netnsName, ownership } from "./validate";
+import { goneError, objectError, unlessGone } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { ipAddress, subnet } from "../core/net";
+import { ROUTE_PROTO } from "../core/owner";
+import type { Host } from "../hosts";
+import { transaction } from "../core/undo";
+import { ifName, netnsName, ownership } from "../core/validate";
+import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const UINT32 = 4294967295;
@@ -69,8 +70,6 @@ export interface RouteOutputs extends Record<string, unknown> {
   protocol: string;
 }
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["destination", "metric", "table", "family", "netns"];
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const fam = (i: RouteInputs) => (i.family === "ipv6" ? ["-6"] : ["-4"]);
@@ -88,7 +87,7 @@ export const argv = {
 // ── who made a route ────────────────────────────────────────────────────────────────────
 /**
  * `proto 148` says only that pulumi-linuxnet made a route, not which resource of which stack:
- * that is kept in a record under /run (runner.ts), written before the route is added.
+ * that is kept in a record under /run (hosts/host.ts), written before the route is added.
  * MacvlanEndpoint records the routes it makes the same way.
  */
 export interface RouteKey {
@@ -99,9 +98,9 @@ export interface RouteKey {
   metric: number;
 }
 const recordKey = (k: RouteKey) => `${k.family}/${k.table === 254 ? "main" : k.table}/${k.destination}/${k.metric}`;
-export const routeOwner = async (k: RouteKey) => (await readRecord<{ owner?: string }>({ netns: k.netns }, "route", recordKey(k)))?.owner;
-export const recordRoute = (k: RouteKey, owner: string | undefined) => writeRecord({ netns: k.netns }, "route", recordKey(k), { owner });
-export const forgetRoute = (k: RouteKey) => removeRecord({ netns: k.netns }, "route", recordKey(k));
+export const routeOwner = async (host: Host, k: RouteKey) => (await host.readRecord<{ owner?: string }>({ netns: k.netns }, "route", recordKey(k)))?.owner;
+export const recordRoute = (host: Host, k: RouteKey, owner: string | undefined) => host.writeRecord({ netns: k.netns }, "route", recordKey(k), { owner });
+export const forgetRoute = (host: Host, k: RouteKey) => host.removeRecord({ netns: k.netns }, "route", recordKey(k));
 const keyOf = (i: RouteInputs): RouteKey => ({ netns: i.netns, family: i.family ?? "ipv4", table: i.table, destination: i.destination, metric: metricOf(i) });
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
@@ -112,8 +111,8 @@ export const routeJson = z.looseObject({ dst: z.string(), gateway: z.string().op
 type Seen = z.infer<typeof routeJson>;
 
 /** The route with this key, if there is one (a namespace gone: none). */
-async function readRoute(i: RouteInputs, verb: string): Promise<Seen | undefined> {
-  const all = await unlessGone(ipJson(argv.show(i), { netns: i.netns }, attempt(verb, i)), []);
+async function readRoute(host: Host, i: RouteInputs, verb: string): Promise<Seen | undefined> {
+  const all = await unlessGone(host.ipJson(argv.show(i), { netns: i.netns }, attempt(verb, i)), []);
   return all
     .map((r) => routeJson.safeParse(r))
     .filter((r) => r.success)
@@ -124,9 +123,9 @@ async function readRoute(i: RouteInputs, verb: string): Promise<Seen | undefined
 const marked = (r: Seen) => r.protocol === ROUTE_PROTO;
 
 /** Whether the route at the key is this resource's: marked, and recorded as its own (or made before records). */
-async function isOurs(i: RouteInputs, r: Seen): Promise<boolean> {
+async function isOurs(host: Host, i: RouteInputs, r: Seen): Promise<boolean> {
   if (!marked(r)) return false;
-  const owner = await routeOwner(keyOf(i));
+  const owner = await routeOwner(host, keyOf(i));
   return owner === undefined ? i.owner === undefined : owner === i.owner;
 }
 
@@ -142,59 +141,59 @@ function verify(i: RouteInputs, r: Seen | undefined, verb: string): RouteOutputs
 }
 
 const spec: KindSpec<typeof schema, RouteOutputs> = {
-  kind: "Route",
+  kind: KINDS.route.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.route.replaceOn,
   subject,
   id: (i) => `${i.netns ?? ""}/${i.family}/${i.table}/${i.destination}/${metricOf(i)}`,
 
   // The record first: a route of ours is never in the kernel without its owner written down.
-  create: (i) =>
+  create: (host, i) =>
     transaction(async (onFailure) => {
-      const previous = await routeOwner(keyOf(i));
+      const previous = await routeOwner(host, keyOf(i));
       if (previous === undefined) {
-        await recordRoute(keyOf(i), i.owner);
-        onFailure(() => forgetRoute(keyOf(i)));
+        await recordRoute(host, keyOf(i), i.owner);
+        onFailure(() => forgetRoute(host, keyOf(i)));
       }
-      await ip(argv.set("add", i), { netns: i.netns }, attempt("create", i));
-      await recordRoute(keyOf(i), i.owner); // the kernel took it: whatever was recorded before was stale
-      onFailure(async () => unlessGone(ip(argv.del(i), { netns: i.netns }), undefined));
-      return verify(i, await readRoute(i, "create"), "create");
+      await host.ip(argv.set("add", i), { netns: i.netns }, attempt("create", i));
+      await recordRoute(host, keyOf(i), i.owner); // the kernel took it: whatever was recorded before was stale
+      onFailure(async () => unlessGone(host.ip(argv.del(i), { netns: i.netns }), undefined));
+      return verify(i, await readRoute(host, i, "create"), "create");
     }),
 
-  async existing(i) {
-    const r = await readRoute(i, "create");
+  async existing(host, i) {
+    const r = await readRoute(host, i, "create");
     if (!r) return undefined;
     if (!marked(r)) return { claims: [{ is: "unmarked", alias: r.protocol ? `proto ${r.protocol}` : undefined }] };
-    const owner = await routeOwner(keyOf(i));
+    const owner = await routeOwner(host, keyOf(i));
     if (owner === undefined) return { claims: [{ is: "unmarked", alias: "proto 148, with no owner recorded" }] };
     return { claims: [owner === i.owner ? { is: "ours" } : { is: "foreign", owner }] };
   },
 
   // Reported as the schema takes it: a route that lost its gateway reads with its device.
-  async read(i) {
-    const r = await readRoute(i, "read");
-    if (!r || !(await isOurs(i, r))) return undefined;
+  async read(host, i) {
+    const r = await readRoute(host, i, "read");
+    if (!r || !(await isOurs(host, i, r))) return undefined;
     const via = i.via !== undefined ? r.gateway : undefined;
     const dev = i.dev !== undefined || via === undefined ? r.dev : undefined;
     return { inputs: { ...i, via, dev }, outs: { protocol: r.protocol! } };
   },
 
-  async update(_o, n) {
-    const r = await readRoute(n, "update");
-    if (r && !n.adopt && !(await isOurs(n, r))) {
+  async update(host, _o, n) {
+    const r = await readRoute(host, n, "update");
+    if (r && !n.adopt && !(await isOurs(host, n, r))) {
       throw objectError(attempt("update", n), `a route not made by this resource (proto ${r.protocol ?? "none"}) holds its key now; run \`pulumi refresh\``, "exists");
     }
-    await recordRoute(keyOf(n), n.owner);
-    await ip(argv.set("replace", n), { netns: n.netns }, attempt("update", n));
-    return verify(n, await readRoute(n, "update"), "update");
+    await recordRoute(host, keyOf(n), n.owner);
+    await host.ip(argv.set("replace", n), { netns: n.netns }, attempt("update", n));
+    return verify(n, await readRoute(host, n, "update"), "update");
   },
 
   // Only a route this resource made: marked, recorded as its own, at exactly its key.
-  async delete(i) {
-    const r = await readRoute(i, "delete");
-    if (r && (await isOurs(i, r))) await unlessGone(ip(argv.del(i), { netns: i.netns }, attempt("delete", i)), undefined);
-    if (!r || (await isOurs(i, r))) await forgetRoute(keyOf(i)).catch(() => undefined);
+  async delete(host, i) {
+    const r = await readRoute(host, i, "delete");
+    if (r && (await isOurs(host, i, r))) await unlessGone(host.ip(argv.del(i), { netns: i.netns }, attempt("delete", i)), undefined);
+    if (!r || (await isOurs(host, i, r))) await forgetRoute(host, keyOf(i)).catch(() => undefined);
   },
 };
 

@@ -1,7 +1,7 @@
 /**
  * What a router is made of (the Router component in sdk/router.ts composes it from Sysctl and
  * IptablesRule resources): forwarding switched on, FORWARD accept rules between its legs
- * (stateful return traffic where asked), MASQUERADE on named outputs — seed 004's host3.
+ * (stateful return traffic where asked), MASQUERADE on named outputs: a router host between networks.
  * Pure data, so the full-kernel tier can build the very same router through the handlers.
  */
 export interface ForwardSpec {

@@ -3,7 +3,6 @@
  * and only here, so every failure reads the same way:
  *   failed to <verb> <kind> "<name>" in netns "<ns>"[ on host <user@host:port>]: `<command>`: <what the kernel said>
  */
-import { here, hostLabel } from "./where";
 
 export type ErrorKind = "not-found" | "exists" | "not-supported" | "permission" | "busy" | "invalid" | "failed";
 
@@ -13,6 +12,8 @@ export interface Attempt {
   kind: string;
   name: string;
   netns?: string;
+  /** The host (`user@host:port`) when it is not the machine the provider runs on. */
+  host?: string;
 }
 
 /** Ordered: the first matching pattern decides the kind. Patterns are iproute2/iptables/sysctl stderr text. */
@@ -61,6 +62,7 @@ export class CommandError extends Error {
   readonly exitCode: number | undefined;
   /** In an `ip -batch`: the command (as given to ipBatch) that failed. */
   line?: readonly string[];
+  readonly attempt?: Attempt;
 
   constructor(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt, kind?: ErrorKind) {
     const said = kernelSays(stderr) || `exit code ${exitCode ?? "unknown"}`;
@@ -71,7 +73,17 @@ export class CommandError extends Error {
     this.argv = argv;
     this.stderr = stderr;
     this.exitCode = exitCode;
+    this.attempt = attempt;
   }
+}
+
+/** The error worded for the host it happened on (a handler's errors all name a remote host). */
+export function onHost(e: unknown, host: string | undefined): unknown {
+  if (!host || !(e instanceof CommandError) || !e.attempt || e.attempt.host) return e;
+  const err = new CommandError(e.argv, e.stderr, e.exitCode, { ...e.attempt, host }, e.kind);
+  err.line = e.line;
+  err.stack = e.stack;
+  return err;
 }
 
 /** An input the provider refuses; the message already names field, value and rule. */
@@ -85,8 +97,7 @@ export class InputError extends Error {
 export function describe(attempt?: Attempt): string {
   if (!attempt) return "";
   const where = attempt.netns ? ` in netns "${attempt.netns}"` : "";
-  const conn = here();
-  const host = conn ? ` on host ${hostLabel(conn)}` : "";
+  const host = attempt.host ? ` on host ${attempt.host}` : "";
   return `failed to ${attempt.verb} ${attempt.kind} "${attempt.name}"${where}${host}: `;
 }
 

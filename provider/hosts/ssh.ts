@@ -1,5 +1,5 @@
 /**
- * Commands on another machine, for the runner (nothing else may use this): an argv becomes
+ * Commands on another machine, for the SSH host (ssh-host.ts; nothing else may use this): an argv becomes
  * `ssh [options] user@host -- <argv quoted for the remote shell>`, over one connection per
  * host (OpenSSH ControlMaster), with the host key checked and the private key in a 0600 file
  * of the provider's own, never on a command line, in the state or in a message.
@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Connection } from "./where";
+import type { Connection } from "./connection";
 
 /**
  * One argv element as the remote shell must see it: left bare when it holds only characters

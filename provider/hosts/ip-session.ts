@@ -1,6 +1,6 @@
 /**
  * A long-lived `ip -json -details -force -batch -` process: one per namespace of this machine,
- * used by the runner (nothing else may start one). Commands go one at a time, each followed by
+ * used by the local host (local.ts; nothing else may start one). Commands go one at a time, each followed by
  * a line `SYNC/<seq>` that ip answers, without touching netlink, with `Object "SYNC/<seq>" is
  * unknown` and `Command failed -:N`; everything before that belongs to the command. ip's
  * stdout and stderr reach us as one ordered stream (one socket for both), so a command's JSON
@@ -9,12 +9,12 @@
  *
  * Traps, and what is done about them: ip exits on an argument it cannot parse (the command
  * fails with what ip said, and the next one starts a new process); its name/index cache goes
- * stale when links change behind its back (the runner retires a session whose namespace
+ * stale when links change behind its back (the host retires a session whose namespace
  * another command touched, and retries a "no such device" once on a fresh process); a process
- * whose namespace was deleted would go on in the dead one (the runner checks the namespace's
+ * whose namespace was deleted would go on in the dead one (the host checks the namespace's
  * inode before each use, and retires the session of a namespace it deletes); `link show` sets
  * process-wide state no later command resets, after which `addr show` prints no addresses (the
- * runner never sends it to a session).
+ * host never sends it to a session).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, connect, type Socket } from "node:net";
@@ -28,6 +28,8 @@ export interface Step {
   exited: boolean;
   /** The session was closed before the command was sent: it did not run at all. */
   notRun?: boolean;
+  /** No answer within the session's timeout: the process was killed (the command may have run). */
+  timedOut?: boolean;
 }
 
 const SYNC = (seq: number) => `SYNC/${seq}`;
@@ -65,6 +67,8 @@ export class IpSession {
   constructor(
     private readonly argv: readonly string[],
     private readonly idleMs = 2000,
+    /** A command not answered in this time kills the process (a hung `ip` must not hang the provider). */
+    private readonly timeoutMs = 120_000,
   ) {}
 
   private async start(): Promise<void> {
@@ -163,7 +167,17 @@ export class IpSession {
     const seq = ++this.seq;
     this.child!.stdin!.write(`${line}\n${SYNC(seq)}\n`);
     const at = () => this.lines.findIndex((l) => MARKER.exec(l)?.[1] === String(seq));
-    await this.until(() => at() >= 0 && this.lines.length > at() + 1); // the marker and its "Command failed" line
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.child?.kill("SIGKILL");
+      this.close();
+    }, this.timeoutMs);
+    await this.until(() => at() >= 0 && this.lines.length > at() + 1).finally(() => clearTimeout(timer)); // the marker and its "Command failed" line
+    if (timedOut) {
+      this.lines.splice(0);
+      return { printed: [`ip did not answer in ${this.timeoutMs} ms (the process was killed)`], failed: true, exited: true, timedOut: true };
+    }
     const i = at();
     if (i < 0) {
       // ip exited on this command: everything it printed is the reason

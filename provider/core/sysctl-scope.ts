@@ -14,8 +14,8 @@
  * namespace made for the look (`unshare --net`, gone when the look ends). A static list would
  * be wrong on some kernel: `net.core.rmem_max` became per namespace in 2025.
  */
+import type { Host } from "../hosts";
 import { CommandError } from "./errors";
-import { run } from "./runner";
 
 export type Scope = "netns" | "global" | "read-only";
 
@@ -37,10 +37,10 @@ export const procPath = (key: string) => `/proc/sys/${key.split(".").map((p) => 
  * Where a `net.*` key lives: "netns" (each namespace has its own), "global" (only the initial
  * namespace has it) or "read-only" (other namespaces may only read it); undefined where the
  * look cannot be made (no `unshare`, or not allowed to make a namespace): then nothing is refused.
- * One spawn (on the handler's host), at preview.
+ * One process on the host, at preview.
  */
-export function scopeOf(key: string): Promise<Scope | undefined> {
-  return run(["unshare", "--net", "stat", "-L", "-c", "%a", procPath(asInFreshNamespace(key))]).then(
+export function scopeOf(host: Host, key: string): Promise<Scope | undefined> {
+  return host.run(["unshare", "--net", "stat", "-L", "-c", "%a", procPath(asInFreshNamespace(key))]).then(
     ({ stdout }) => (/^[2367]/.test(stdout.trim()) ? "netns" : "read-only"), // the owner's digit of the mode has the write bit
     (e: unknown) => (e instanceof CommandError && /cannot stat/.test(e.stderr) ? "global" : undefined),
   );

@@ -3,13 +3,14 @@
  * ownership mark is the alias of its `lo`, set by the same `ip -batch` that adds it.
  */
 import { z } from "zod";
-import { failedAt, goneError, objectError, unlessGone } from "./errors";
-import { handlers, type KindSpec } from "./kind";
-import { othersIn, othersProblem } from "./marked";
-import { claimOf, markOf, notOurs, observedOwner, stillOurs } from "./owner";
-import { ip, ipBatch, ipJson, netnsInode, removeRecords } from "./runner";
-import { transaction } from "./undo";
-import { bool, netnsName, ownership } from "./validate";
+import { failedAt, goneError, objectError, unlessGone } from "../core/errors";
+import { handlers, type KindSpec } from "../core/kind";
+import { othersIn, othersProblem } from "../core/marked";
+import { claimOf, markOf, notOurs, observedOwner, stillOurs } from "../core/owner";
+import type { Host } from "../hosts";
+import { transaction } from "../core/undo";
+import { bool, netnsName, ownership } from "../core/validate";
+import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 export const schema = z.strictObject({
@@ -24,8 +25,6 @@ export interface NamespaceOutputs extends Record<string, unknown> {
   inode: number;
 }
 
-// ── replacement ─────────────────────────────────────────────────────────────────────────
-const replaceOn = ["name"] as const;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 const loState = (i: Pick<NamespaceInputs, "owner" | "loopbackUp">) => [...(i.owner === undefined ? [] : ["alias", markOf(i.owner)]), i.loopbackUp ? "up" : "down"];
@@ -52,60 +51,60 @@ const attempt = (verb: string, i: Pick<NamespaceInputs, "name">) => ({ verb, ...
 const loJson = z.looseObject({ ifname: z.string(), flags: z.array(z.string()).optional(), ifalias: z.string().optional() });
 
 /** The namespace's loopback as the kernel has it, or undefined if the namespace is gone. */
-async function observe(i: NamespaceInputs, verb: string): Promise<{ loopbackUp: boolean; alias?: string; inode: number } | undefined> {
+async function observe(host: Host, i: NamespaceInputs, verb: string): Promise<{ loopbackUp: boolean; alias?: string; inode: number } | undefined> {
   const look = async () => {
-    const [lo] = await ipJson(argv.showLoopback(), { netns: i.name }, attempt(verb, i));
+    const [lo] = await host.ipJson(argv.showLoopback(), { netns: i.name }, attempt(verb, i));
     const parsed = loJson.safeParse(lo);
-    if (!parsed.success) throw objectError(attempt(verb, i), "`ip -json link show dev lo` printed no loopback interface");
-    return { loopbackUp: Boolean(parsed.data.flags?.includes("UP")), alias: parsed.data.ifalias || undefined, inode: await netnsInode(i.name) };
+    if (!parsed.success) throw objectError(attempt(verb, i), `\`ip -n ${i.name} -json ${argv.showLoopback().join(" ")}\` printed no loopback interface`);
+    return { loopbackUp: Boolean(parsed.data.flags?.includes("UP")), alias: parsed.data.ifalias || undefined, inode: await host.netnsInode(i.name) };
   };
   return unlessGone(look(), undefined);
 }
 
 const spec: KindSpec<typeof schema, NamespaceOutputs> = {
-  kind: "Namespace",
+  kind: KINDS.namespace.kind,
   schema,
-  replaceOn,
+  replaceOn: KINDS.namespace.replaceOn,
   subject,
   id: (i) => i.name,
 
-  create: (i) => {
+  create: (host, i) => {
     const add = argv.add(i.name);
     return transaction(async (onFailure) => {
-      onFailure(async (e) => failedAt(e, add) || unlessGone(ip(argv.del(i.name)), undefined));
-      await ipBatch([add, argv.loopbackFromOutside(i)], {}, attempt("create", i), { atomic: 2 });
-      return { inode: await netnsInode(i.name) };
+      onFailure(async (e) => failedAt(e, add) || unlessGone(host.ip(argv.del(i.name)), undefined));
+      await host.ipBatch([add, argv.loopbackFromOutside(i)], {}, attempt("create", i), { atomic: 2 });
+      return { inode: await host.netnsInode(i.name) };
     });
   },
 
-  async existing(i) {
-    const seen = await observe(i, "create");
+  async existing(host, i) {
+    const seen = await observe(host, i, "create");
     return seen && { claims: [claimOf(seen.alias, i.owner)] };
   },
 
-  async read(i) {
-    const seen = await observe(i, "read");
+  async read(host, i) {
+    const seen = await observe(host, i, "read");
     if (!seen || !stillOurs(seen.alias, i.owner)) return undefined;
     return { inputs: { ...i, loopbackUp: seen.loopbackUp, owner: observedOwner(seen.alias, i.owner) }, outs: { inode: seen.inode } };
   },
 
   // Sets loopback and the mark as declared (idempotent, so drift is repaired too).
-  async update(o, n) {
-    const seen = await observe(n, "update");
+  async update(host, o, n) {
+    const seen = await observe(host, n, "update");
     if (!seen) throw goneError(attempt("update", n), "the namespace no longer exists (run `pulumi refresh`, then `pulumi up` recreates it)");
     if (!stillOurs(seen.alias, o.owner)) throw objectError(attempt("update", n), notOurs("the namespace at this name", seen.alias), "exists");
-    await ip(argv.loopback(n), { netns: n.name }, attempt(`set loopback ${n.loopbackUp ? "up" : "down"} in`, n));
+    await host.ip(argv.loopback(n), { netns: n.name }, attempt(`set loopback ${n.loopbackUp ? "up" : "down"} in`, n));
     return { inode: seen.inode };
   },
 
-  async delete(i) {
-    const seen = await observe(i, "delete");
+  async delete(host, i) {
+    const seen = await observe(host, i, "delete");
     if (!seen || !stillOurs(seen.alias, i.owner)) return; // gone already, or another owner's now: done
     // Deleting a namespace deletes everything in it: never another stack's objects.
-    const others = await othersIn(i.name, i.owner);
+    const others = await othersIn(host, i.name, i.owner);
     if (others.length) throw objectError(attempt("delete", i), othersProblem(others), "busy");
-    await removeRecords({ netns: i.name }); // what was recorded about its state goes with it
-    await unlessGone(ip(argv.del(i.name), {}, attempt("delete", i)), undefined);
+    await host.removeRecords({ netns: i.name }); // what was recorded about its state goes with it
+    await unlessGone(host.ip(argv.del(i.name), {}, attempt("delete", i)), undefined);
   },
 };
 

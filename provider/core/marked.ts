@@ -3,16 +3,12 @@
  * and from the records kept beside it: namespaces (the alias of their `lo`), links (their
  * alias), iptables rules (their comment), routes (`proto 148`, with the owner recorded) and
  * sysctls (their records). A Namespace's delete looks inside for other stacks' objects first;
- * `pulumi-linuxnet orphans` lists what no state holds and removes it — each object through
- * its own kind's delete, so it is removed exactly as `pulumi destroy` would have removed it.
- * Everything here runs on the host of the call (where.ts), through the runner.
+ * `pulumi-linuxnet orphans` lists what no state holds and removes each through its kind's own
+ * delete (what a listed object's `inputs` are for). Reading only, on the host it is given.
  */
-import { deleteLink, readLink } from "./link";
-import { splitRuleLine } from "./iptables";
-import { handlersFor } from "./index";
+import { splitRuleLine } from "../kinds/iptables";
+import type { Host } from "../hosts";
 import { describeOwner, MARK_PREFIX, ownerInMark, ROUTE_PROTO } from "./owner";
-import { execArgv, ipJson, readRecord, recordKeys, run } from "./runner";
-import { type Connection, on } from "./where";
 
 export type MarkedKind = "namespace" | "link" | "route" | "iptables rule" | "sysctl";
 
@@ -51,9 +47,9 @@ interface LinkJson {
 }
 
 /** Links and (from `lo`) the namespace itself. */
-async function markedLinks(netns: string | undefined): Promise<Marked[]> {
+async function markedLinks(host: Host, netns: string | undefined): Promise<Marked[]> {
   // `addr show`, not `link show`: it lists every link with its alias too, and runs in the namespace's ip session (no spawn).
-  const links = (await ipJson<LinkJson>(["-details", "addr", "show"], { netns })).filter((l) => l.ifalias?.startsWith(MARK_PREFIX));
+  const links = (await host.ipJson<LinkJson>(["-details", "addr", "show"], { netns })).filter((l) => l.ifalias?.startsWith(MARK_PREFIX));
   return links.flatMap((l): Marked[] => {
     const owner = ownerInMark(l.ifalias)!;
     if (l.ifname === "lo") return netns === undefined ? [] : [{ kind: "namespace", netns, name: netns, owner, mark: l.ifalias, inputs: { name: netns, owner } }];
@@ -86,8 +82,8 @@ export function rulesIn(saved: string, netns?: string): Marked[] {
   return out;
 }
 
-async function markedRules(netns: string | undefined): Promise<Marked[]> {
-  const { stdout } = await run(execArgv(["sh", "-c", SAVE_BOTH], { netns }));
+async function markedRules(host: Host, netns: string | undefined): Promise<Marked[]> {
+  const { stdout } = await host.exec(["sh", "-c", SAVE_BOTH], { netns });
   return rulesIn(stdout, netns);
 }
 
@@ -102,11 +98,11 @@ interface RouteJson {
 const withPrefix = (dst: string) => (dst === "default" || dst.includes("/") ? dst : `${dst}/${dst.includes(":") ? 128 : 32}`);
 
 /** Routes marked `proto 148` whose owner is recorded (a route with no record names no owner: left out). */
-async function markedRoutes(netns: string | undefined): Promise<Marked[]> {
-  const keys = await recordKeys({ netns }, "route");
+async function markedRoutes(host: Host, netns: string | undefined): Promise<Marked[]> {
+  const keys = await host.recordKeys({ netns }, "route");
   if (!keys.length) return [];
   const listed = async (family: "ipv4" | "ipv6") =>
-    (await ipJson<RouteJson>([family === "ipv4" ? "-4" : "-6", "route", "show", "table", "all", "proto", ROUTE_PROTO], { netns })).map((r) => ({ ...r, family }));
+    (await host.ipJson<RouteJson>([family === "ipv4" ? "-4" : "-6", "route", "show", "table", "all", "proto", ROUTE_PROTO], { netns })).map((r) => ({ ...r, family }));
   const routes = [...(await listed("ipv4")), ...(await listed("ipv6"))];
   const out: Marked[] = [];
   for (const key of keys) {
@@ -114,7 +110,7 @@ async function markedRoutes(netns: string | undefined): Promise<Marked[]> {
     const metric = Number(rest.pop());
     const destination = rest.join("/");
     const r = routes.find((x) => x.family === family && (x.table ?? "main") === table && withPrefix(x.dst) === destination && (x.metric ?? (family === "ipv6" ? 1024 : 0)) === metric);
-    const owner = (await readRecord<{ owner?: string }>({ netns }, "route", key))?.owner;
+    const owner = (await host.readRecord<{ owner?: string }>({ netns }, "route", key))?.owner;
     if (!r || !owner) continue;
     const inputs = { destination, metric, table: table === "main" ? "main" : Number(table), family, netns, owner, dev: r.dev, via: r.gateway };
     out.push({ kind: "route", netns, name: `${destination} (table ${table}, metric ${metric})`, owner, inputs });
@@ -129,10 +125,10 @@ interface SysctlRecord {
   value?: string;
 }
 
-async function markedSysctls(netns: string | undefined): Promise<Marked[]> {
+async function markedSysctls(host: Host, netns: string | undefined): Promise<Marked[]> {
   const out: Marked[] = [];
-  for (const key of await recordKeys({ netns }, "sysctl")) {
-    const r = await readRecord<SysctlRecord>({ netns }, "sysctl", key);
+  for (const key of await host.recordKeys({ netns }, "sysctl")) {
+    const r = await host.readRecord<SysctlRecord>({ netns }, "sysctl", key);
     if (!r?.owner) continue;
     const inputs = { key, value: r.value, netns, owner: r.owner, hostWide: key.startsWith("net.") ? undefined : true };
     out.push({ kind: "sysctl", netns, name: key, owner: r.owner, inputs, state: { found: r.found } });
@@ -141,21 +137,21 @@ async function markedSysctls(netns: string | undefined): Promise<Marked[]> {
 }
 
 /** Every marked object in one namespace (undefined: the host's own), its own mark included. */
-export async function markedIn(netns?: string): Promise<Marked[]> {
-  const [links, rules, routes, sysctls] = await Promise.all([markedLinks(netns), markedRules(netns), markedRoutes(netns), markedSysctls(netns)]);
+export async function markedIn(host: Host, netns?: string): Promise<Marked[]> {
+  const [links, rules, routes, sysctls] = await Promise.all([markedLinks(host, netns), markedRules(host, netns), markedRoutes(host, netns), markedSysctls(host, netns)]);
   return [...links, ...rules, ...routes, ...sysctls];
 }
 
 /** The host's named namespaces. */
-export async function namespaceNames(): Promise<string[]> {
-  const { stdout } = await run(["ip", "-json", "netns", "list"]);
+export async function namespaceNames(host: Host): Promise<string[]> {
+  const { stdout } = await host.run(["ip", "-json", "netns", "list"]);
   return stdout.trim() ? (JSON.parse(stdout) as Array<{ name: string }>).map((n) => n.name) : [];
 }
 
 /** Every marked object on the host: in its own namespace and in every named one. */
-export async function markedObjects(): Promise<Marked[]> {
-  const out = await markedIn(undefined);
-  for (const ns of await namespaceNames()) out.push(...(await markedIn(ns).catch(() => []))); // a namespace gone meanwhile has nothing
+export async function markedObjects(host: Host): Promise<Marked[]> {
+  const out = await markedIn(host, undefined);
+  for (const ns of await namespaceNames(host)) out.push(...(await markedIn(host, ns).catch(() => []))); // a namespace gone meanwhile has nothing
   return out;
 }
 
@@ -163,37 +159,12 @@ export async function markedObjects(): Promise<Marked[]> {
  * What a namespace's delete would take with it that is marked as another stack's (or, for a
  * namespace of no owner, as anyone's): links, rules, routes and sysctls in it.
  */
-export async function othersIn(netns: string, owner: string | undefined): Promise<Marked[]> {
-  const inside = (await markedIn(netns)).filter((m) => m.kind !== "namespace");
+export async function othersIn(host: Host, netns: string, owner: string | undefined): Promise<Marked[]> {
+  const inside = (await markedIn(host, netns)).filter((m) => m.kind !== "namespace");
   return inside.filter((m) => owner === undefined || stackOf(m.owner) !== stackOf(owner));
 }
 
-// ── removing ────────────────────────────────────────────────────────────────────────────
-/**
- * Removes one object as its kind's delete does (a namespace: only if it holds no other
- * stack's objects; a sysctl: its value put back if it still holds what the stack set); a
- * link goes only if it still carries the mark it was listed with. `connection`: the host.
- */
-export async function removeMarked(m: Marked, connection?: Connection): Promise<void> {
-  const withHost = (props: Record<string, unknown>) => ({ ...props, ...(connection ? { connection } : {}) });
-  switch (m.kind) {
-    case "link":
-      return on(connection, async () => {
-        const attempt = { verb: "remove", kind: "link", name: m.name, netns: m.netns };
-        const now = await readLink(m.name, m.netns, attempt);
-        if (now?.alias === m.mark) await deleteLink(m.name, m.netns, attempt);
-      });
-    case "namespace":
-      return handlersFor("namespace").delete(m.name, withHost(m.inputs));
-    case "route":
-      return handlersFor("route").delete(m.name, withHost(m.inputs));
-    case "iptables rule":
-      return handlersFor("iptables").delete(m.name, withHost(m.inputs));
-    case "sysctl":
-      return handlersFor("sysctl").delete(m.name, withHost({ ...m.inputs, ...m.state }));
-  }
-}
-
+// ── removing (cli/orphans.ts) ───────────────────────────────────────────────────────────
 /** Removal order: what lives in a namespace before the namespace; rules and routes before the links they name. */
 export const REMOVAL_ORDER: readonly MarkedKind[] = ["iptables rule", "route", "sysctl", "link", "namespace"];
 

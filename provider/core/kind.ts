@@ -4,9 +4,10 @@
  * the replace rule lives in one list per kind rather than in per-kind if-chains.
  */
 import { z } from "zod";
-import { type Attempt, InputError, isKind, objectError } from "./errors";
+import { type Connection, type Host, hostFor } from "../hosts";
+import { type Attempt, InputError, isKind, objectError, onHost } from "./errors";
+import { REPLACE_ON_EVERY_KIND } from "../registry";
 import { type Claim, takeOverProblem } from "./owner";
-import { type Connection, on } from "./where";
 import { checkWith, type CheckFailure, leniently, UNKNOWN, unwrap } from "./validate";
 
 export type Props = Record<string, unknown>;
@@ -33,6 +34,12 @@ interface Owned {
   adopt: boolean;
 }
 
+/**
+ * One resource kind. Every handler gets the host its resource lives on (`host`: this machine,
+ * or one over SSH), resolved once per call from the resource's `connection`; every command,
+ * record and lookup of the call goes through it. `St` is what the state holds beyond the
+ * inputs (the outputs recorded last).
+ */
 export interface KindSpec<S extends z.ZodObject, O extends Props> {
   /** Type name as users see it, e.g. "Namespace". */
   kind: string;
@@ -43,20 +50,20 @@ export interface KindSpec<S extends z.ZodObject, O extends Props> {
   replaceOn: readonly string[];
   /** The id Pulumi keeps for the object (stable across in-place updates). */
   id(inputs: z.output<S>): string;
-  create(inputs: z.output<S>): Promise<O>;
+  create(host: Host, inputs: z.output<S>): Promise<O>;
   /** `state`: the outputs recorded last (what a kind keeps beyond its inputs, e.g. what it found at create). */
-  read(inputs: z.output<S>, state: Props): Promise<ReadResult<z.output<S>, O>>;
+  read(host: Host, inputs: z.output<S>, state: Partial<O>): Promise<ReadResult<z.output<S>, O>>;
   /**
    * Makes the kernel match `news` in place; `olds` is the state (after refresh: what the kernel
    * had). Also takes over an existing object at create (`olds` = `news`), so it sets the mark.
    */
-  update(olds: z.output<S>, news: z.output<S>, state: Props): Promise<O>;
+  update(host: Host, olds: z.output<S>, news: z.output<S>, state: Partial<O>): Promise<O>;
   /** Removes the object; one already gone, or marked by another owner since, is left as is. */
-  delete(inputs: z.output<S>, state: Props): Promise<void>;
+  delete(host: Host, inputs: z.output<S>, state: Partial<O>): Promise<void>;
   /** What holds the resource's kernel name(s) now, or undefined if nothing does. */
-  existing(inputs: z.output<S>): Promise<Existing | undefined>;
+  existing(host: Host, inputs: z.output<S>): Promise<Existing | undefined>;
   /** Checks at preview that need the kernel (a sysctl key exists); run once the inputs are known and valid. */
-  checkKernel?(inputs: z.output<S>): Promise<CheckFailure[]>;
+  checkKernel?(host: Host, inputs: z.output<S>): Promise<CheckFailure[]>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,17 +76,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * that vanishes meanwhile, or a broken object still being torn down by the kernel (after
  * `ip netns del`), is retried briefly; a broken leftover of our own is removed and remade.
  */
-export async function createOrTakeOver<S extends z.ZodObject, O extends Props>(
-  spec: KindSpec<S, O>,
-  inputs: z.output<S>,
-): Promise<O> {
+export async function createOrTakeOver<S extends z.ZodObject, O extends Props>(spec: KindSpec<S, O>, host: Host, inputs: z.output<S>): Promise<O> {
   for (let delay = 25; ; delay *= 2) {
     const retryable = delay <= 800;
     try {
-      return await spec.create(inputs);
+      return await spec.create(host, inputs);
     } catch (e) {
       if (!isKind(e, "exists")) throw e;
-      const found = await spec.existing(inputs);
+      const found = await spec.existing(host, inputs);
       if (!found && retryable) {
         await sleep(delay);
         continue;
@@ -87,7 +91,7 @@ export async function createOrTakeOver<S extends z.ZodObject, O extends Props>(
       if (!found) throw e;
       const problem = takeOverProblem(found.claims, (inputs as Owned).adopt);
       if (found.broken && !problem && retryable) {
-        await spec.delete(inputs, {});
+        await spec.delete(host, inputs, {});
         continue;
       }
       if (found.broken && retryable) {
@@ -99,7 +103,7 @@ export async function createOrTakeOver<S extends z.ZodObject, O extends Props>(
       if (problem) throw objectError(subject, problem, "exists");
       // Taken over as the state of an unmarked object (adopt), or of our own leftover.
       const olds = found.claims.some((c) => c.is === "unmarked") ? { ...inputs, owner: undefined } : inputs;
-      return spec.update(olds, inputs, {});
+      return spec.update(host, olds, inputs, {});
     }
   }
 }
@@ -169,9 +173,16 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
   type I = z.output<S>;
   const fields = fieldPaths(spec.schema);
   // Another machine is another object: a new host or port replaces, whatever the kind.
-  const replaceOn = [...spec.replaceOn, "connection.host", "connection.port"];
-  /** Runs a handler on the resource's host (where.ts): every command of it goes there. */
-  const at = <T>(inputs: unknown, work: () => Promise<T>) => on((inputs as { connection?: Connection } | undefined)?.connection, work);
+  const replaceOn = [...spec.replaceOn, ...REPLACE_ON_EVERY_KIND];
+  /** Runs a handler on the resource's host, resolved once here; its errors name that host. */
+  const onItsHost = async <T>(inputs: unknown, work: (host: Host) => Promise<T>): Promise<T> => {
+    const host = hostFor((inputs as { connection?: Connection } | undefined)?.connection);
+    try {
+      return await work(host);
+    } catch (e) {
+      throw onHost(e, host.label);
+    }
+  };
   const topLevel = Object.keys(spec.schema.shape);
 
   /** Inputs as stored in the state (outputs are a superset of inputs). */
@@ -196,7 +207,7 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     async check(_olds: Props, news: Props): Promise<{ inputs?: Props; failures: CheckFailure[] }> {
       const { inputs, failures } = checkWith(spec.schema, news);
       if (failures.length) return { failures };
-      const kernel = spec.checkKernel && !holdsUnknown(news) ? await at(inputs, () => spec.checkKernel!(inputs!)) : [];
+      const kernel = spec.checkKernel && !holdsUnknown(news) ? await onItsHost(inputs, (host) => spec.checkKernel!(host, inputs!)) : [];
       return kernel.length ? { failures: kernel } : { inputs: defined(inputs as Props), failures: [] };
     },
 
@@ -213,13 +224,13 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
 
     async create(props: Props): Promise<{ id: string; outs: Props }> {
       const inputs = parse(props, "create");
-      const outs = await at(inputs, () => createOrTakeOver(spec, inputs));
+      const outs = await onItsHost(inputs, (host) => createOrTakeOver(spec, host, inputs));
       return { id: spec.id(inputs), outs: outputs(inputs, outs) };
     },
 
     async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
       const old = state(props);
-      const found = await at(old, () => spec.read(old, props));
+      const found = await onItsHost(old, (host) => spec.read(host, old, props as Partial<O>));
       if (!found) return { id: "", props: {} };
       return { id, props: outputs(found.inputs, found.outs), inputs: defined(found.inputs as Props) };
     },
@@ -227,12 +238,12 @@ export function handlers<S extends z.ZodObject, O extends Props>(spec: KindSpec<
     async update(_id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
       const o = state(olds);
       const n = parse(news, "update");
-      return { outs: outputs(n, await at(n, () => spec.update(o, n, olds))) };
+      return { outs: outputs(n, await onItsHost(n, (host) => spec.update(host, o, n, olds as Partial<O>))) };
     },
 
     async delete(_id: string, props: Props): Promise<void> {
       const old = state(props);
-      await at(old, () => spec.delete(old, props));
+      await onItsHost(old, (host) => spec.delete(host, old, props as Partial<O>));
     },
   };
 }
