@@ -3,6 +3,7 @@
  *   preview-summary  `pulumi preview --json` → Markdown for a pull-request comment
  *   diagram          `pulumi stack export` (or `--preview`: a preview) → Mermaid, DOT or SVG
  *   reachability     the same input → which namespace reaches which address, predicted (Markdown, JSON)
+ *   orphans          objects marked by the project's stacks that no state holds (`--delete`: removed)
  * Any failure is one line on stderr, `pulumi-linuxnet <command>: <what was wrong>`, and a
  * non-zero exit: 1 for bad input, 2 for a wrong command line.
  */
@@ -23,6 +24,8 @@ import { toSvg } from "./svg";
 export async function execute(argv: readonly string[]): Promise<string> {
   const cmd = parseCommand(argv);
   if (cmd.name === "help") return `${USAGE}\n`;
+  // Loaded only for this command: it brings the provider's kinds along.
+  if (cmd.name === "orphans") return (require("./orphans") as typeof import("./orphans")).orphans(cmd);
   if (cmd.name === "preview-summary") {
     const input = await readInput(cmd.file, "preview", { mayExport: false });
     const resources = read(input.json, "preview", input.where);

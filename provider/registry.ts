@@ -75,7 +75,7 @@ export const KINDS = {
     outputs: ["qdisc", "ifindex", "found"],
     replaceOn: ["dev", "netns"],
   }),
-  sysctl: decl({ kind: "Sysctl", key: "sysctl", file: "sysctl", inputs: ["key", "value", "netns"], outputs: ["found"], replaceOn: ["key", "netns"] }),
+  sysctl: decl({ kind: "Sysctl", key: "sysctl", file: "sysctl", inputs: ["key", "value", "netns", "hostWide"], outputs: ["found"], replaceOn: ["key", "netns"] }),
   route: decl({ kind: "Route", key: "route", file: "route", inputs: ["destination", "via", "dev", "metric", "table", "family", "netns"], outputs: ["protocol"], replaceOn: ["destination", "metric", "table", "family", "netns"] }),
   iptables: decl({ kind: "IptablesRule", key: "iptables", file: "iptables", inputs: ["table", "chain", "rule", "position", "family", "netns"], outputs: ["comment"], replaceOn: ["table", "chain", "family", "netns"] }),
   probe: decl({

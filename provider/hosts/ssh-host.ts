@@ -117,6 +117,12 @@ export class SshHost extends Host {
     await this.run(["rm", "-rf", path]);
   }
 
+  protected async listDir(path: string): Promise<string[]> {
+    // A fixed script: no such folder is no names; ls's own failure (permission) is an error.
+    const { stdout } = await this.run(["sh", "-c", '[ -d "$1" ] || exit 0; ls -1 "$1"', "sh", path]);
+    return stdout.split("\n").filter(Boolean);
+  }
+
   protected async statNetns(name: string): Promise<NetnsStat | undefined> {
     const path = `${NETNS_RUN_DIR}/${name}`;
     try {

@@ -7,12 +7,12 @@
  * scripts; post-comment.sh edits the comment carrying the marker instead of adding another.
  * LINUXNET_WRITE_FIXTURES=1 stores the JSON for the unit tests.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
-import { maybeWriteFixture, runCli } from "../unit/cli/helpers";
+import { BIN, maybeWriteFixture, runCli } from "../unit/cli/helpers";
 import { exampleDir, PulumiStack } from "../support/pulumi";
 import { judgeReachability } from "../support/reachability";
 
@@ -95,6 +95,15 @@ describe("examples/ci/comment.sh makes the pull-request comment locally", () => 
         expect(out).not.toContain("192.168.50.7");
       }
     }
+  });
+
+  it("with nothing piped in (stdin /dev/null, as a CI step has it), diagram draws the deployed stack itself", () => {
+    const fd = openSync("/dev/null", "r");
+    const r = spawnSync(process.execPath, [BIN, "diagram"], { cwd: CI, env: stack.environment, stdio: [fd, "pipe", "pipe"], encoding: "utf8" });
+    closeSync(fd);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^flowchart LR\n/);
+    expect(r.stdout).toContain("lab-br0");
   });
 
   it("a failed preview still gives a comment, which says why, and exit status 1", async () => {

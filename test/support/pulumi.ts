@@ -26,7 +26,9 @@ let stacks = 0;
 export const backendUrl = (dir: string) => `file://${dir}?metadata=skip`;
 
 export class PulumiStack {
-  readonly backend = mkdtempSync(join(tmpdir(), "linuxnet-e2e-"));
+  /** The file backend's directory: its own, or one shared with other stacks (given; then left for its owner to remove). */
+  readonly backend: string;
+  private readonly ownBackend: boolean;
   // Stack config lives in the program's directory (Pulumi.<stack>.yaml), shared by every run on
   // this checkout; a pid alone repeats across sandboxes (each has its own PID namespace).
   readonly stack = `e2e${randomBytes(3).toString("hex")}x${stacks++}`;
@@ -35,13 +37,23 @@ export class PulumiStack {
 
   /**
    * `extraEnv`: set for every command of this stack (e.g. PULUMI_SKIP_CHECKPOINTS);
-   * `timeoutMs`: how long one command may take before it is ended (a hung CLI fails the test).
+   * `timeoutMs`: how long one command may take before it is ended (a hung CLI fails the test);
+   * `backend`: a file backend shared with other stacks (default: one of its own).
    */
   constructor(
     readonly programDir: string,
     readonly extraEnv: Record<string, string> = {},
     readonly timeoutMs = 300_000,
-  ) {}
+    backend?: string,
+  ) {
+    this.backend = backend ?? mkdtempSync(join(tmpdir(), "linuxnet-e2e-"));
+    this.ownBackend = backend === undefined;
+  }
+
+  /** The environment the CLI runs with (backend, stack, no passphrase), for other commands run on this stack. */
+  get environment(): NodeJS.ProcessEnv {
+    return this.env();
+  }
 
   private env(): NodeJS.ProcessEnv {
     return {
@@ -148,7 +160,7 @@ export class PulumiStack {
       await this.cli(["destroy", "--yes", "--skip-preview"], true);
       await this.cli(["stack", "rm", "--yes", "--force"], true);
     } finally {
-      rmSync(this.backend, { recursive: true, force: true });
+      if (this.ownBackend) rmSync(this.backend, { recursive: true, force: true });
     }
   }
 }
