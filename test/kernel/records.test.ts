@@ -5,12 +5,12 @@
  * back), and removing a record fails on anything but "already gone". Everything here lives in
  * the sandbox's (and the test host's) private /run/pulumi-linuxnet.
  */
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostFor, local, RECORD_DIR, type Host } from "../../provider/hosts";
 import { sysctl } from "../../provider/kinds/sysctl";
 import { closeHosts, run } from "../support/local";
-import { freshNamespace, inodeOf, removeNamespaces } from "../support/kernel";
+import { freshNamespace, removeNamespaces } from "../support/kernel";
 import { SshHosts, type TestHost } from "../support/ssh-hosts";
 
 jest.setTimeout(120_000);
@@ -23,9 +23,11 @@ afterEach(async () => {
 
 /** The files under a namespace's record folder on this machine (its folder is named by the namespace's inode first). */
 function localRecordFiles(netns: string): string[] {
-  const ino = String(inodeOf(netns));
+  // The namespace's identity as the hosts key records by it: inode and nsfs ctime (an inode alone repeats: an earlier test's leftover records may share it).
+  const s = statSync(`/run/netns/${netns}`, { bigint: true });
+  const id = `${s.ino}-${s.ctimeNs}`;
   const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-  return readdirSync(RECORD_DIR).filter((d) => d.split("-")[0] === ino).flatMap((d) => walk(join(RECORD_DIR, d)));
+  return readdirSync(RECORD_DIR).filter((d) => d === id).flatMap((d) => walk(join(RECORD_DIR, d)));
 }
 
 /** Reads, corrupts and blocks records on one host; `sh` runs a shell script there. */
@@ -73,7 +75,7 @@ describe("records on this machine", () => {
     const created = await sysctl.create(inputs);
     expect(created.outs.found).toBe("0");
     const [record] = localRecordFiles(ns).filter((f) => f.endsWith("/sysctl/net.ipv4.ip_forward"));
-    expect(JSON.parse(readFileSync(record, "utf8"))).toEqual({ owner: inputs.owner, found: "0" });
+    expect(JSON.parse(readFileSync(record, "utf8"))).toEqual({ owner: inputs.owner, found: "0", value: "1" });
     writeFileSync(record, '{"owner": "lab/dev/Sysctl/fw", "fou');
     // The create again, as the next `up` after one killed midway runs it: the value now is the one it set.
     await expect(sysctl.create(inputs)).rejects.toThrow(/record .* is corrupt/);

@@ -20,7 +20,7 @@ describe("the API reference", () => {
     expect(r.status).toBe(0);
     const sdk = require(join(ROOT, "dist", "sdk", "index.js")) as Record<string, unknown>;
     const classes = Object.entries(sdk).filter(([, v]) => typeof v === "function").map(([k]) => k).sort();
-    expect(classes).toEqual(["Bridge", "Host", "IptablesRule", "MacvlanEndpoint", "MacvlanNetwork", "Namespace", "Route", "Router", "Sysctl", "VethPair", "VlanInterface"]);
+    expect(classes).toEqual(["Bridge", "Host", "IptablesRule", "LinkShaping", "MacvlanEndpoint", "MacvlanNetwork", "Namespace", "Probe", "Route", "Router", "Sysctl", "VethPair", "VlanInterface", "VxlanInterface", "VxlanTunnel"]);
     for (const c of classes) expect(existsSync(join(out, "classes", `${c}.html`))).toBe(true);
     expect(readFileSync(join(out, "classes", "Sysctl.html"), "utf8")).toContain("hostWide");
     expect(readFileSync(join(out, "classes", "Namespace.html"), "utf8")).toContain("A named network namespace");

@@ -18,11 +18,11 @@ function packages(...args: string[]): string[] {
 
 describe("the toolchain's Debian packages", () => {
   it("for the demo: the tools the provider runs, and no SSH server", () => {
-    expect(packages()).toEqual(["iproute2", "iputils-ping", "procps", "iptables", "nftables"]);
+    expect(packages()).toEqual(["iproute2", "iputils-ping", "procps", "iptables", "nftables", "netcat-openbsd"]);
   });
 
   it("for the tests: those and the SSH server of the test hosts", () => {
-    expect(packages("--tests")).toEqual(["iproute2", "iputils-ping", "procps", "iptables", "nftables", "openssh-server"]);
+    expect(packages("--tests")).toEqual(["iproute2", "iputils-ping", "procps", "iptables", "nftables", "netcat-openbsd", "openssh-server"]);
   });
 
   it("are asked for by the demo as the demo's, by the test command as the tests'", () => {
