@@ -83,14 +83,20 @@ export class Predictor {
   /** Rules by `nsKey table chain`. */
   readonly chains = new Map<string, RuleEntry[]>();
   private readonly labels = new Map<string, Netns>();
+  /** Per link, who answers ARP for each address (see `answering`). */
+  private readonly answers = new Map<string, Map<number, Neighbour[]>>();
 
   constructor(readonly m: Model) {
     this.l2 = new Layer2(m);
     for (const i of m.ifaces.values()) {
-      if (!this.ifaces.has(i.ns)) [this.ifaces.set(i.ns, []), this.holders.set(i.ns, new Map())];
+      if (!this.ifaces.has(i.ns)) {
+        this.ifaces.set(i.ns, []);
+        this.holders.set(i.ns, new Map());
+      }
       this.ifaces.get(i.ns)!.push(i);
+      const held = this.holders.get(i.ns)!;
       for (const a of i.addresses) {
-        if (!this.holders.get(i.ns)!.has(a.ip)) this.holders.get(i.ns)!.set(a.ip, i);
+        if (!held.has(a.ip)) held.set(a.ip, i);
         this.addresses.add(a.ip);
       }
     }
@@ -113,8 +119,6 @@ export class Predictor {
   namespace(name: string): Netns | undefined {
     return this.m.namespaces.get(name) ?? this.labels.get(name);
   }
-
-  private readonly answers = new Map<string, Map<number, Neighbour[]>>();
 
   /** The neighbours on a link whose namespace holds each address (and so answers ARP for it). */
   answering(dev: Iface, wire: Wire): Map<number, Neighbour[]> {
