@@ -27,7 +27,7 @@ export interface ProbeArgs extends Omit<CommonArgs, "adopt"> {
   ttl?: pulumi.Input<number>;
   /** The longest average round trip allowed, in ms (ICMP, expect "reachable"). */
   maxRtt?: pulumi.Input<number>;
-  /** ICMP: how many replies to wait for, 1–100 (default 1); one suffices for "reachable", the others only measure. */
+  /** ICMP: how many replies to wait for, 1–100 (default 1); one suffices for "reachable", the others only measure (`seen.received` may count more: replies already on their way). */
   count?: pulumi.Input<number>;
   /**
    * Seconds to watch, 1–60 (default 3). Requests go out every 0.2 s until a reply (or a
