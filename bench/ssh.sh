@@ -16,7 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # shellcheck source=scripts/sandbox.sh
 source scripts/sandbox.sh
-linuxnet_sandbox "${BASH_SOURCE[0]}" "$@"
+LINUXNET_TOOLCHAIN_FOR=tests linuxnet_sandbox "${BASH_SOURCE[0]}" "$@"
 
 n=${1:-50}
 reps=${LINUXNET_BENCH_REPS:-3}

@@ -4,21 +4,39 @@
  */
 import { parseArgs } from "node:util";
 import { problems } from "./errors";
+import type { OrphansCommand } from "./orphans";
 
 export const USAGE = `usage:
-  pulumi-linuxnet preview-summary [--title TEXT] [--max-length N] [FILE]
-      FILE (default: stdin) is \`pulumi preview --json\`; prints Markdown for a pull-request comment
+  pulumi-linuxnet preview-summary [--title TEXT] [--max-length N] [--own-netns fresh|unknown] [FILE]
+      FILE (default: stdin) is \`pulumi preview --json\`; prints Markdown for a pull-request comment,
+      with the reachability changes when the preview has --show-sames
   pulumi-linuxnet diagram [--format mermaid|dot|svg] [--preview] [--stack NAME] [FILE]
-      draws the stack's network from FILE, stdin, or else by running \`pulumi stack export\`;
-      --preview: FILE is \`pulumi preview --json\`, coloured by what will change`;
+      draws the stack's network from FILE, from stdin when something is piped in, or else by
+      running \`pulumi stack export\` (a terminal, /dev/null or an empty pipe is nothing piped
+      in; a pipe silent for 10 s too); FILE - reads stdin, waiting however long it takes;
+      --preview: FILE is \`pulumi preview --json\`, coloured by what will change
+  pulumi-linuxnet reachability [--format markdown|json] [--preview] [--stack NAME] [--own-netns fresh|unknown]
+                               [--from NS]... [--to ADDRESS]... [FILE]
+      predicts which namespace reaches which address of the stack, and why (no kernel, no root);
+      reads FILE, stdin, or else \`pulumi stack export\`; --preview: the plan of \`pulumi preview --json --show-sames\`;
+      --own-netns fresh: take the namespace pulumi runs in as a new one holding only the stack's objects
+  pulumi-linuxnet orphans [--stack NAME] [--project NAME] [--host [USER@]HOST[:PORT]]...
+                          [--identity KEYFILE] [--known-hosts FILE] [--insecure-ignore-host-key] [--delete]
+      lists the objects marked by the project's stacks (or one stack's) that no state holds,
+      on this machine and on the SSH hosts the states name or --host gives; --delete removes them`;
 
 export type Format = "mermaid" | "dot" | "svg";
 const FORMATS: readonly Format[] = ["mermaid", "dot", "svg"];
+export type ReachFormat = "markdown" | "json";
+const REACH_FORMATS: readonly ReachFormat[] = ["markdown", "json"];
+const OWN_NETNS = ["fresh", "unknown"] as const;
 
 export type Command =
   | { name: "help" }
-  | { name: "preview-summary"; file?: string; title?: string; maxLength?: number }
-  | { name: "diagram"; file?: string; format: Format; preview: boolean; stack?: string };
+  | { name: "preview-summary"; file?: string; title?: string; maxLength?: number; ownFresh: boolean }
+  | { name: "diagram"; file?: string; format: Format; preview: boolean; stack?: string }
+  | { name: "reachability"; file?: string; format: ReachFormat; preview: boolean; stack?: string; ownFresh: boolean; from: string[]; to: string[] }
+  | OrphansCommand;
 
 export function parseCommand(argv: readonly string[]): Command {
   const [name, ...rest] = argv;
@@ -31,9 +49,18 @@ export function parseCommand(argv: readonly string[]): Command {
       options: {
         title: { type: "string" },
         "max-length": { type: "string" },
-        format: { type: "string", default: "mermaid" },
+        format: { type: "string" },
         preview: { type: "boolean", default: false },
         stack: { type: "string" },
+        "own-netns": { type: "string" },
+        from: { type: "string", multiple: true },
+        to: { type: "string", multiple: true },
+        project: { type: "string" },
+        host: { type: "string", multiple: true },
+        identity: { type: "string" },
+        "known-hosts": { type: "string" },
+        "insecure-ignore-host-key": { type: "boolean" },
+        delete: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -44,24 +71,51 @@ export function parseCommand(argv: readonly string[]): Command {
   const { values: v, positionals } = parsed;
   if (v.help) return { name: "help" };
   if (positionals.length > 1) throw problems.usage(`one input file at most, got ${positionals.length}`, USAGE);
-  const file = positionals[0] === "-" ? undefined : positionals[0];
+  const file = positionals[0];
   const stray = (allowed: string[]) => Object.keys(v).find((k) => !["help", "format", "preview", ...allowed].includes(k) && v[k as keyof typeof v] !== undefined);
 
   if (name === "preview-summary") {
-    const bad = stray(["title", "max-length"]) ?? (v.preview ? "preview" : undefined) ?? (rest.some((a) => a.startsWith("--format")) ? "format" : undefined);
+    const bad = stray(["title", "max-length", "own-netns"]) ?? (v.preview ? "preview" : undefined) ?? (v.format !== undefined ? "format" : undefined);
     if (bad) throw problems.usage(`preview-summary takes no --${bad}`, USAGE);
     const maxLength = v["max-length"] === undefined ? undefined : Number(v["max-length"]);
     if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 1000)) {
       throw problems.usage(`invalid --max-length ${JSON.stringify(v["max-length"])} (must be a whole number of characters, at least 1000)`, USAGE);
     }
-    return { name, file, title: v.title, maxLength };
+    return { name, file, title: v.title, maxLength, ownFresh: ownNetns(v["own-netns"]) };
   }
-  if (name === "diagram") {
-    const bad = stray(["stack"]);
-    if (bad) throw problems.usage(`diagram takes no --${bad}`, USAGE);
-    if (!FORMATS.includes(v.format as Format)) throw problems.usage(`invalid --format ${JSON.stringify(v.format)} (must be one of ${FORMATS.join(", ")})`, USAGE);
+  if (name === "diagram" || name === "reachability") {
+    const reach = name === "reachability";
+    const bad = stray(reach ? ["stack", "own-netns", "from", "to"] : ["stack"]);
+    if (bad) throw problems.usage(`${name} takes no --${bad}`, USAGE);
+    const formats: readonly string[] = reach ? REACH_FORMATS : FORMATS;
+    const format = v.format ?? formats[0];
+    if (!formats.includes(format)) throw problems.usage(`invalid --format ${JSON.stringify(format)} (must be one of ${formats.join(", ")})`, USAGE);
     if (v.stack !== undefined && (file !== undefined || v.preview)) throw problems.usage("--stack reads the stack with `pulumi stack export`; it takes no FILE and no --preview", USAGE);
-    return { name, file, format: v.format as Format, preview: v.preview ?? false, stack: v.stack };
+    const common = { file, preview: v.preview ?? false, stack: v.stack };
+    if (!reach) return { name, ...common, format: format as Format };
+    return { name, ...common, format: format as ReachFormat, ownFresh: ownNetns(v["own-netns"]), from: v.from ?? [], to: v.to ?? [] };
   }
-  throw problems.usage(`unknown command ${JSON.stringify(name)} (known: preview-summary, diagram)`, USAGE);
+  if (name === "orphans") {
+    const bad = stray(["stack", "project", "host", "identity", "known-hosts", "insecure-ignore-host-key", "delete"]) ?? (v.preview ? "preview" : undefined) ?? (rest.some((a) => a.startsWith("--format")) ? "format" : undefined);
+    if (bad) throw problems.usage(`orphans takes no --${bad}`, USAGE);
+    if (positionals.length) throw problems.usage(`orphans takes no FILE (it reads the states with \`pulumi stack export\`), got ${JSON.stringify(positionals[0])}`, USAGE);
+    return {
+      name,
+      stack: v.stack,
+      project: v.project,
+      hosts: v.host ?? [],
+      identity: v.identity,
+      knownHosts: v["known-hosts"],
+      insecureIgnoreHostKey: v["insecure-ignore-host-key"] ?? false,
+      delete: v.delete ?? false,
+    };
+  }
+  throw problems.usage(`unknown command ${JSON.stringify(name)} (known: preview-summary, diagram, reachability, orphans)`, USAGE);
+}
+
+/** `--own-netns fresh|unknown` (default unknown): whether pulumi's own namespace is taken as a new, empty one. */
+function ownNetns(value: string | undefined): boolean {
+  if (value === undefined || value === "unknown") return false;
+  if (value === "fresh") return true;
+  throw problems.usage(`invalid --own-netns ${JSON.stringify(value)} (must be one of ${OWN_NETNS.join(", ")})`, USAGE);
 }

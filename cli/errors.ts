@@ -41,5 +41,6 @@ export const problems = {
         : `${where} plans no pulumi-linuxnet resources: the program declares none and the stack holds none`,
     ),
   exportFailed: (cause: string) => new CliError(`could not read the stack: \`pulumi stack export\` failed: ${cause}`),
+  notInStack: (what: string, rule: string) => new CliError(`invalid ${what} (must be ${rule})`, 2),
   renderFailed: (cause: string) => new CliError(`Graphviz could not lay out the diagram: ${cause}`),
 };

@@ -7,7 +7,7 @@
  */
 import { COMPONENTS, declOf, REPLACE_ON_EVERY_KIND } from "../provider/registry";
 import type { Drawing } from "./graph";
-import { list, type Props, str } from "./values";
+import { at, list, type Props, str } from "./values";
 
 /** What an entry of the table below says; `identity` is filled in from the registry. */
 interface EntrySpec {
@@ -104,6 +104,45 @@ const vlanEntry: EntrySpec = {
 /** "VLAN 10", or "VLAN 10 (802.1ad)" for a service tag. */
 const vlanTag = (p: Props) => `VLAN ${str(p, "vlanId") ?? "?"}${str(p, "protocol") === "802.1ad" ? " (802.1ad)" : ""}`;
 
+/** "VXLAN 42 → 192.0.2.2:4789" (or "… group 239.1.1.1"). */
+const vxlanTag = (p: Props) => {
+  const peer = str(p, "remote") ?? (str(p, "group") ? `group ${str(p, "group")}` : undefined);
+  return `VXLAN ${str(p, "vni") ?? "?"}${peer ? ` → ${peer}:${str(p, "port") ?? "4789"}` : ""}`;
+};
+const vxlanEntry: EntrySpec = {
+  layer: 1,
+  describe: (p, name) =>
+    `${vxlanTag(p)} ${withAddresses(str(p, "name") ?? name, p, "addresses")}${str(p, "local") ? ` from ${str(p, "local")}` : ""}${str(p, "dev") ? ` over ${str(p, "dev")}` : ""}${str(p, "master") ? `, port of ${str(p, "master")}` : ""} ${where(ns(p))}`,
+  netns: (p) => [ns(p)],
+  why: { vni: "the kernel fixes a VXLAN's VNI when it creates the link", port: "the kernel fixes a VXLAN's UDP port when it creates the link" },
+  draw(p, d, name) {
+    const id = d.node(ns(p), str(p, "name") ?? name, "vlan", [vxlanTag(p), ...list(p, "addresses")]);
+    const master = str(p, "master");
+    if (master) d.edge(id, d.ref(ns(p), master), "port", "port");
+    const dev = str(p, "dev");
+    if (dev) d.edge(id, d.ref(ns(p), dev), "underlay", "parent");
+  },
+};
+
+/** "netem on eth0: delay 50ms ±10ms, loss 1%" or "tbf on eth0: rate 10mbit". */
+const shapingText = (p: Props) => {
+  const parts = [
+    str(p, "delay") && `delay ${str(p, "delay")}${str(p, "jitter") ? ` ±${str(p, "jitter")}` : ""}${str(p, "distribution") && str(p, "distribution") !== "uniform" ? ` (${str(p, "distribution")})` : ""}`,
+    ...(["loss", "duplicate", "corrupt", "reorder"] as const).map((f) => str(p, f) !== undefined && `${f} ${str(p, f)!.replace(/%$/, "")}%`),
+    str(p, "rate") && `rate ${str(p, "rate")}`,
+    str(p, "limit") && `limit ${str(p, "limit")} packets`,
+  ].filter(Boolean);
+  const netem = ["delay", "loss", "duplicate", "corrupt", "reorder"].some((f) => str(p, f) !== undefined);
+  return `${netem ? "netem" : "tbf"} on ${str(p, "dev") ?? "?"}: ${parts.join(", ")}`;
+};
+const linkShapingEntry: EntrySpec = {
+  layer: 3,
+  describe: (p) => `${shapingText(p)} ${where(ns(p))}`,
+  netns: (p) => [ns(p)],
+  why: { dev: "shaping belongs to one interface: on another it is another qdisc" },
+  draw: (p, d) => d.note(ns(p), shapingText(p)),
+};
+
 /** A macvlan network is found by the link it sits on (its name, like Docker's, repeats across hosts). */
 const macvlanKey = (netns: string, parent: string) => `macvlan:${netns}/${parent}`;
 const macvlanNetworkEntry: EntrySpec = {
@@ -171,12 +210,35 @@ const iptablesEntry: EntrySpec = {
   draw: (p, d) => d.note(ns(p), ruleText(p)),
 };
 
+/** "probe → 172.16.20.10: reachable, TTL 63" (and what a refresh saw, when it no longer holds). */
+const probeText = (p: Props) => {
+  const port = str(p, "port");
+  const expect = [str(p, "expect") ?? "reachable", ...(str(p, "ttl") ? [`TTL ${str(p, "ttl")}`] : []), ...(str(p, "maxRtt") ? [`≤ ${str(p, "maxRtt")} ms`] : [])];
+  const seenTtl = str(p, "seen.ttl") ? `, TTL ${str(p, "seen.ttl")}` : "";
+  const seen = p.holds === false ? ` (last seen: ${at(p, "seen.reachable") === true ? `reachable${seenTtl}` : "not reachable"})` : "";
+  return `probe → ${str(p, "to") ?? "?"}${port ? ` port ${port}` : ""}: ${expect.join(", ")}${seen}`;
+};
+const probeEntry: EntrySpec = {
+  layer: 3,
+  describe: (p) => `${probeText(p).replace(/^probe/, `probe from ${str(p, "netns") ?? "pulumi's own netns"}`)}`,
+  netns: (p) => [ns(p)],
+  draw: (p, d) => d.note(ns(p), probeText(p)),
+};
+
 /** A component: its inputs are not stored, so its namespace is its children's (see resources.ts). */
 const routerEntry: EntrySpec = {
   layer: 1,
   describe: (p, name) => `router ${name} ${where(ns(p))}${list(p, "made").length ? `: ${list(p, "made").join("; ")}` : ""}`,
   netns: (p) => [ns(p)],
   draw: (p, d, name) => void d.node(ns(p), name, "router", ["router"], `router:${name}`),
+};
+
+/** A component joining two bridges over VXLAN: its two tunnel ends are VxlanInterface resources of their own. */
+const vxlanTunnelEntry: EntrySpec = {
+  layer: 3,
+  describe: (_p, name) => `VXLAN tunnel ${name} (its two ends are listed as VXLAN interfaces)`,
+  netns: () => [],
+  draw: () => undefined, // the ends draw the tunnel
 };
 
 /** The fields the registry says replace a kind, each with why. */
@@ -191,12 +253,16 @@ const ENTRIES: Readonly<Record<string, EntrySpec>> = {
   Bridge: bridgeEntry,
   VethPair: vethEntry,
   VlanInterface: vlanEntry,
+  VxlanInterface: vxlanEntry,
   MacvlanNetwork: macvlanNetworkEntry,
   MacvlanEndpoint: macvlanEndpointEntry,
+  LinkShaping: linkShapingEntry,
   Route: routeEntry,
   Sysctl: sysctlEntry,
   IptablesRule: iptablesEntry,
+  Probe: probeEntry,
   Router: routerEntry,
+  VxlanTunnel: vxlanTunnelEntry,
 };
 
 /** The kind table: the registry's kinds and components, in drawing order. */

@@ -23,8 +23,12 @@ export interface Resource {
   /** What it is or will be: the new inputs, or for a delete what the state holds. */
   props: Props;
   op: Op;
+  /** The inputs as the program gives them (the provider's checked inputs), where the input has them. */
+  inputs?: Props;
   /** The state before the step (preview only). */
   olds?: Props;
+  /** The deployed object before the step, outputs first (preview only; absent for creates). */
+  deployed?: { props: Props; inputs?: Props };
   /** The inputs after the step (preview only; absent for deletes). */
   news?: Props;
   detailedDiff?: DetailedDiff;
@@ -131,7 +135,9 @@ export function fromPreview(json: unknown, where: string): Resource[] {
       name: nameOf(s.urn),
       props: news ?? s.oldState?.outputs ?? olds ?? {},
       op,
+      inputs: news ?? s.oldState?.inputs,
       olds,
+      deployed: s.oldState ? { props: s.oldState.outputs ?? s.oldState.inputs ?? {}, inputs: s.oldState.inputs } : undefined,
       news,
       detailedDiff: s.detailedDiff ?? undefined,
       diffReasons: s.diffReasons,
@@ -153,7 +159,7 @@ export function fromExport(json: unknown, where: string): Resource[] {
   const found = (parsed.data.deployment.resources ?? []).flatMap((r): Resource[] => {
     const kind = kindOf(r.type);
     if (!kind) return [];
-    return [{ urn: r.urn, type: r.type, kind, name: nameOf(r.urn), props: r.outputs ?? r.inputs ?? {}, op: "same", dependencies: r.dependencies ?? [], parent: r.parent }];
+    return [{ urn: r.urn, type: r.type, kind, name: nameOf(r.urn), props: r.outputs ?? r.inputs ?? {}, inputs: r.inputs, op: "same", dependencies: r.dependencies ?? [], parent: r.parent }];
   });
   if (!found.length) throw problems.emptyStack(where, "export");
   return withComponentNamespaces(found);

@@ -16,6 +16,8 @@ export interface SummaryOptions {
   maxLength?: number;
   /** Resources left as they are (default: those listed as "same"; see `unchangedIn`). */
   unchanged?: number;
+  /** Lines to end with, always kept (the Reachability section, see reach/review.ts). */
+  tail?: string[];
 }
 
 const MARK: Record<Op, string> = { create: "🟢 create", update: "🔵 update", replace: "🟠 replace", delete: "🔴 delete", same: "same" };
@@ -62,5 +64,6 @@ export function summarize(resources: readonly Resource[], options: SummaryOption
   head.push(row(["", "Kind", "Resource", "Namespace", "Changes"]), row(["---", "---", "---", "---", "---"]));
   const rows = changed.map((r) => row([MARK[r.op], escapeText(r.kind), code(r.name), namespaces(r), changeCell(r, all)]));
   const more = (n: number) => `\n… and ${plural(n, "more resource")} not shown: a comment holds at most ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")} characters`;
-  return fit(head, rows, [], options.maxLength ?? GITHUB_COMMENT_LIMIT, more);
+  const tail = options.tail?.length ? ["", ...options.tail] : [];
+  return fit(head, rows, tail, options.maxLength ?? GITHUB_COMMENT_LIMIT, more);
 }

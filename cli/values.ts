@@ -26,6 +26,16 @@ export function isSecret(v: unknown): boolean {
 
 export const isUnknown = (v: unknown): boolean => v === UNKNOWN;
 
+/** A secret's value as `pulumi stack export --show-secrets` gives it (`plaintext`, JSON-encoded); anything else as it is. */
+export function revealed(v: unknown): unknown {
+  if (!isObject(v) || v[SIG_KEY] !== SECRET_SIG || typeof v.plaintext !== "string") return v;
+  try {
+    return JSON.parse(v.plaintext);
+  } catch {
+    return v.plaintext;
+  }
+}
+
 /** Path segments of "end.addresses[0]": ["end", "addresses", 0]. */
 export function segments(path: string): Array<string | number> {
   return path

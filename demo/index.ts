@@ -8,7 +8,8 @@ import * as linuxnet from "pulumi-linuxnet";
 //     mac1 (172.16.10.0/24) on it, containers demo-m1 and demo-m2, and a host shim so
 //     demo-host reaches its own macvlan containers;
 //   - scenario 5: demo-host routes between the bridge network (10.10.0.0/24) and the
-//     point-to-point one (192.168.0.0/24): demo-c1 reaches demo-p2p through it, one hop.
+//     point-to-point one (192.168.0.0/24): demo-c1 reaches demo-p2p through it, one hop;
+//   - what must hold is stated as probes at the end (a matrix of pairs).
 const host = new linuxnet.Namespace("host", { name: "demo-host" });
 
 const p2p = new linuxnet.Namespace("p2p", { name: "demo-p2p" });
@@ -40,9 +41,11 @@ const mac1 = new linuxnet.MacvlanNetwork("mac1", {
   promiscuous: true,
   hostAccess: { address: "172.16.10.254" }, // mac1-shim
 });
+const endpoints: linuxnet.MacvlanEndpoint[] = [];
 const macvlanContainers = [1, 2].map((i) => {
   const ns = new linuxnet.Namespace(`m${i}`, { name: `demo-m${i}` });
   const ep = new linuxnet.MacvlanEndpoint(`m${i}-eth0`, { network: mac1, netns: ns, address: `172.16.10.${i + 1}` });
+  endpoints.push(ep);
   return { namespace: ns.name, address: ep.address, ifindex: ep.ifindex };
 });
 
@@ -60,14 +63,24 @@ export const bridge = { name: br0.name, netns: br0.netns, ifindex: br0.ifindex, 
 export { containers, macvlanContainers };
 export const routing = { made: router.made, routes: routes.map((r) => r.destination) };
 export const macvlan = { network: mac1.name, parent: mac1.parent, subnet: mac1.subnet, shim: mac1.hostAccess };
-// Pairs that must reach each other: [from namespace, to address].
-export const reachability = [
-  ["demo-p2p", "192.168.0.100"],
-  ["demo-host", "192.168.0.101"],
-  ["demo-c1", "10.10.0.12"],
-  ["demo-c2", "10.10.0.11"],
-  ["demo-c1", "10.10.0.1"],
-  ["demo-m1", "172.16.10.3"],
-  ["demo-host", "172.16.10.2"],
-  ["demo-c1", "192.168.0.101"],
-];
+// What must hold, as probes (checked by `up`, looked at again by `refresh`): neighbours reach
+// each other directly (reply TTL 64), demo-c1 reaches demo-p2p through demo-host (one hop: 63),
+// and the macvlan containers do not reach the bridge network (their gateway 172.16.10.1 is not
+// in this lab).
+const probes = linuxnet.expectReachability(
+  "demo",
+  {
+    from: { p2p, host, c1: containers[0].namespace, c2: containers[1].namespace, m1: macvlanContainers[0].namespace },
+    to: { veth1_p: "192.168.0.100", p2p: "192.168.0.101", c1: "10.10.0.11", c2: "10.10.0.12", br0: "10.10.0.1", m1: "172.16.10.2", m2: "172.16.10.3" },
+    reachable: {
+      p2p: [{ to: "veth1_p", ttl: 64 }],
+      host: [{ to: "p2p", ttl: 64 }, { to: "m1", ttl: 64 }],
+      c1: [{ to: "c2", ttl: 64 }, { to: "br0", ttl: 64 }, { to: "p2p", ttl: 63 }],
+      c2: [{ to: "c1", ttl: 64 }],
+      m1: [{ to: "m2", ttl: 64 }],
+    },
+    unreachable: { m1: [{ to: "c1", timeout: 2 }] },
+  },
+  { dependsOn: [link, ...ports, ...endpoints, router, ...routes] },
+);
+export const reachability = Object.fromEntries(Object.entries(probes).map(([pair, p]) => [pair, p.seen]));

@@ -4,6 +4,10 @@
  */
 import type { Handlers } from "./core/kind";
 import { KINDS } from "./registry";
+import { watchEngine } from "./hosts/watchdog";
+
+// Loaded by the first call the engine makes: from then on the process ends with the engine.
+watchEngine();
 
 export type Method = keyof Handlers;
 

@@ -59,15 +59,39 @@ export const KINDS = {
     outputs: LINK_OUTPUTS,
     replaceOn: ["name", "netns", "network.parent", "network.netns", "network.mode"],
   }),
-  sysctl: decl({ kind: "Sysctl", key: "sysctl", file: "sysctl", inputs: ["key", "value", "netns"], outputs: ["found"], replaceOn: ["key", "netns"] }),
+  vxlan: decl({
+    kind: "VxlanInterface",
+    key: "vxlan",
+    file: "vxlan",
+    inputs: [...LINK, "master", "vni", "local", "remote", "group", "port", "dev", "learning", "ttl"],
+    outputs: LINK_OUTPUTS,
+    replaceOn: ["name", "netns", "vni", "port"],
+  }),
+  linkShaping: decl({
+    kind: "LinkShaping",
+    key: "linkShaping",
+    file: "link-shaping",
+    inputs: ["dev", "netns", "delay", "jitter", "distribution", "loss", "duplicate", "corrupt", "reorder", "rate", "burst", "limit"],
+    outputs: ["qdisc", "ifindex", "found"],
+    replaceOn: ["dev", "netns"],
+  }),
+  sysctl: decl({ kind: "Sysctl", key: "sysctl", file: "sysctl", inputs: ["key", "value", "netns", "hostWide"], outputs: ["found"], replaceOn: ["key", "netns"] }),
   route: decl({ kind: "Route", key: "route", file: "route", inputs: ["destination", "via", "dev", "metric", "table", "family", "netns"], outputs: ["protocol"], replaceOn: ["destination", "metric", "table", "family", "netns"] }),
   iptables: decl({ kind: "IptablesRule", key: "iptables", file: "iptables", inputs: ["table", "chain", "rule", "position", "family", "netns"], outputs: ["comment"], replaceOn: ["table", "chain", "family", "netns"] }),
+  probe: decl({
+    kind: "Probe",
+    key: "probe",
+    file: "probe",
+    inputs: ["netns", "to", "port", "expect", "ttl", "maxRtt", "count", "timeout", "triggers"],
+    outputs: ["seen", "holds"],
+    replaceOn: [], // it makes nothing: any change runs it again in place
+  }),
 } as const satisfies Record<string, KindDecl>;
 
 export type KindKey = keyof typeof KINDS;
 
 /** Components: made of other kinds' resources, with no provider of their own (the CLI still draws them). */
-export const COMPONENTS = ["Router"] as const;
+export const COMPONENTS = ["Router", "VxlanTunnel"] as const;
 
 /** Another machine is another object: a new host or port replaces a resource of any kind. */
 export const REPLACE_ON_EVERY_KIND = ["connection.host", "connection.port"] as const;
@@ -88,3 +112,7 @@ export const placeholders = (key: KindKey): Record<string, undefined> =>
 export const vlanDefaultName = (parent: string, id: number) => `${parent}.${id}`;
 /** A macvlan network's host shim: `NETWORK-shim`. */
 export const shimDefaultName = (network: string) => `${network}-shim`;
+/** The IANA VXLAN port (RFC 7348); the kernel's own default, 8472, is Linux's pre-standard one. */
+export const VXLAN_PORT = 4789;
+/** What VXLAN adds to each frame on the underlay: outer IPv4 (20) or IPv6 (40) header, UDP (8), VXLAN (8), inner Ethernet (14). */
+export const vxlanOverhead = (underlay: "ipv4" | "ipv6" = "ipv4") => (underlay === "ipv6" ? 70 : 50);

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Source this at the top of a script that changes network state (the tests, the benchmark):
 #   source scripts/sandbox.sh; linuxnet_sandbox "${BASH_SOURCE[0]}" "$@"
-# Outside the sandbox it sets up the toolchain, then re-executes the script under
+# Outside the sandbox it sets up the toolchain (the tests': LINUXNET_TOOLCHAIN_FOR=tests), then re-executes the script under
 # `unshare --net --mount --pid` and never returns. Inside, it refuses unless the network
 # namespace holds only lo, and only then gives the script a private tmpfs on /run/netns and
 # brings lo up; the guard then checks again. Every namespace, link, route, sysctl and rule
@@ -15,7 +15,9 @@ linuxnet_sandbox() {
   if [ -z "${LINUXNET_SANDBOX_FROM:-}" ] || [ "$LINUXNET_SANDBOX_FROM" = "$here" ]; then
     # shellcheck source=scripts/toolchain.sh
     source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
-    linuxnet_toolchain || exit 1
+    # (not again if this shell has just set it up)
+    # shellcheck disable=SC2086 # LINUXNET_TOOLCHAIN_FOR=tests: the toolchain of the tests
+    [ "${_TC_READY:-}" = "${LINUXNET_TOOLCHAIN_FOR:-demo}" ] || linuxnet_toolchain ${LINUXNET_TOOLCHAIN_FOR:+--$LINUXNET_TOOLCHAIN_FOR} || exit 1
     exec unshare --net --mount --pid --fork --mount-proc --propagation private -- \
       env LINUXNET_SANDBOX_FROM="$here" bash "$script" "$@"
   fi

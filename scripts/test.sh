@@ -44,9 +44,40 @@ if [ -z "$no_vm" ] && { [ -z "${LINUXNET_SANDBOX_FROM:-}" ] || [ "$LINUXNET_SAND
   }
 fi
 
+# Outside the sandbox too: the installed-package test (e2e) installs the packed package into
+# fresh programs with npm, offline inside the sandbox; npm's cache is filled here, once.
+if case " ${host[*]} " in *" e2e "*) true ;; *) false ;; esac && { [ -z "${LINUXNET_SANDBOX_FROM:-}" ] || [ "$LINUXNET_SANDBOX_FROM" = "$here" ]; }; then
+  # shellcheck source=scripts/toolchain.sh
+  source scripts/toolchain.sh
+  linuxnet_toolchain --tests || exit 1
+  scripts/install-packed.sh prepare || {
+    echo "npm's cache could not be filled for the installed-package test (it needs the npm registry once per @pulumi/pulumi version)" >&2
+    exit 1
+  }
+fi
+# The upgrade test (test/e2e/upgrade.test.ts) deploys with the package as it was before the
+# provider's restructuring: built here, outside the sandbox (npm), once, then cached.
+if [ -z "${LINUXNET_BEFORE_PACKAGE:-}" ] && { [ -z "${LINUXNET_SANDBOX_FROM:-}" ] || [ "$LINUXNET_SANDBOX_FROM" = "$here" ]; }; then
+  wanted=""
+  case " ${host[*]} " in *" e2e "*) wanted=yes ;; esac
+  if [ -n "$wanted" ] && [ ${#args[@]} -gt 0 ]; then
+    wanted=""
+    for a in "${args[@]}"; do
+      [ "${a#-}" = "$a" ] && echo "dist/test/e2e/upgrade.test.js" | grep -Eq -- "$a" 2>/dev/null && wanted=yes
+    done
+  fi
+  if [ -n "$wanted" ]; then
+    LINUXNET_BEFORE_PACKAGE=$(scripts/prepare-old-version.sh) || {
+      echo "the package before the restructuring could not be built (scripts/prepare-old-version.sh); the upgrade test needs it" >&2
+      exit 1
+    }
+    export LINUXNET_BEFORE_PACKAGE
+  fi
+fi
+
 # shellcheck source=scripts/sandbox.sh
 source scripts/sandbox.sh
-linuxnet_sandbox "${BASH_SOURCE[0]}" "${all[@]}"
+LINUXNET_TOOLCHAIN_FOR=tests linuxnet_sandbox "${BASH_SOURCE[0]}" "${all[@]}"
 
 export NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning"
 reports=$(mktemp -d)

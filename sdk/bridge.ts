@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { placeholders } from "../provider/registry";
-import type { LinkArgs } from "./link";
+import { type LinkArgs, rememberPlace } from "./link";
 import { Namespace } from "./namespace";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
 import { claimAddresses, claimInterface, placeOf, plainOf, remember, who } from "./topology";
@@ -56,5 +56,6 @@ export class Bridge extends pulumi.dynamic.Resource {
       "Bridge",
     );
     remember(this.name, "Bridge", plainOf(brName), plainNetns, args.mtu);
+    rememberPlace(this, { name: brName, netns, connection: args.connection });
   }
 }

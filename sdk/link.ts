@@ -34,3 +34,27 @@ export interface LinkArgs {
   /** Administrative state (`ip link set … up/down`). Default: true. Changed in place. */
   up?: pulumi.Input<boolean>;
 }
+
+/** Where a link resource's interface is: its name and namespace as its inputs give them. */
+export interface LinkPlace {
+  name: pulumi.Input<string>;
+  netns?: pulumi.Input<string>;
+  /** The machine (a `Host` or SSH settings), as the resource was given it. */
+  connection?: unknown;
+}
+export type LinkSide = "link" | "end" | "peer";
+
+const places = new WeakMap<object, Partial<Record<LinkSide, LinkPlace>>>();
+
+/**
+ * Records where a link resource's interface is, from its inputs, for resources that act on
+ * it (LinkShaping): a namespace left out is no output of the provider, and an output it
+ * leaves out would read as unknown at preview, so the inputs are what is known.
+ */
+export function rememberPlace(resource: object, place: LinkPlace, side: LinkSide = "link"): void {
+  places.set(resource, { ...places.get(resource), [side]: place });
+}
+
+export function placeOf(resource: object, side: LinkSide = "link"): LinkPlace | undefined {
+  return places.get(resource)?.[side];
+}

@@ -2,7 +2,7 @@ import { shimDefaultName } from "../provider/registry";
 import * as pulumi from "@pulumi/pulumi";
 import { placeholders } from "../provider/registry";
 import { Bridge, netnsInput } from "./bridge";
-import type { LinkArgs, NetnsRef } from "./link";
+import { type LinkArgs, type NetnsRef, rememberPlace } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
 import { claim, claimAddresses, claimInterface, placeOf, plainOf, who } from "./topology";
 import { VlanInterface } from "./vlan";
@@ -150,5 +150,6 @@ export class MacvlanEndpoint extends pulumi.dynamic.Resource {
       MODULE,
       "MacvlanEndpoint",
     );
+    rememberPlace(this, { name: ifname, netns, connection: host });
   }
 }

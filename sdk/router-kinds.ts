@@ -16,18 +16,28 @@ export interface SysctlArgs extends CommonArgs {
   value: pulumi.Input<string | number>;
   /** The namespace (a `Namespace` or its name). Omitted: the namespace `pulumi` runs in. Changing it replaces the resource. */
   netns?: NetnsRef;
+  /**
+   * Set a key that is not per network namespace, knowing that it changes the whole machine
+   * (the connection's host), for every namespace on it: a key outside `net.*` (`vm.swappiness`,
+   * `kernel.panic`), or a `net.*` key the kernel keeps only for the initial namespace. Only
+   * without `netns`. Default: false, and such keys are refused at preview.
+   */
+  hostWide?: pulumi.Input<boolean>;
 }
 
 /**
  * A kernel setting in a namespace (`sysctl -w net.ipv4.ip_forward=1`). Delete puts back the
  * value it found before create (if the setting still holds the value the stack set). One key
  * of one namespace has one owner: a second resource or stack setting it is refused. `adopt`
- * has no effect (a setting always exists).
+ * has no effect (a setting always exists). Only keys of the namespace are taken: one that is
+ * one value for the whole machine is refused at preview unless `hostWide`.
  */
 export class Sysctl extends pulumi.dynamic.Resource {
   public declare readonly key: pulumi.Output<string>;
   public declare readonly value: pulumi.Output<string>;
   public declare readonly netns: pulumi.Output<string | undefined>;
+  /** Whether the key was asked for as host-wide. */
+  public declare readonly hostWide: pulumi.Output<boolean | undefined>;
   /** The value found before create: what delete puts back. */
   public declare readonly found: pulumi.Output<string>;
   public declare readonly owner: pulumi.Output<string>;

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { placeholders } from "../provider/registry";
-import type { LinkConfig } from "../provider/core/link";
 import { Bridge, netnsInput } from "./bridge";
-import type { LinkArgs } from "./link";
+import { type LinkArgs, rememberPlace } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
 import { claimAddresses, claimInterface, knownOf, netnsWords, placeOf, plainOf, who } from "./topology";
 import provider = require("./providers/veth");
@@ -24,7 +23,22 @@ export interface VethPairArgs extends CommonArgs {
 }
 
 /** The settings of one end as the kernel has them after create, update or refresh. */
-export type VethEnd = LinkConfig;
+export interface VethEnd {
+  /** The interface's name. */
+  name: string;
+  /** Its namespace; undefined: the one `pulumi` runs in. */
+  netns?: string;
+  /** Its addresses (CIDR): as declared, or after a refresh as the kernel has them. */
+  addresses: string[];
+  /** Its MTU, where declared. */
+  mtu?: number;
+  /** Its MAC address, where declared. */
+  mac?: string;
+  /** The bridge it is a port of, where declared. */
+  master?: string;
+  /** Whether it is up. */
+  up: boolean;
+}
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !pulumi.Output.isInstance(v) && !(v instanceof Promise);
@@ -80,5 +94,9 @@ export class VethPair extends pulumi.dynamic.Resource {
     const ends = { end: endInput(name, "end", args.end, args.connection), peer: endInput(name, "peer", args.peer, args.connection) };
     const props = { ...placeholders("veth"), ...args, ...ends, connection: connectionInput(args.connection), owner: ownerFor("VethPair", name) };
     super(provider, name, props, withSecretConnection(opts), MODULE, "VethPair");
+    for (const side of ["end", "peer"] as const) {
+      const e = ends[side];
+      if (isPlainObject(e)) rememberPlace(this, { name: (e as VethEndArgs).name, netns: (e as VethEndArgs).netns as pulumi.Input<string> | undefined, connection: args.connection }, side);
+    }
   }
 }

@@ -2,7 +2,7 @@ import { vlanDefaultName } from "../provider/registry";
 import * as pulumi from "@pulumi/pulumi";
 import { placeholders } from "../provider/registry";
 import { Bridge, netnsInput } from "./bridge";
-import type { LinkArgs } from "./link";
+import { type LinkArgs, rememberPlace } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
 import { claimAddresses, claimInterface, knownOf, placeOf, plainOf, remember, who } from "./topology";
 import provider = require("./providers/vlan");
@@ -75,5 +75,6 @@ export class VlanInterface extends pulumi.dynamic.Resource {
       "VlanInterface",
     );
     remember(this.name, "VlanInterface", plainOf(vlanName), plainNetns, args.mtu);
+    if (vlanName !== undefined) rememberPlace(this, { name: vlanName, netns, connection: args.connection });
   }
 }

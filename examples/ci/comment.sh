@@ -53,6 +53,8 @@ fi
 mkdir -p /run/netns && mount -t tmpfs -o mode=0755 linuxnet-ci /run/netns
 ip link set lo up
 work=$(mktemp -d)
+# Everything temporary goes in $work, which goes at exit (ts-node's cache of the compiled program too).
+mkdir "$work/tmp" && export TMPDIR="$work/tmp"
 made_config=""
 [ -f "$program/Pulumi.$stack.yaml" ] || made_config="$program/Pulumi.$stack.yaml"
 cleanup() { rm -rf "$work"; [ -z "$made_config" ] || rm -f "$made_config"; }

@@ -9,6 +9,7 @@ const hostNetns = config.get("hostNetns"); // omitted: the namespace pulumi runs
 
 const docker0 = new linuxnet.Bridge("docker0", { name: "docker0", netns: hostNetns, addresses: ["172.17.0.1/16"] });
 
+const pairs: linuxnet.VethPair[] = [];
 const containers = [0, 1, 2].map((i) => {
   const ns = new linuxnet.Namespace(`ns${i}`, { name: `ns${i}` });
   const address = config.get(`address${i}`) ?? `172.17.0.${101 + i}/16`;
@@ -16,8 +17,19 @@ const containers = [0, 1, 2].map((i) => {
     end: { name: "eth0", netns: ns.name, addresses: [address] },
     peer: { name: `veth${i}`, netns: hostNetns, master: docker0.name },
   });
+  pairs.push(pair);
   return { namespace: ns.name, address, ifindex: pair.endIfindex, hostPort: pair.peer.name, hostIfindex: pair.peerIfindex };
 });
 
+// The seed's check, as probes: every container reaches docker0 and the other two, directly
+// (a reply TTL of 64), once its eth0 is a port of the bridge.
+const addressOf = (i: number) => containers[i].address;
+const probes = linuxnet.expectReachability("ping", {
+  from: { ns0: containers[0].namespace, ns1: containers[1].namespace, ns2: containers[2].namespace },
+  to: { docker0: docker0.addresses[0], ns0: addressOf(0), ns1: addressOf(1), ns2: addressOf(2) },
+  reachable: Object.fromEntries([0, 1, 2].map((i) => [`ns${i}`, ["docker0", ...[0, 1, 2].filter((j) => j !== i).map((j) => `ns${j}`)].map((to) => ({ to, ttl: 64 }))])),
+}, { dependsOn: pairs });
+
 export const bridge = { name: docker0.name, ifindex: docker0.ifindex, mac: docker0.actualMac };
 export { containers };
+export const seen = Object.fromEntries(Object.entries(probes).map(([pair, p]) => [pair, p.seen]));

@@ -6,7 +6,8 @@ import * as linuxnet from "pulumi-linuxnet";
 // with a default route via docker0; an uplink veth (uplink0, 198.51.100.2/24) to a namespace
 // playing "the outside" (198.51.100.1/24); the host routes docker0 → uplink0 (replies back)
 // and masquerades on uplink0, so the outside sees the uplink's address as the source.
-//   config ns0Gateway (default 172.17.0.1; docker0 also has .254), ns0Metric: exercised by the test.
+//   config ns0Gateway (default 172.17.0.1; docker0 also has .254), ns0Metric, ns1Route (default
+//   true; false: ns1 has no default route, so it reaches only its own bridge): exercised by the test.
 const config = new pulumi.Config();
 
 const docker0 = new linuxnet.Bridge("docker0", { name: "docker0", addresses: ["172.17.0.1/16", "172.17.0.254/16"] });
@@ -24,7 +25,7 @@ const containers = [0, 1].map((i) => {
   });
   const metric = i === 0 ? config.getNumber("ns0Metric") : undefined;
   const gateway = (i === 0 && config.get("ns0Gateway")) || "172.17.0.1";
-  new linuxnet.Route(`ns${i}-default`, { destination: "default", via: gateway, metric, netns: ns }, { dependsOn: eth0 });
+  if (i === 0 || config.getBoolean("ns1Route") !== false) new linuxnet.Route(`ns${i}-default`, { destination: "default", via: gateway, metric, netns: ns }, { dependsOn: eth0 });
   return { namespace: ns.name, address: eth0.end.addresses[0] };
 });
 

@@ -39,7 +39,7 @@ const hosts = [1, 2].map((k) => {
   return { ...h, nets };
 });
 
-const containers = [
+const made = [
   { name: "d1", host: 0, net: 0, address: "172.16.10.10" },
   { name: "d2", host: 0, net: 1, address: "172.16.20.10" },
   { name: "d3", host: 1, net: 0, address: "172.16.10.11" },
@@ -47,7 +47,7 @@ const containers = [
 ].map((c) => {
   const ns = new linuxnet.Namespace(c.name, { name: c.name });
   const ep = new linuxnet.MacvlanEndpoint(c.name, { network: hosts[c.host].nets[c.net], netns: ns, address: c.address });
-  return { container: c.name, address: ep.address };
+  return { container: c.name, address: ep.address, ns, ep };
 });
 
 // host3: the gateways 172.16.10.1 and 172.16.20.1, then (seed 004) sysctl -w
@@ -55,5 +55,22 @@ const containers = [
 const host3 = host(3, { enp0s8: "172.16.10.1/24", enp0s9: "172.16.20.1/24" });
 const router = routing ? new linuxnet.Router("host3", { netns: host3.ns, legs: ["enp0s8", "enp0s9"], masquerade: ["enp0s8", "enp0s9"] }, { dependsOn: host3.nics }) : undefined;
 
-export { containers };
+// The seed's pings, as probes. Same network: direct, reply TTL 64. Across networks: nothing
+// without the router; through host3 one hop, reply TTL 63.
+const [d1, d2, d3, d4] = made;
+const probes = linuxnet.expectReachability(
+  "ping",
+  {
+    from: { d1: d1.ns, d2: d2.ns, d4: d4.ns },
+    to: { d1: d1.address, d2: d2.address, d3: d3.address, d4: d4.address },
+    reachable: routing
+      ? { d1: [{ to: "d3", ttl: 64 }, { to: "d2", ttl: 63 }, { to: "d4", ttl: 63 }], d4: [{ to: "d1", ttl: 63 }] }
+      : { d1: [{ to: "d3", ttl: 64 }], d2: [{ to: "d4", ttl: 64 }] },
+    unreachable: routing ? {} : { d1: ["d2"] },
+  },
+  { dependsOn: [...made.map((c) => c.ep), ...(router ? [router] : [])] },
+);
+
+export const containers = made.map((c) => ({ container: c.container, address: c.address }));
 export const routerMade = router?.made ?? [];
+export const seen = Object.fromEntries(Object.entries(probes).map(([pair, p]) => [pair, p.seen]));

@@ -33,6 +33,7 @@ const hosts = [1, 2].map((k) => {
   });
   return { host, mac1 };
 });
+const endpoints: linuxnet.MacvlanEndpoint[] = [];
 
 // docker run --network mac1 --ip=172.16.10.2 busybox (on host1), --ip=172.16.10.3 (on host2)
 const containers = [
@@ -41,8 +42,24 @@ const containers = [
 ].map((c) => {
   const ns = new linuxnet.Namespace(c.name, { name: c.name });
   const ep = new linuxnet.MacvlanEndpoint(c.name, { network: c.host.mac1, netns: ns, name: c.ifname, address: c.address });
+  endpoints.push(ep);
   return { namespace: ns.name, address: ep.address, ifindex: ep.ifindex, mac: ep.actualMac };
 });
 
+// What must hold, as probes: c1 and c2 reach each other across the LAN (no router: TTL 64);
+// host1 reaches c2 on the other host, but its own container c1 only through the shim
+// (hostAccess): without it, a parent cannot talk to its own macvlan endpoints.
+const probes = linuxnet.expectReachability(
+  "ping",
+  {
+    from: { c1: containers[0].namespace, c2: containers[1].namespace, host1: hosts[0].host },
+    to: { c1: containers[0].address, c2: containers[1].address },
+    reachable: { c1: [{ to: "c2", ttl: 64 }], c2: [{ to: "c1", ttl: 64 }], host1: hostAccess ? ["c2", "c1"] : ["c2"] },
+    unreachable: hostAccess ? {} : { host1: ["c1"] },
+  },
+  { dependsOn: [...endpoints, ...hosts.map((h) => h.mac1)] },
+);
+
 export { containers };
 export const shim = hosts[0].mac1.hostAccess;
+export const seen = Object.fromEntries(Object.entries(probes).map(([pair, p]) => [pair, p.seen]));

@@ -15,3 +15,12 @@ const veth = new linuxnet.VethPair("veth1", {
 // `ethtool -S veth1` would show peer_ifindex = veth.peerIfindex, and the other way round.
 export const veth1 = { ifindex: veth.endIfindex, peerIfindex: veth.peerIfindex, mac: veth.endMac };
 export const veth1_p = { ifindex: veth.peerIfindex, peerIfindex: veth.endIfindex, mac: veth.peerMac };
+
+// What the seed checks by hand, stated as probes (checked by `up`, looked at again by `refresh`):
+// each side pings the other directly (a reply TTL of 64: no router between them).
+const probes = linuxnet.expectReachability("ping", {
+  from: { net1, root: {} }, // {}: the namespace pulumi runs in
+  to: { veth1_p: veth.peer.addresses[0], veth1: veth.end.addresses[0] },
+  reachable: { net1: [{ to: "veth1_p", ttl: 64 }], root: [{ to: "veth1", ttl: 64 }] },
+});
+export const seen = Object.fromEntries(Object.entries(probes).map(([pair, p]) => [pair, p.seen]));

@@ -18,7 +18,7 @@ export interface Attempt {
 
 /** Ordered: the first matching pattern decides the kind. Patterns are iproute2/iptables/sysctl stderr text. */
 const PATTERNS: ReadonlyArray<[RegExp, ErrorKind]> = [
-  [/Unknown device type|Operation not supported|not supported|Protocol not supported|Address family not supported/i, "not-supported"],
+  [/Unknown device type|Operation not supported|not supported|Protocol not supported|Address family not supported|qdisc kind is unknown|Unknown qdisc/i, "not-supported"],
   [/File exists|already exists/i, "exists"],
   [
     /Cannot find device|does not exist|No such device|No such file or directory|Cannot open network namespace|No such process|cannot stat .*No such file|not found/i,
@@ -41,6 +41,11 @@ function hint(argv: readonly string[], stderr: string): string {
     if (type === "vlan") return " (the kernel has no 802.1Q VLAN support (CONFIG_VLAN_8021Q); load the 8021q module)";
     if (type) return ` (the kernel has no support for link type "${type}")`;
   }
+  if (/qdisc kind is unknown|Unknown qdisc/i.test(stderr)) {
+    const kind = argv.find((t) => ["netem", "tbf", "htb"].includes(t));
+    if (kind === "netem") return " (the kernel has no netem qdisc (CONFIG_NET_SCH_NETEM): load the sch_netem module; delay, jitter, loss, duplicate, corrupt and reorder need it, a rate alone uses tbf)";
+    if (kind) return ` (the kernel has no ${kind} qdisc (sch_${kind}))`;
+  }
   return "";
 }
 
@@ -62,6 +67,8 @@ export class CommandError extends Error {
   readonly exitCode: number | undefined;
   /** In an `ip -batch`: the command (as given to ipBatch) that failed. */
   line?: readonly string[];
+  /** What the command printed on stdout: some tools say their answer there and fail (ping with no reply). */
+  stdout?: string;
   readonly attempt?: Attempt;
 
   constructor(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt, kind?: ErrorKind) {

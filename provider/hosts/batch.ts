@@ -78,13 +78,15 @@ export function parsePrinted(lines: readonly string[], target: Target, attempt: 
 /**
  * The command of a batch a failed `ip -batch` process was about. iproute2 names the failing
  * line ("Command failed -:N") for kernel errors, but exits at once on an argument it cannot
- * parse; then the line is the one holding the quoted token.
+ * parse; then the line is the first holding the most of the quoted tokens (`argument "abc" is
+ * wrong: Invalid "mtu" value` quotes the option's name too, which an earlier line may hold).
  */
 export function failedLine(commands: readonly (readonly string[])[], stderr: string): readonly string[] | undefined {
   const m = /Command failed -:(\d+)/.exec(stderr);
   if (m) return commands[Number(m[1]) - 1];
   const quoted = [...stderr.matchAll(/"([^"]+)"/g)].map((q) => q[1]);
-  return commands.find((c) => c.some((t) => quoted.includes(t)));
+  const held = (c: readonly string[]) => quoted.filter((q) => c.includes(q)).length;
+  return commands.reduce<readonly string[] | undefined>((best, c) => (held(c) > (best ? held(best) : 0) ? c : best), undefined);
 }
 
 /** The error of a batch, worded for the command that failed (the kind stays what the host found: an ssh problem is never "not found"). */

@@ -73,6 +73,8 @@ export abstract class Host {
   protected abstract writeFile(path: string, content: string): Promise<void>;
   /** Removes a file or a folder with what it holds; one already gone is fine, any other failure throws. */
   protected abstract remove(path: string): Promise<void>;
+  /** The names in a folder; none when there is no such folder (any other failure throws). */
+  protected abstract listDir(path: string): Promise<string[]>;
   /** A named namespace's identity; undefined when it does not exist (any other failure throws). */
   protected abstract statNetns(name: string): Promise<NetnsStat | undefined>;
   /** The inode of the namespace the provider's commands run in when no netns is given. */
@@ -209,6 +211,13 @@ export abstract class Host {
   async removeRecord(target: Target, kind: string, key: string): Promise<void> {
     const path = await this.recordPath(target, kind, key);
     if (path) await this.remove(path);
+  }
+
+  /** The keys of a namespace's records of one kind (what a listing of the marked objects reads). */
+  async recordKeys(target: Target, kind: string): Promise<string[]> {
+    const id = await this.namespaceId(target);
+    const names = id ? await this.listDir(`${RECORD_DIR}/${id}/${kind}`) : [];
+    return names.filter((n) => n && !/\.tmp\d+\.\d+$/.test(n)).map((n) => decodeURIComponent(n)); // not a write in flight
   }
 
   /** Forgets every record of a namespace (when the stack deletes it: its state goes with it). */

@@ -4,7 +4,7 @@
  * per namespace and address family (ip-session.ts), which answers a command in ~0.2 ms instead
  * of 2–6 ms per spawn.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { type Attempt, CommandError } from "../core/errors";
 import { type AttemptOf, attemptFor, deletes, ipArgv, parsePrinted, type Target } from "./batch";
 import { Host, NETNS_RUN_DIR, type NetnsStat, type RunResult } from "./host";
@@ -29,7 +29,7 @@ export class LocalHost extends Host {
   async run(argv: readonly string[], attempt?: Attempt, input?: string): Promise<RunResult> {
     if (argv.length === 0) throw new Error("run: empty argv");
     const r = await spawnArgv(argv, {}, input);
-    if (r.failed) throw new CommandError(argv, r.stderr, r.exitCode, attempt);
+    if (r.failed) throw Object.assign(new CommandError(argv, r.stderr, r.exitCode, attempt), { stdout: r.stdout });
     return { stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -127,6 +127,15 @@ export class LocalHost extends Host {
 
   protected remove(path: string): Promise<void> {
     return rm(path, { recursive: true, force: true });
+  }
+
+  protected async listDir(path: string): Promise<string[]> {
+    try {
+      return await readdir(path);
+    } catch (e) {
+      if (isMissing(e)) return [];
+      throw e;
+    }
   }
 
   protected async statNetns(name: string): Promise<NetnsStat | undefined> {

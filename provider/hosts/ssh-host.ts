@@ -46,7 +46,7 @@ export class SshHost extends Host {
     const result = await shell.run(argv, input);
     trace(`shell ${this.label}`, argv, performance.now() - t0, input);
     if (result.shellFailed) throw this.failed(argv, result.stderr, 255, attempt, true);
-    if (result.exitCode !== 0) throw this.failed(argv, result.stderr || result.stdout || `exited ${result.exitCode}`, result.exitCode, attempt);
+    if (result.exitCode !== 0) throw Object.assign(this.failed(argv, result.stderr || result.stdout || `exited ${result.exitCode}`, result.exitCode, attempt), { stdout: result.stdout });
     return { stdout: result.stdout, stderr: result.stderr };
   }
 
@@ -80,7 +80,7 @@ export class SshHost extends Host {
       if (next) next();
       else q.free++;
     });
-    if (r.failed) throw this.failed(argv, r.stderr, r.exitCode, attempt);
+    if (r.failed) throw Object.assign(this.failed(argv, r.stderr, r.exitCode, attempt), { stdout: r.stdout });
     return { stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -115,6 +115,12 @@ export class SshHost extends Host {
 
   protected async remove(path: string): Promise<void> {
     await this.run(["rm", "-rf", path]);
+  }
+
+  protected async listDir(path: string): Promise<string[]> {
+    // A fixed script: no such folder is no names; ls's own failure (permission) is an error.
+    const { stdout } = await this.run(["sh", "-c", '[ -d "$1" ] || exit 0; ls -1 "$1"', "sh", path]);
+    return stdout.split("\n").filter(Boolean);
   }
 
   protected async statNetns(name: string): Promise<NetnsStat | undefined> {

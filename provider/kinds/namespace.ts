@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { failedAt, goneError, objectError, unlessGone } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
+import { othersIn, othersProblem } from "../core/marked";
 import { claimOf, markOf, notOurs, observedOwner, stillOurs } from "../core/owner";
 import type { Host } from "../hosts";
 import { transaction } from "../core/undo";
@@ -99,6 +100,9 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
   async delete(host, i) {
     const seen = await observe(host, i, "delete");
     if (!seen || !stillOurs(seen.alias, i.owner)) return; // gone already, or another owner's now: done
+    // Deleting a namespace deletes everything in it: never another stack's objects.
+    const others = await othersIn(host, i.name, i.owner);
+    if (others.length) throw objectError(attempt("delete", i), othersProblem(others), "busy");
     await host.removeRecords({ netns: i.name }); // what was recorded about its state goes with it
     await unlessGone(host.ip(argv.del(i.name), {}, attempt("delete", i)), undefined);
   },

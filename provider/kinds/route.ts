@@ -4,6 +4,7 @@
  * carries `proto 148` (ROUTE_PROTO) as the mark that pulumi-linuxnet made it, so only such
  * routes are ever changed or deleted. In-place changes use `ip route replace`.
  */
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { goneError, objectError, unlessGone } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
@@ -36,6 +37,8 @@ export const schema = z
   })
   .superRefine((v, ctx) => {
     if (v.via === undefined && v.dev === undefined) ctx.addIssue({ code: "custom", path: ["via"], message: "invalid route (must have a gateway `via`, a device `dev`, or both)" });
+    const notGateway = v.via === undefined ? undefined : gatewayProblem(v.via);
+    if (notGateway) ctx.addIssue({ code: "custom", path: ["via"], message: `invalid via ${JSON.stringify(v.via)} (${notGateway})` });
     const families = [v.destination === "default" ? undefined : familyOf(v.destination), v.via && familyOf(v.via), v.family].filter(Boolean);
     if (new Set(families).size > 1) ctx.addIssue({ code: "custom", path: ["via"], message: `invalid via ${JSON.stringify(v.via)} (must be of the destination's address family)` });
   })
@@ -43,6 +46,24 @@ export const schema = z
 export type RouteInputs = z.output<typeof schema>;
 
 const familyOf = (a: string) => (a.includes(":") ? "ipv6" : "ipv4");
+
+/**
+ * A gateway is a neighbour reached over a link. The kernel takes `via 127.0.0.1` (and sends
+ * the traffic to lo, where it ends in this namespace) and refuses `via ::1` only at apply.
+ */
+const NOT_A_GATEWAY: Record<string, string> = {
+  loopback: "must not be a loopback address: a gateway is a neighbour on a link, and traffic sent via loopback never leaves this namespace",
+  unspecified: "must not be the unspecified address (it means \"any\")",
+  multicast: "must not be a multicast address (a group, not a neighbour)",
+  broadcast: "must not be the limited broadcast address",
+};
+function gatewayProblem(via: string): string | undefined {
+  try {
+    return NOT_A_GATEWAY[ipaddr.parse(via).range()];
+  } catch {
+    return undefined; // not an address: the field's own rule says so
+  }
+}
 
 export interface RouteOutputs extends Record<string, unknown> {
   /** The route's protocol as the kernel reports it ("148": made by pulumi-linuxnet). */

@@ -10,23 +10,36 @@ import { CommandError, isKind, objectError } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
 import { describeOwner } from "../core/owner";
 import type { Host, Target } from "../hosts";
-import { netnsName, ownership, type CheckFailure } from "../core/validate";
+import { bool, netnsName, ownership, type CheckFailure } from "../core/validate";
+import { NOT_NET, scopeOf, scopeProblem } from "../core/sysctl-scope";
 import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const KEY_RULE = 'must be a dotted sysctl key like "net.ipv4.ip_forward" (an interface name with dots is written with "/": net.ipv4.conf.enp0s8/100.forwarding)';
 
+const wellFormed = (v: string) => /^[a-z0-9_]+(\.[A-Za-z0-9_@+:\/-]+)+$/.test(v) && !v.split(".").some((s) => s === "/" || s.startsWith("/"));
+
 export const schema = z.strictObject({
-  key: z.string({ error: `invalid key (${KEY_RULE})` }).refine((v) => /^[a-z0-9_]+(\.[A-Za-z0-9_@+:\/-]+)+$/.test(v) && !v.split(".").some((s) => s === "/" || s.startsWith("/")), {
+  key: z.string({ error: `invalid key (${KEY_RULE})` }).refine(wellFormed, {
     error: (iss) => `invalid key ${JSON.stringify(iss.input)} (${KEY_RULE})`,
   }),
   value: z
     .union([z.string(), z.number()], { error: "invalid value (must be a string or a number)" })
+    .refine((v) => !/[\r\n]/.test(String(v)), { error: (iss) => `invalid value ${JSON.stringify(iss.input)} (must not hold a newline: a setting's value is one line)` })
     .transform((v) => String(v).trim().split(/\s+/).join(" "))
     .refine((v) => v.length > 0 && !/[\n=]/.test(v), { error: (iss) => `invalid value ${JSON.stringify(iss.input)} (must not be empty, or hold "=" or a newline)` }),
   netns: netnsName("netns").optional(),
+  // optional, not default(false): a state from before it has none, and must not diff as changed
+  hostWide: bool("hostWide").optional(),
   ...ownership(),
+}).superRefine((v, ctx) => {
+  if (wellFormed(v.key) && !v.key.startsWith("net.") && !v.hostWide) ctx.addIssue({ code: "custom", path: ["key"], message: `invalid key ${JSON.stringify(v.key)} (${NOT_NET}; ${HOST_WIDE})` });
+  if (v.hostWide && v.netns !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["hostWide"], message: `invalid hostWide true with netns ${JSON.stringify(v.netns)} (a host-wide setting is set from the namespace pulumi runs in, where it is plain to see that it changes the whole machine: remove netns)` });
+  }
 });
+/** How to ask for a setting that is not per network namespace. */
+const HOST_WIDE = "to change it for the whole machine anyway, set hostWide: true, without netns";
 export type SysctlInputs = z.output<typeof schema>;
 
 export interface SysctlOutputs extends Record<string, unknown> {
@@ -37,6 +50,8 @@ export interface SysctlOutputs extends Record<string, unknown> {
 interface SysctlRecord {
   owner?: string;
   found: string;
+  /** The value the resource set: what tells, once its state is lost, whether the setting still holds it. */
+  value?: string;
 }
 
 
@@ -105,7 +120,8 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
 
   /**
    * At preview: the key must exist in the target namespace, or — if that namespace is not
-   * made yet — in the provider's own, unless it names an interface that may not exist yet.
+   * made yet — in the provider's own, unless it names an interface that may not exist yet;
+   * and a net.* key must be per network namespace (sysctl-scope.ts), unless `hostWide`.
    */
   async checkKernel(host, i): Promise<CheckFailure[]> {
     const nsExists = i.netns === undefined || (await host.netnsExists(i.netns));
@@ -113,7 +129,8 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     const where = nsExists ? i : { ...i, netns: undefined };
     try {
       await existing(host, where, "check");
-      return [];
+      const problem = i.hostWide || !i.key.startsWith("net.") ? undefined : scopeProblem(await scopeOf(host, i.key));
+      return problem ? [{ property: "key", reason: `invalid key ${JSON.stringify(i.key)} (${problem}; ${HOST_WIDE})` }] : [];
     } catch (e) {
       const said = e instanceof CommandError && e.kind === "invalid" ? e.message.replace(/^failed to check sysctl "[^"]*"(?: in netns "[^"]*")?: /, "") : undefined;
       return said ? [{ property: "key", reason: `invalid key ${JSON.stringify(i.key)} (${said})` }] : [];
@@ -125,7 +142,7 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     const now = await existing(host, i, "create");
     // A record of our own is what an interrupted create found; keep it, not our own value.
     const found = record?.owner === i.owner && record ? record.found : now;
-    await host.writeRecord(target(i), "sysctl", i.key, { owner: i.owner, found } satisfies SysctlRecord);
+    await host.writeRecord(target(i), "sysctl", i.key, { owner: i.owner, found, value: i.value } satisfies SysctlRecord);
     if (now !== i.value) await set(host, i, i.value, "create");
     return { found };
   },
@@ -147,7 +164,7 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     await ownRecord(host, n, "update");
     const now = await existing(host, n, "update");
     const found = state.found ?? (await host.readRecord<SysctlRecord>(target(n), "sysctl", n.key))?.found ?? now;
-    await host.writeRecord(target(n), "sysctl", n.key, { owner: n.owner, found } satisfies SysctlRecord);
+    await host.writeRecord(target(n), "sysctl", n.key, { owner: n.owner, found, value: n.value } satisfies SysctlRecord);
     if (now !== n.value) await set(host, n, n.value, "update");
     return { found };
   },

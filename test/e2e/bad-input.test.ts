@@ -4,6 +4,7 @@
  * kind's check; whole-topology ones (a name or address claimed twice in one namespace) from
  * the SDK while the program runs. Previews run three at a time, one stack each.
  */
+import { existsSync } from "node:fs";
 import { links, namedNamespaces } from "../support/kernel";
 import { PulumiStack, testProgramDir } from "../support/pulumi";
 
@@ -24,6 +25,8 @@ const bad = (kind: Spec["kind"], args: Record<string, unknown>, property: string
 const pair = (end: object, peer: object = { name: "p0" }) => ({ end: { name: "e0", ...end }, peer });
 const twice = (what: string, first: string, second: string) => `pulumi-linuxnet: ${what} is claimed twice: by ${first} and by ${second}; kernel names and addresses are unique per namespace`;
 const X16 = "x".repeat(16);
+const NOT_NET = "is not per network namespace (only net.* keys are): it is one value for the whole machine, shared by every namespace; to change it for the whole machine anyway, set hostWide: true, without netns";
+const LOOPBACK_GATEWAY = "must not be a loopback address: a gateway is a neighbour on a link, and traffic sent via loopback never leaves this namespace";
 
 const cases: Case[] = [
   // Namespace
@@ -133,6 +136,20 @@ const cases: Case[] = [
   // Sysctl, Route, IptablesRule
   ["an unknown sysctl key", ...bad("Sysctl", { key: "net.ipv4.ip_forwad", value: 1 }, "key", 'invalid key "net.ipv4.ip_forwad" (the kernel has no such setting (/proc/sys/net/ipv4/ip_forwad does not exist))')],
   ["a sysctl key with =", ...bad("Sysctl", { key: "net.ipv4.ip_forward=1", value: 1 }, "key", 'invalid key "net.ipv4.ip_forward=1" (must be a dotted sysctl key like "net.ipv4.ip_forward"')],
+  ["a sysctl outside net.*", ...bad("Sysctl", { key: "vm.swappiness", value: 10 }, "key", `invalid key "vm.swappiness" (${NOT_NET})`)],
+  ["a sysctl outside net.* in a namespace", ...bad("Sysctl", { key: "kernel.panic", value: 5, netns: "r" }, "key", `invalid key "kernel.panic" (${NOT_NET})`)],
+  [
+    "a host-wide sysctl in a namespace",
+    ...bad("Sysctl", { key: "vm.swappiness", value: 10, netns: "r", hostWide: true }, "hostWide", 'invalid hostWide true with netns "r" (a host-wide setting is set from the namespace pulumi runs in'),
+  ],
+  // Found by the kernel: namespaces but the first may only read it (6.x kernels), or do not have it at all.
+  [
+    "a net.* sysctl that is one value for the machine",
+    ...bad("Sysctl", { key: "net.core.rmem_max", value: 4194304 }, "key", `invalid key "net.core.rmem_max" (${existsSync("/proc/sys/net/core/rmem_max") ? "is not per network namespace: namespaces other than the initial one may only read it, one value for the whole machine; to change it for the whole machine anyway, set hostWide: true, without netns" : "the kernel has no such setting"}`),
+  ],
+  ["a sysctl value holding a newline", ...bad("Sysctl", { key: "net.ipv4.ip_forward", value: "1\n0" }, "value", `invalid value "1\\n0" (must not hold a newline: a setting's value is one line)`)],
+  ["a route via an IPv4 loopback address", ...bad("Route", { destination: "10.0.0.0/24", via: "127.0.0.1" }, "via", `invalid via "127.0.0.1" (${LOOPBACK_GATEWAY})`)],
+  ["a route via ::1", ...bad("Route", { destination: "fd00::/64", via: "::1" }, "via", `invalid via "::1" (${LOOPBACK_GATEWAY})`)],
   ["a route with neither gateway nor device", ...bad("Route", { destination: "default" }, "via", "invalid route (must have a gateway `via`, a device `dev`, or both)")],
   ["a route destination with host bits", ...bad("Route", { destination: "10.0.0.1/24", dev: "eth0" }, "destination", 'invalid destination "10.0.0.1/24" (must be a network address with its host bits zero, like 10.0.0.0/24)')],
   ["an IPv6 gateway for an IPv4 route", ...bad("Route", { destination: "10.0.0.0/24", via: "fd00::1" }, "via", 'invalid via "fd00::1" (must be of the destination\'s address family)')],

@@ -1,6 +1,7 @@
 import { ip } from "../support/local";
 import { linkState, links, namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack } from "../support/pulumi";
+import { judgeReachability } from "../support/reachability";
 
 jest.setTimeout(300_000);
 
@@ -17,14 +18,20 @@ describe("examples/bridge-two-namespaces (scenario 2) through the real pulumi CL
     expect(namedNamespaces()).toEqual(expect.arrayContaining(["net1", "net2"]));
     expect(await pings("net1", "192.168.0.102")).toBe(false);
     expect(await pings("net2", "192.168.0.101")).toBe(false);
+    expect((await stack.outputs()).seen).toEqual({
+      "net1 → net2": expect.objectContaining({ reachable: false, received: 0 }),
+      "net2 → net1": expect.objectContaining({ reachable: false, received: 0 }),
+    });
+    expect((await judgeReachability(stack, "examples/bridge-two-namespaces without the bridge")).disagreements).toEqual([]);
   });
 
   it("adding the bridge previews as one create and two in-place port updates; after up all ping", async () => {
     await stack.setConfig("withBridge", "true");
     const plan = await stack.preview();
     expect(planned(plan.stdout, "Bridge", "create")).toBe(true);
-    expect(plan.stdout).toMatch(/\+ 1 to create/);
-    expect(plan.stdout).toMatch(/~ 2 to update/);
+    expect(plan.stdout).toMatch(/\+ 2 to create/); // the bridge, and the probe of net1 → br0
+    expect(plan.stdout).toMatch(/~ 4 to update/); // two ports, and two probes now expecting "reachable"
+    expect(planned(plan.stdout, "Probe", "update")).toBe(true);
     expect(plan.stdout).not.toMatch(/replace/);
     // Property by property: the ports gain a master and nothing else moves.
     expect(plan.stdout.match(/^\s+\+ master\s*: "br0"$/gm)).toHaveLength(2);
@@ -32,14 +39,23 @@ describe("examples/bridge-two-namespaces (scenario 2) through the real pulumi CL
     await stack.up();
     expect((await linkState("veth1_p"))?.master).toBe("br0");
     expect(await allPairsPing()).toBe(true);
+    expect((await stack.outputs()).seen).toEqual({
+      "net1 → net2": expect.objectContaining({ reachable: true, ttl: 64 }),
+      "net1 → br0": expect.objectContaining({ reachable: true, ttl: 64 }),
+      "net2 → net1": expect.objectContaining({ reachable: true, ttl: 64 }),
+    });
+    expect((await judgeReachability(stack, "examples/bridge-two-namespaces with the bridge")).disagreements).toEqual([]);
     expect((await stack.preview("--expect-no-changes")).code).toBe(0);
   });
 
   it("refresh finds a port detached by hand; up attaches it again", async () => {
     await ip(["link", "set", "dev", "veth1_p", "nomaster"]);
     expect(await pings("net1", "192.168.0.102")).toBe(false);
-    await stack.refresh();
-    expect(planned((await stack.preview()).stdout, "VethPair", "update")).toBe(true);
+    const refreshed = await stack.refresh();
+    expect(refreshed.stdout).toMatch(/~ +pulumi-nodejs:dynamic\/linuxnet:Probe +ping-net1-net2 +updated/);
+    const plan = await stack.preview();
+    expect(planned(plan.stdout, "VethPair", "update")).toBe(true);
+    expect(planned(plan.stdout, "Probe", "update")).toBe(true);
     await stack.up();
     expect((await linkState("veth1_p"))?.master).toBe("br0");
     expect(await allPairsPing()).toBe(true);

@@ -7,13 +7,14 @@
  * scripts; post-comment.sh edits the comment carrying the marker instead of adding another.
  * LINUXNET_WRITE_FIXTURES=1 stores the JSON for the unit tests.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
-import { maybeWriteFixture, runCli } from "../unit/cli/helpers";
+import { BIN, maybeWriteFixture, runCli } from "../unit/cli/helpers";
 import { exampleDir, PulumiStack } from "../support/pulumi";
+import { judgeReachability } from "../support/reachability";
 
 jest.setTimeout(300_000);
 
@@ -43,7 +44,8 @@ describe("examples/ci/comment.sh makes the pull-request comment locally", () => 
   });
 
   it("for a new stack (no state, no config): every resource a create, marker first, a diagram; leaves no file behind", () => {
-    const r = script(COMMENT, []);
+    const tmp = mkdtempSync(join(dir, "tmp-")); // the script's temporary files go here, and must go
+    const r = script(COMMENT, [], { TMPDIR: tmp });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
@@ -53,10 +55,12 @@ describe("examples/ci/comment.sh makes the pull-request comment locally", () => 
     expect(r.stdout).toContain("| 🟢 create | VethPair | `c1-eth0` | `ci-c1` ⟷ `ci-host` | veth eth0 10.20.0.11/24 in ci-c1 ⟷ veth-c1 in ci-host, port of lab-br0 |");
     expect(r.stdout).toMatch(/```mermaid\nflowchart LR\n[^`]*subgraph ns\d+\["netns ci-host"\]\n {4}n0\[\["lab-br0<br\/>bridge<br\/>10\.20\.0\.1\/24"\]\]/);
     expect(existsSync(join(CI, "Pulumi.ci.yaml"))).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it("for changes to the deployed stack: update, replace, create rows with old → new; the secret address is never printed", async () => {
     await stack.up();
+    expect((await judgeReachability(stack, "examples/ci after up")).disagreements).toEqual([]);
     await stack.cli(["stack", "export", "--file", state]);
     maybeWriteFixture("ci-export", readFileSync(state, "utf8"));
     await stack.cli(["stack", "export", "--show-secrets", "--file", plainState]);
@@ -75,6 +79,8 @@ describe("examples/ci/comment.sh makes the pull-request comment locally", () => 
     expect(r.stdout).toContain("| 🟢 create | Namespace | `c3` | `ci-c3` | netns ci-c3 |");
     expect(r.stdout).toContain('"up0 [secret] ⟷ up0-host 192.168.50.1/24"');
     expect(r.stdout).not.toMatch(/192\.168\.50\.[78]/);
+    // A renamed bridge and a new container: what reached what before still does (the edge's secret address is unknown).
+    expect(r.stdout).toContain("#### Reachability\n\nNo change: 16 pairs of a namespace and an address of the stack, predicted alike before and after (4 unknown).");
     expect(r.stdout.length).toBeLessThanOrEqual(65_536);
   });
 
@@ -89,6 +95,15 @@ describe("examples/ci/comment.sh makes the pull-request comment locally", () => 
         expect(out).not.toContain("192.168.50.7");
       }
     }
+  });
+
+  it("with nothing piped in (stdin /dev/null, as a CI step has it), diagram draws the deployed stack itself", () => {
+    const fd = openSync("/dev/null", "r");
+    const r = spawnSync(process.execPath, [BIN, "diagram"], { cwd: CI, env: stack.environment, stdio: [fd, "pipe", "pipe"], encoding: "utf8" });
+    closeSync(fd);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^flowchart LR\n/);
+    expect(r.stdout).toContain("lab-br0");
   });
 
   it("a failed preview still gives a comment, which says why, and exit status 1", async () => {

@@ -5,18 +5,18 @@
  * command again must converge with no manual step: every namespace pings the bridge, a
  * preview shows no changes, and the final destroy leaves nothing.
  */
-import { links, namedNamespaces, pings } from "../support/kernel";
+import { Fleet } from "../support/fleet";
 import { PulumiStack, stepsDone, testProgramDir } from "../support/pulumi";
 
 jest.setTimeout(600_000);
 
 const N = 40;
-const RESOURCES = 2 * N + 2; // N namespaces + N pairs + host namespace + bridge
+const RESOURCES = 2 * N + 2; // N namespaces + N pairs + host namespace + bridge (Fleet.resources)
 
 describe("a killed pulumi up or destroy converges on the next run (40 namespaces on a bridge)", () => {
   const stack = new PulumiStack(testProgramDir("fleet"));
   const prefix = `f${process.pid % 100}x`;
-  const ours = () => namedNamespaces().filter((n) => n.startsWith(prefix));
+  const fleet = new Fleet(stack, N, prefix);
   const log: string[] = [];
   const t0 = Date.now();
 
@@ -26,20 +26,6 @@ describe("a killed pulumi up or destroy converges on the next run (40 namespaces
     await stack.dispose();
     process.stdout.write(`crash-safety: ${log.join("; ")}; whole test ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   });
-
-  /** Every namespace reaches the bridge; nothing besides the stack's objects exists; no drift. */
-  async function expectConverged(): Promise<void> {
-    expect(ours().sort()).toEqual([`${prefix}h`, ...[...Array(N).keys()].map((i) => `${prefix}${i}`)].sort());
-    expect((await links(`${prefix}h`)).length).toBe(N + 2); // lo, br0 and one port per namespace
-    const reached = await Promise.all([...Array(N).keys()].map((i) => pings(`${prefix}${i}`, "10.250.0.1")));
-    expect(reached.filter((ok) => !ok)).toEqual([]);
-    expect((await stack.preview("--expect-no-changes")).code).toBe(0);
-  }
-
-  async function expectNothingLeft(): Promise<void> {
-    expect(ours()).toEqual([]);
-    expect((await links()).map((l) => l.ifname)).toEqual(["lo"]);
-  }
 
   const points = [
     ["early", 3],
@@ -54,14 +40,14 @@ describe("a killed pulumi up or destroy converges on the next run (40 namespaces
       log.push(`up killed at ${stepsDone(up.stdout, "created")} creates`);
       await stack.cli(["cancel", "--yes"]);
       await stack.up();
-      await expectConverged();
+      await fleet.expectConverged();
 
       const destroy = await stack.cliKilled(["destroy", "--yes", "--skip-preview"], (out) => stepsDone(out, "deleted") >= after, "cli");
       expect(destroy.killed).toBe(true);
       log.push(`destroy killed at ${stepsDone(destroy.stdout, "deleted")} deletes`);
       await stack.cli(["cancel", "--yes"]);
       await stack.destroy();
-      await expectNothingLeft();
+      await fleet.expectNothingLeft();
     });
   }
 
@@ -71,8 +57,8 @@ describe("a killed pulumi up or destroy converges on the next run (40 namespaces
     expect(up.code).not.toBe(0); // the CLI itself lived to report the failed creates
     log.push(`provider killed at ${stepsDone(up.stdout, "created")} creates`);
     await stack.up();
-    await expectConverged();
+    await fleet.expectConverged();
     await stack.destroy();
-    await expectNothingLeft();
+    await fleet.expectNothingLeft();
   });
 });

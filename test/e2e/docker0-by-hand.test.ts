@@ -1,5 +1,6 @@
 import { linkState, links, namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, PulumiStack } from "../support/pulumi";
+import { judgeReachability } from "../support/reachability";
 
 jest.setTimeout(300_000);
 
@@ -12,6 +13,7 @@ describe("examples/docker0-by-hand (scenario 3) through the real pulumi CLI", ()
 
   it("up: every namespace has eth0 on docker0 and pings the bridge and the other two", async () => {
     await stack.up();
+    expect((await judgeReachability(stack, "examples/docker0-by-hand after up")).disagreements).toEqual([]);
     for (const [i, ns] of ["ns0", "ns1", "ns2"].entries()) {
       expect((await linkState(`veth${i}`))?.master).toBe("docker0");
       expect(await pings(ns, "172.17.0.1")).toBe(true);
@@ -19,6 +21,11 @@ describe("examples/docker0-by-hand (scenario 3) through the real pulumi CLI", ()
     }
     const out = await stack.outputs();
     expect((out.containers as Array<{ address: string }>).map((c) => c.address)).toEqual(addresses.map((a) => `${a}/16`));
+    // the example's probes: nine pairs, each reached directly
+    const seen = out.seen as Record<string, { reachable: boolean; ttl: number }>;
+    expect(Object.keys(seen)).toHaveLength(9);
+    expect(seen["ns0 → docker0"]).toMatchObject({ reachable: true, ttl: 64 });
+    for (const [pair, s] of Object.entries(seen)) expect([pair, s.reachable, s.ttl]).toEqual([pair, true, 64]);
   });
 
   it("previews no changes right after up", async () => {

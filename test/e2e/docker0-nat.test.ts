@@ -6,6 +6,8 @@
 import { ip, run } from "../support/local";
 import { namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
+import { judgeReachability } from "../support/reachability";
+import { maybeWriteFixture, runCli } from "../unit/cli/helpers";
 
 jest.setTimeout(300_000);
 
@@ -43,6 +45,7 @@ describe("examples/docker0-nat through the real pulumi CLI", () => {
     await stack.cli(["cancel", "--yes"]);
     await stack.up();
     expect(await ipForward()).toBe("1");
+    expect((await judgeReachability(stack, "examples/docker0-nat after up")).disagreements).toEqual([]);
     await inOutside("iptables", "-A", "INPUT", "-p", "icmp", "-s", "198.51.100.2");
     await inOutside("iptables", "-A", "INPUT", "-p", "icmp", "-s", "172.17.0.0/16");
     expect(await pings("ns0", "198.51.100.1")).toBe(true);
@@ -76,11 +79,28 @@ describe("examples/docker0-nat through the real pulumi CLI", () => {
     expect(await pings("ns0", "198.51.100.1")).toBe(true);
   });
 
+  it("a route removed: the summary of the plan flags what stops answering, and after up the kernel agrees with the prediction", async () => {
+    await stack.setConfig("ns1Route", "false");
+    const plan = (await stack.cli(["preview", "--json", "--show-sames"])).stdout;
+    maybeWriteFixture("docker0-nat-route-removed", plan);
+    const summary = runCli(["preview-summary", "--own-netns", "fresh"], plan).stdout;
+    expect(summary).toContain("#### Reachability");
+    expect(summary).toContain("- `ns1` → `198.51.100.1`: reachable (TTL 63) → **unreachable**: ns1 has no route to 198.51.100.1 (Route ns1-default deleted)");
+    expect(summary).not.toMatch(/- `ns0` → /); // ns0 keeps its route: nothing changes for it
+    await stack.up();
+    expect(await pings("ns1", "198.51.100.1")).toBe(false);
+    expect((await judgeReachability(stack, "examples/docker0-nat after ns1's default route is removed")).disagreements).toEqual([]);
+  });
+
   it("refresh finds the MASQUERADE rule deleted and ip_forward set back by hand; up repairs both", async () => {
     await sh("iptables", "-w", "-t", "nat", "-F", "POSTROUTING");
     await sh("sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
     expect(await pings("ns0", "198.51.100.1")).toBe(false);
     await stack.refresh();
+    // The refreshed state is what the kernel has: no forwarding, no MASQUERADE.
+    expect((await judgeReachability(stack, "examples/docker0-nat after refresh found forwarding off")).disagreements).toEqual([]);
+    const summary = runCli(["preview-summary", "--own-netns", "fresh"], (await stack.cli(["preview", "--json", "--show-sames"])).stdout).stdout;
+    expect(summary).toMatch(/- `ns0` → `198\.51\.100\.1`: unreachable → \*\*reachable \(TTL 63\)\*\*: through pulumi's own, masqueraded by pulumi's own; the reply crosses 1 router \(.*Sysctl host-ip-forward updated: `value` 0 → 1/);
     const plan = await stack.preview();
     expect(planned(plan.stdout, "Sysctl", "update")).toBe(true);
     expect(plan.stdout).toMatch(/~ value\s*: "0" => "1"/);

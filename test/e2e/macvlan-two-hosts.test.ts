@@ -1,6 +1,7 @@
 import { ip, ipJson } from "../support/local";
-import { addressesOf, linkState, namedNamespaces, pings } from "../support/kernel";
+import { addressesOf, EMPTY_SANDBOX, leftInSandbox, linkState, namedNamespaces, pings } from "../support/kernel";
 import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
+import { judgeReachability } from "../support/reachability";
 
 jest.setTimeout(300_000);
 
@@ -29,6 +30,13 @@ describe("examples/macvlan-two-hosts (scenario 4) through the real pulumi CLI", 
   it("without hostAccess host1 cannot reach its own container, though it reaches c2 on the other host", async () => {
     expect(await pings("host1", "172.16.10.3")).toBe(true);
     expect(await pings("host1", "172.16.10.2")).toBe(false);
+    expect((await stack.outputs()).seen).toEqual({
+      "c1 → c2": expect.objectContaining({ reachable: true, ttl: 64 }),
+      "c2 → c1": expect.objectContaining({ reachable: true, ttl: 64 }),
+      "host1 → c2": expect.objectContaining({ reachable: true }),
+      "host1 → c1": expect.objectContaining({ reachable: false, received: 0 }),
+    });
+    expect((await judgeReachability(stack, "examples/macvlan-two-hosts without hostAccess")).disagreements).toEqual([]);
   });
 
   it("hostAccess is an in-place update of the network and the endpoint; then host1 reaches c1 through the shim", async () => {
@@ -36,11 +44,16 @@ describe("examples/macvlan-two-hosts (scenario 4) through the real pulumi CLI", 
     const plan = await stack.preview();
     expect(planned(plan.stdout, "MacvlanNetwork", "update")).toBe(true);
     expect(planned(plan.stdout, "MacvlanEndpoint", "update")).toBe(true);
+    expect(planned(plan.stdout, "Probe", "update")).toBe(true);
     expect(plan.stdout).not.toMatch(/replace/);
     await stack.up();
     expect(await addressesOf("mac1-shim", "host1")).toEqual(["172.16.10.254/32"]);
     expect(await pings("host1", "172.16.10.2")).toBe(true);
+    const out = await stack.outputs();
+    expect(out.shim).toEqual({ name: "mac1-shim", address: "172.16.10.254" });
+    expect((out.seen as Record<string, unknown>)["host1 → c1"]).toMatchObject({ reachable: true }); // the same probe, now expecting reachable
     expect((await stack.outputs()).shim).toEqual({ name: "mac1-shim", address: "172.16.10.254" });
+    expect((await judgeReachability(stack, "examples/macvlan-two-hosts with hostAccess")).disagreements).toEqual([]);
   });
 
   it("a new address updates c1 in place (host route moved too); a new interface name replaces it", async () => {
@@ -66,6 +79,8 @@ describe("examples/macvlan-two-hosts (scenario 4) through the real pulumi CLI", 
     await ip(["link", "set", "dev", "eth1", "down"], { netns: "c1" });
     expect(await pings("c1", "172.16.10.3")).toBe(false);
     await stack.refresh();
+    // The refreshed state is what the kernel has: c1's link down, its default route gone.
+    expect((await judgeReachability(stack, "examples/macvlan-two-hosts after refresh found c1 down")).disagreements).toEqual([]);
     const plan = await stack.preview();
     expect(planned(plan.stdout, "MacvlanEndpoint", "update")).toBe(true);
     expect(plan.stdout).toMatch(/~ defaultRoute\s*: false => true/);
@@ -74,8 +89,8 @@ describe("examples/macvlan-two-hosts (scenario 4) through the real pulumi CLI", 
     expect((await stack.preview("--expect-no-changes")).code).toBe(0);
   });
 
-  it("destroy leaves no namespace behind", async () => {
+  it("destroy leaves nothing behind: no namespace, only lo", async () => {
     await stack.destroy();
-    for (const ns of LAB) expect(namedNamespaces()).not.toContain(ns);
+    expect(await leftInSandbox()).toEqual(EMPTY_SANDBOX); // only lo, and no namespace
   });
 });

@@ -15,6 +15,7 @@ import { buildGraph } from "../../cli/graph";
 import { fromExport, fromPreview } from "../../cli/resources";
 import { maybeWriteFixture, ROOT, runCli, sentences } from "../unit/cli/helpers";
 import { backendUrl, PulumiStack, testProgramDir } from "../support/pulumi";
+import { judgeReachability } from "../support/reachability";
 
 jest.setTimeout(300_000);
 
@@ -194,6 +195,7 @@ describe("the demo stack (Pulumi.yaml at the root)", () => {
     const { text } = await previewJson(stack);
     maybeWriteFixture("demo-create", text);
     await stack.up();
+    expect((await judgeReachability(stack, "the demo stack after up")).disagreements).toEqual([]);
     const exported = (await stack.cli(["stack", "export"])).stdout;
     maybeWriteFixture("demo-export", exported);
     // The demo grows as kinds land: its first scenarios must be drawn as they are, whatever else it holds.
@@ -215,7 +217,14 @@ describe("the demo stack (Pulumi.yaml at the root)", () => {
     expect(mermaid).toMatch(/^ {2}subgraph \w+\["netns demo-c1"\]\n/m);
     expect(mermaid).toMatch(/\["netns demo-host"\]\n(    .*\n)*    n\d+\[\["br0<br\/>bridge<br\/>10\.10\.0\.1\/24"\]\]\n/);
     expect(mermaid.match(/ ---\|"/g)?.length).toBeGreaterThanOrEqual(3);
-    expect(mermaid).not.toMatch(/^ {2}style \w+ stroke:(?!#2da44e)/m); // a new stack: everything green
+    // A new stack: every box, node and link is drawn green (to be created), and nothing in another colour.
+    const boxes = [...mermaid.matchAll(/^ {2}subgraph (\w+)\[/gm), ...mermaid.matchAll(/^ {2,4}(n\d+)[[(>{]/gm)].map((m) => m[1]);
+    const green = [...mermaid.matchAll(/^ {2}style (\w+) stroke:#2da44e,/gm)].map((m) => m[1]);
+    expect(boxes.length).toBeGreaterThanOrEqual(8);
+    expect(green.sort()).toEqual(boxes.sort());
+    const links = mermaid.match(/ (---|-\.-)\|"/g)?.length ?? 0;
+    expect(mermaid.match(/^ {2}linkStyle \d+ stroke:#2da44e,/gm)?.length).toBe(links);
+    expect(mermaid).not.toMatch(/^ {2}(style|linkStyle) \w+ stroke:(?!#2da44e)/m);
   });
 });
 

@@ -85,6 +85,8 @@ describe("VlanInterface on a full kernel", () => {
     await expect(create({ parent: "enp0s8", vlanId: 20, netns: a, mtu: 9000 })).rejects.toThrow(
       `failed to create VLAN interface "enp0s8.20" in netns "${a}": mtu 9000 is above its parent "enp0s8"'s mtu 1500 (a VLAN sub-interface cannot exceed its parent)`,
     );
+    const left = await ipJson<{ ifname: string }>(["link", "show"], { netns: a });
+    expect(left.map((l) => l.ifname).sort()).toEqual(["enp0s8", "lo"]); // no enp0s8.20, nor anything else
     await create({ parent: "enp0s8", vlanId: 30, netns: a, protocol: "802.1ad", name: "svlan30" });
     const [link] = await ipJson<{ linkinfo: { info_data: { protocol: string } } }>(["-d", "link", "show", "dev", "svlan30"], { netns: a });
     expect(link.linkinfo.info_data.protocol).toBe("802.1ad");

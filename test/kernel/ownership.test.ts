@@ -8,6 +8,9 @@ import { namespace } from "../../provider/kinds/namespace";
 import { markOf, ownerOf } from "../../provider/core/owner";
 import { ip, ipBatch } from "../support/local";
 import { veth } from "../../provider/kinds/veth";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { addressesOf, freshNamespace, inodeOf, linkState, links, namedNamespaces, removeNamespaces, uniqueName } from "../support/kernel";
 
 const made = new Set<string>();
@@ -82,13 +85,33 @@ describe("Namespace ownership", () => {
 });
 
 describe("Bridge ownership", () => {
-  it("marks the bridge in the batch that adds it, and converges on its own half-configured leftover", async () => {
+  it("marks the bridge in the batch that adds it", async () => {
+    const ns = await freshNamespace(made);
+    const trace = join(mkdtempSync(join(tmpdir(), "linuxnet-trace-")), "trace");
+    process.env.LINUXNET_TRACE_FILE = trace;
+    try {
+      await bridge.create({ name: "br0", netns: ns, addresses: ["10.9.0.1/24"], owner: owner("br0") });
+    } finally {
+      delete process.env.LINUXNET_TRACE_FILE;
+    }
+    expect(await aliasOf("br0", ns)).toBe(markOf(owner("br0")));
+    // One process was handed the add and the mark: no moment when br0 exists unmarked once ip has the batch.
+    const spawned = readFileSync(trace, "utf8").split("\n").filter((l) => l.startsWith(`[spawn] ip -n ${ns} `));
+    const adds = spawned.filter((l) => l.includes(" link add name br0 type bridge"));
+    expect(adds).toHaveLength(1);
+    const input = adds[0].split(" <<< ")[1].split(" ; ");
+    expect(input.slice(0, 2)).toEqual([expect.stringMatching(/^link add name br0 type bridge\b/), `link set dev br0 alias ${markOf(owner("br0"))}`]);
+    rmSync(dirname(trace), { recursive: true, force: true });
+  });
+
+  it("converges on its own half-configured leftover (made and marked, not yet addressed or up)", async () => {
     const ns = await freshNamespace(made);
     await ipBatch([["link", "add", "name", "br0", "type", "bridge"], ["link", "set", "dev", "br0", "alias", markOf(owner("br0"))]], { netns: ns });
     const { outs } = await bridge.create({ name: "br0", netns: ns, addresses: ["10.9.0.1/24"], owner: owner("br0") });
     expect(await addressesOf("br0", ns)).toEqual(["10.9.0.1/24"]);
     expect((await linkState("br0", ns))?.flags).toContain("UP");
     expect(outs.ifindex).toBe((await linkState("br0", ns))?.ifindex);
+    expect(await aliasOf("br0", ns)).toBe(markOf(owner("br0")));
   });
 
   it("refuses a bridge made by hand unless adopted; adopt reconciles it (undeclared addresses go) and marks it", async () => {

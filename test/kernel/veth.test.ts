@@ -41,6 +41,7 @@ describe("VethPair on the real kernel", () => {
     const [n1, n2] = [await freshNamespace(made), await freshNamespace(made)];
     const inputs = { end: { name: "eth0", netns: n1, addresses: ["10.1.0.1/24"] }, peer: { name: "eth0", netns: n2, addresses: ["10.1.0.2/24"] } };
     const created = await veth.create(inputs);
+    const [a0, b0] = [await linkState("eth0", n1), await linkState("eth0", n2)];
     const news = {
       end: { ...inputs.end, addresses: ["10.1.0.11/24", "fd00::11/64"], mtu: 9000, mac: "02:00:00:00:00:11" },
       peer: { ...inputs.peer, addresses: ["10.1.0.12/24"], up: false },
@@ -49,12 +50,15 @@ describe("VethPair on the real kernel", () => {
     expect(await veth.diff(created.id, created.outs, news)).toEqual({ replaces: [], deleteBeforeReplace: false });
     const { outs } = await veth.update(created.id, created.outs, news);
     const [la, lb] = [await linkState("eth0", n1), await linkState("eth0", n2)];
-    expect(la?.ifindex).toBe(created.outs.endIfindex); // same link, not recreated
+    expect(la?.ifindex).toBe(a0?.ifindex); // same links, not recreated
+    expect(lb?.ifindex).toBe(b0?.ifindex);
     expect(await addressesOf("eth0", n1)).toEqual(["10.1.0.11/24", "fd00::11/64"]);
     expect(await addressesOf("eth0", n2)).toEqual(["10.1.0.12/24"]);
     expect([la?.mtu, la?.address]).toEqual([9000, "02:00:00:00:00:11"]);
     expect(lb?.flags).not.toContain("UP");
-    expect(outs).toMatchObject({ endMtu: 9000, endMac: "02:00:00:00:00:11", peerIfindex: created.outs.peerIfindex });
+    // What the peer was not asked to change, the kernel still has as before: its MAC and MTU.
+    expect([lb?.address, lb?.mtu]).toEqual([b0?.address, b0?.mtu]);
+    expect(outs).toMatchObject({ endIfindex: la?.ifindex, endMtu: 9000, endMac: "02:00:00:00:00:11", peerIfindex: lb?.ifindex, peerMac: lb?.address, peerMtu: lb?.mtu });
   });
 
   it("replaces, deleting first, when an end's name or namespace changes", async () => {
@@ -152,7 +156,12 @@ describe("VethPair on the real kernel", () => {
     expect(r.inputs?.end).toMatchObject({ addresses: ["fe80::4/64"] });
     const checked = (await veth.check({}, inputs)).inputs!; // what the engine diffs against
     expect((await veth.diff(c.id, r.props, checked)).changes).toBe(false);
-    await expect(veth.update(c.id, r.props, checked)).resolves.toBeDefined();
+    // `up` with these inputs changes nothing lasting: read again, still no diff, the address there once.
+    const u = await veth.update(c.id, r.props, checked);
+    const again = await veth.read(c.id, u.outs);
+    expect(again.inputs?.end).toMatchObject({ addresses: ["fe80::4/64"] });
+    expect((await veth.diff(c.id, again.props, checked)).changes).toBe(false);
+    expect((await linkState("eth0", n1))?.addr_info.filter((a) => a.local === "fe80::4")).toHaveLength(1);
   });
 
   it("leaves alone a bridge someone attached an end to when the program declares no master", async () => {

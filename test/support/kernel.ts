@@ -42,6 +42,15 @@ export async function links(netns?: string): Promise<LinkState[]> {
 
 export { run };
 
+/**
+ * What is left in the sandbox: its named namespaces and the links of its own namespace. After a
+ * stack's destroy that must be none and `lo` alone, whatever names the stack used.
+ */
+export async function leftInSandbox(): Promise<{ namespaces: string[]; links: string[] }> {
+  return { namespaces: namedNamespaces(), links: (await links()).map((l) => l.ifname).sort() };
+}
+export const EMPTY_SANDBOX = { namespaces: [], links: ["lo"] };
+
 /** A namespace for one test, removed by `removeNamespaces(made)` in afterEach. */
 export async function freshNamespace(made: Set<string>, prefix = "k"): Promise<string> {
   const n = uniqueName(prefix);

@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -26,18 +26,39 @@ let stacks = 0;
 export const backendUrl = (dir: string) => `file://${dir}?metadata=skip`;
 
 export class PulumiStack {
-  readonly backend = mkdtempSync(join(tmpdir(), "linuxnet-e2e-"));
+  /** The file backend's directory: its own, or one shared with other stacks (given; then left for its owner to remove). */
+  readonly backend: string;
+  private readonly ownBackend: boolean;
   // Stack config lives in the program's directory (Pulumi.<stack>.yaml), shared by every run on
   // this checkout; a pid alone repeats across sandboxes (each has its own PID namespace).
   readonly stack = `e2e${randomBytes(3).toString("hex")}x${stacks++}`;
   /** Wall time of each CLI command, for the log (not asserted). */
   readonly timings: Array<[string, number]> = [];
 
-  constructor(readonly programDir: string) {}
+  /**
+   * `extraEnv`: set for every command of this stack (e.g. PULUMI_SKIP_CHECKPOINTS);
+   * `timeoutMs`: how long one command may take before it is ended (a hung CLI fails the test);
+   * `backend`: a file backend shared with other stacks (default: one of its own).
+   */
+  constructor(
+    readonly programDir: string,
+    readonly extraEnv: Record<string, string> = {},
+    readonly timeoutMs = 300_000,
+    backend?: string,
+  ) {
+    this.backend = backend ?? mkdtempSync(join(tmpdir(), "linuxnet-e2e-"));
+    this.ownBackend = backend === undefined;
+  }
+
+  /** The environment the CLI runs with (backend, stack, no passphrase), for other commands run on this stack. */
+  get environment(): NodeJS.ProcessEnv {
+    return this.env();
+  }
 
   private env(): NodeJS.ProcessEnv {
     return {
       ...process.env,
+      ...this.extraEnv,
       PULUMI_BACKEND_URL: backendUrl(this.backend),
       PULUMI_CONFIG_PASSPHRASE: "",
       PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -54,7 +75,7 @@ export class PulumiStack {
       // Our flags go before a `--` (after it everything is a value, e.g. a PEM key).
       const end = args.indexOf("--") < 0 ? args.length : args.indexOf("--");
       const argv = [...args.slice(0, end), "--non-interactive", "--color", "never", ...args.slice(end)];
-      execFile("pulumi", argv, { cwd: this.programDir, env, maxBuffer: 64 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
+      execFile("pulumi", argv, { cwd: this.programDir, env, maxBuffer: 64 << 20, timeout: this.timeoutMs }, (err, stdout, stderr) => {
         const ms = Date.now() - t0;
         this.timings.push([args.slice(0, 2).join(" "), ms]);
         const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
@@ -71,9 +92,15 @@ export class PulumiStack {
    * dynamic-provider process it started — as soon as `when(stdout so far)` holds. Then waits
    * for every process the command had started to end (orphaned plugins are ended by PID
    * after a grace period: they are this test's own). Resolves with the output and whether
-   * the kill happened.
+   * the kill happened. `afterKill`, if given, sees the processes the command had at the kill
+   * (PIDs) once the CLI has ended, before any of them is ended by the test.
    */
-  cliKilled(args: readonly string[], when: (stdout: string) => boolean, victim: "cli" | "provider"): Promise<{ killed: boolean; stdout: string; code: number | null }> {
+  cliKilled(
+    args: readonly string[],
+    when: (stdout: string) => boolean,
+    victim: "cli" | "provider",
+    afterKill?: (family: number[]) => Promise<void>,
+  ): Promise<{ killed: boolean; stdout: string; code: number | null }> {
     return new Promise((resolve, reject) => {
       const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.programDir, env: this.env(), stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
@@ -91,6 +118,7 @@ export class PulumiStack {
       child.stderr.on("data", () => undefined);
       child.on("error", reject);
       child.on("close", async (code) => {
+        if (killed && afterKill) await afterKill(family).catch(reject);
         await endAll(family);
         resolve({ killed, stdout, code });
       });
@@ -132,7 +160,7 @@ export class PulumiStack {
       await this.cli(["destroy", "--yes", "--skip-preview"], true);
       await this.cli(["stack", "rm", "--yes", "--force"], true);
     } finally {
-      rmSync(this.backend, { recursive: true, force: true });
+      if (this.ownBackend) rmSync(this.backend, { recursive: true, force: true });
     }
   }
 }
@@ -167,11 +195,21 @@ export function descendants(root: number): number[] {
   return out;
 }
 
-function cmdline(pid: number): string {
+/** A process's command line, its arguments joined by spaces ("" once it has ended). */
+export function cmdline(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
   } catch {
     return "";
+  }
+}
+
+/** True while a process runs (it exists and is not a zombie). */
+export function running(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+  } catch {
+    return false;
   }
 }
 
@@ -182,7 +220,7 @@ function cmdline(pid: number): string {
  * by PID — they are this test's own. Gives up waiting for quiet after 15 s.
  */
 async function endAll(pids: number[]): Promise<void> {
-  const alive = () => pids.filter((pid) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z "));
+  const alive = () => pids.filter(running);
   const busy = () => alive().some((pid) => descendants(pid).some((d) => !pids.includes(d)));
   for (let quiet = 0, waited = 0; alive().length && quiet < 1000 && waited < 15_000; waited += 100) {
     await new Promise((r) => setTimeout(r, 100));

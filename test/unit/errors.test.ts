@@ -52,3 +52,22 @@ describe("kernelSays", () => {
     expect(kernelSays("Error: argument \"x\" is wrong: invalid prefix\n")).toBe('argument "x" is wrong: invalid prefix');
   });
 });
+
+describe("a qdisc the kernel lacks", () => {
+  it("says in one line that the kernel has no netem, and what needs it", () => {
+    const argv = ["tc", "-n", "h1", "qdisc", "replace", "dev", "eth0", "root", "handle", "148:", "netem", "limit", "1000", "delay", "50000us"];
+    const e = new CommandError(argv, "Error: Specified qdisc kind is unknown.\n", 2, { verb: "create", kind: "link shaping", name: "eth0", netns: "h1" });
+    expect(e.kind).toBe("not-supported");
+    expect(e.message).toBe(
+      `failed to create link shaping "eth0" in netns "h1": \`${argv.join(" ")}\`: Specified qdisc kind is unknown. ` +
+        "(the kernel has no netem qdisc (CONFIG_NET_SCH_NETEM): load the sch_netem module; delay, jitter, loss, duplicate, corrupt and reorder need it, a rate alone uses tbf)",
+    );
+    expect(e.message).not.toContain("\n");
+  });
+
+  it("maps tc's own 'Unknown qdisc' too, naming the qdisc", () => {
+    const e = new CommandError(["tc", "qdisc", "add", "dev", "x", "root", "tbf", "rate", "1mbit"], 'Unknown qdisc "tbf", hence option "rate" is unparsable\n', 1);
+    expect(e.kind).toBe("not-supported");
+    expect(e.message).toMatch(/\(the kernel has no tbf qdisc \(sch_tbf\)\)$/);
+  });
+});

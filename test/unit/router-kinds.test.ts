@@ -1,6 +1,7 @@
 import { argv as iptArgv, findMarked, schema as ruleSchema, splitRuleLine } from "../../provider/kinds/iptables";
 import { argv as routeArgv, schema as routeSchema } from "../../provider/kinds/route";
 import { schema as sysctlSchema } from "../../provider/kinds/sysctl";
+import { asInFreshNamespace, procPath, scopeProblem } from "../../provider/core/sysctl-scope";
 import { checkWith } from "../../provider/core/validate";
 
 describe("Sysctl inputs", () => {
@@ -23,8 +24,35 @@ describe("Sysctl inputs", () => {
   it("refuses an empty value or one holding = or a newline", () => {
     expect(checkWith(sysctlSchema, { key: "net.ipv4.ip_forward", value: "" }).failures[0].reason).toBe('invalid value "" (must not be empty, or hold "=" or a newline)');
     expect(checkWith(sysctlSchema, { key: "net.ipv4.ip_forward", value: "1\nkernel.x=1" }).failures[0].property).toBe("value");
+    // whitespace is normalized to single spaces, but a newline is never taken for one
+    expect(checkWith(sysctlSchema, { key: "net.ipv4.ip_forward", value: "1\n0" }).failures).toEqual([{ property: "value", reason: 'invalid value "1\\n0" (must not hold a newline: a setting\'s value is one line)' }]);
+    expect(checkWith(sysctlSchema, { key: "net.ipv4.ip_forward", value: "1\r" }).failures[0].property).toBe("value");
+  });
+
+  it("refuses a key outside net.* unless it is asked for as host-wide, and then only without netns", () => {
+    const rule = "is not per network namespace (only net.* keys are): it is one value for the whole machine, shared by every namespace; to change it for the whole machine anyway, set hostWide: true, without netns";
+    expect(checkWith(sysctlSchema, { key: "vm.swappiness", value: 10 }).failures).toEqual([{ property: "key", reason: `invalid key "vm.swappiness" (${rule})` }]);
+    expect(checkWith(sysctlSchema, { key: "kernel.panic", value: 5, netns: "r" }).failures).toEqual([{ property: "key", reason: `invalid key "kernel.panic" (${rule})` }]);
+    expect(checkWith(sysctlSchema, { key: "vm.swappiness", value: 10, netns: "r", hostWide: true }).failures).toEqual([
+      { property: "hostWide", reason: 'invalid hostWide true with netns "r" (a host-wide setting is set from the namespace pulumi runs in, where it is plain to see that it changes the whole machine: remove netns)' },
+    ]);
+    expect(checkWith(sysctlSchema, { key: "vm.swappiness", value: 10, hostWide: true }).inputs).toMatchObject({ key: "vm.swappiness", value: "10", hostWide: true });
+    expect(checkWith(sysctlSchema, { key: "net.ipv4.ip_forward", value: 1, netns: "r" }).inputs?.hostWide).toBeUndefined();
+  });
+
+  it("looks at a key from a fresh namespace the way that namespace has it: interfaces as default, dotted names as files", () => {
+    expect(asInFreshNamespace("net.ipv4.conf.eth0.forwarding")).toBe("net.ipv4.conf.default.forwarding");
+    expect(asInFreshNamespace("net.ipv6.neigh.enp0s8/100.retrans_time_ms")).toBe("net.ipv6.neigh.default.retrans_time_ms");
+    expect(asInFreshNamespace("net.ipv4.conf.all.rp_filter")).toBe("net.ipv4.conf.all.rp_filter");
+    expect(asInFreshNamespace("net.core.somaxconn")).toBe("net.core.somaxconn");
+    expect(procPath("net.ipv4.conf.enp0s8/100.forwarding")).toBe("/proc/sys/net/ipv4/conf/enp0s8.100/forwarding");
+    expect(scopeProblem("netns")).toBeUndefined();
+    expect(scopeProblem(undefined)).toBeUndefined();
+    expect(scopeProblem("global")).toMatch(/^is not per network namespace: the kernel has it only in the initial network namespace/);
   });
 });
+
+const LOOPBACK_GATEWAY = "must not be a loopback address: a gateway is a neighbour on a link, and traffic sent via loopback never leaves this namespace";
 
 describe("Route inputs and commands", () => {
   const route = (v: Record<string, unknown>) => checkWith(routeSchema, v);
@@ -46,6 +74,11 @@ describe("Route inputs and commands", () => {
     [{ destination: "10.0.0.0/24", via: "fd00::1" }, "via", 'invalid via "fd00::1" (must be of the destination\'s address family)'],
     [{ destination: "default", dev: "eth0", metric: -1 }, "metric", "invalid metric -1 (must be a whole number from 0 to 4294967295)"],
     [{ destination: "default", dev: "eth0", table: "mine" }, "table", 'invalid table "mine" (must be "main" or a number from 1 to 4294967295)'],
+    [{ destination: "10.0.0.0/24", via: "127.0.0.1" }, "via", `invalid via "127.0.0.1" (${LOOPBACK_GATEWAY})`],
+    [{ destination: "default", via: "127.3.2.1" }, "via", `invalid via "127.3.2.1" (${LOOPBACK_GATEWAY})`],
+    [{ destination: "fd00::/64", via: "::1" }, "via", `invalid via "::1" (${LOOPBACK_GATEWAY})`],
+    [{ destination: "default", via: "0.0.0.0" }, "via", 'invalid via "0.0.0.0" (must not be the unspecified address (it means "any"))'],
+    [{ destination: "default", via: "224.0.0.9" }, "via", 'invalid via "224.0.0.9" (must not be a multicast address (a group, not a neighbour))'],
   ])("refuses %j", (v, property, reason) => {
     expect(route(v).failures).toEqual([{ property, reason }]);
   });
@@ -65,14 +98,17 @@ describe("IptablesRule inputs and commands", () => {
     [{ rule: [] }, "rule", 'invalid rule [] (must not be empty: give at least a target, like ["-j", "ACCEPT"])'],
     [{ rule: ["-A", "INPUT", "-j", "ACCEPT"] }, "rule[0]", 'invalid rule token "-A" (must not be the option -A: the table, chain, position and the rule\'s comment (its ownership mark) are set by the resource)'],
     [{ rule: ["-m", "comment", "--comment", "x", "-j", "ACCEPT"] }, "rule[1]", 'invalid rule token "comment" (must not add a comment match: the comment is the rule\'s ownership mark)'],
-    [{ rule: ["-j ACCEPT"] }, "rule", undefined],
     [{ rule: ["-j", "ACCEPT"], chain: "-X" }, "chain", 'invalid chain "-X" (must be 1–28 letters, digits or _ . -, not starting with "-", like FORWARD or POSTROUTING)'],
     [{ rule: ["-j", "ACCEPT"], table: "nats" }, "table", 'invalid table "nats" (must be one of "filter", "nat", "mangle", "raw", "security")'],
     [{ rule: ["-j", "ACCEPT"], position: 0 }, "position", 'invalid position 0 (must be "append" or a whole number from 1: insert at that place)'],
   ])("refuses %j", (v, property, reason) => {
-    const failures = rule(v).failures;
-    if (reason === undefined) expect(failures).toEqual([]); // one token with a space is one argv element: iptables judges it
-    else expect(failures).toEqual([{ property, reason }]);
+    expect(rule(v).failures).toEqual([{ property, reason }]);
+  });
+
+  it("takes a token holding a space as one argv element, for iptables to judge", () => {
+    const { inputs, failures } = rule({ rule: ["-j ACCEPT"], owner: "lab/dev/IptablesRule/r" });
+    expect(failures).toEqual([]);
+    expect(iptArgv.add(inputs!)).toEqual(["iptables", "-w", "-t", "filter", "-A", "FORWARD", "-j ACCEPT", "-m", "comment", "--comment", "linuxnet:lab/dev/IptablesRule/r"]);
   });
 
   it("parses iptables -S lines as iptables quotes them, and finds a rule by its exact mark", () => {

@@ -2,10 +2,31 @@ import { parseCommand } from "../../../cli/args";
 
 describe("the command line", () => {
   it("parses each command with its options", () => {
-    expect(parseCommand(["preview-summary", "--title", "T", "--max-length", "20000", "p.json"])).toEqual({ name: "preview-summary", file: "p.json", title: "T", maxLength: 20000 });
+    expect(parseCommand(["preview-summary", "--title", "T", "--max-length", "20000", "p.json"])).toEqual({ name: "preview-summary", file: "p.json", title: "T", maxLength: 20000, ownFresh: false });
     expect(parseCommand(["diagram"])).toEqual({ name: "diagram", file: undefined, format: "mermaid", preview: false, stack: undefined });
-    expect(parseCommand(["diagram", "--preview", "--format", "svg", "-"])).toMatchObject({ format: "svg", preview: true, file: undefined });
+    expect(parseCommand(["diagram", "--preview", "--format", "svg", "-"])).toMatchObject({ format: "svg", preview: true, file: "-" });
     expect(parseCommand([])).toEqual({ name: "help" });
+    expect(parseCommand(["reachability"])).toEqual({ name: "reachability", file: undefined, format: "markdown", preview: false, stack: undefined, ownFresh: false, from: [], to: [] });
+    expect(parseCommand(["reachability", "--own-netns", "fresh", "--from", "a", "--from", "b", "--to", "10.0.0.1", "--format", "json", "--preview", "p.json"])).toEqual({
+      name: "reachability",
+      file: "p.json",
+      format: "json",
+      preview: true,
+      stack: undefined,
+      ownFresh: true,
+      from: ["a", "b"],
+      to: ["10.0.0.1"],
+    });
+    expect(parseCommand(["orphans", "--stack", "dev", "--host", "root@10.0.0.1", "--host", "h2:2222", "--identity", "k", "--delete"])).toEqual({
+      name: "orphans",
+      stack: "dev",
+      project: undefined,
+      hosts: ["root@10.0.0.1", "h2:2222"],
+      identity: "k",
+      knownHosts: undefined,
+      insecureIgnoreHostKey: false,
+      delete: true,
+    });
   });
 
   it("refuses what does not make sense, with exit code 2 and the usage", () => {
@@ -19,11 +40,18 @@ describe("the command line", () => {
       }
       throw new Error(`accepted ${argv.join(" ")}`);
     };
-    fails(["draw"], 'unknown command "draw" (known: preview-summary, diagram)');
+    fails(["draw"], 'unknown command "draw" (known: preview-summary, diagram, reachability, orphans)');
+    fails(["reachability", "--format", "svg"], 'invalid --format "svg" (must be one of markdown, json)');
+    fails(["reachability", "--own-netns", "empty"], 'invalid --own-netns "empty" (must be one of fresh, unknown)');
+    fails(["reachability", "--title", "x"], "reachability takes no --title");
+    fails(["diagram", "--from", "x"], "diagram takes no --from");
     fails(["diagram", "--format", "png"], 'invalid --format "png" (must be one of mermaid, dot, svg)');
     fails(["preview-summary", "--max-length", "10"], 'invalid --max-length "10" (must be a whole number of characters, at least 1000)');
     fails(["preview-summary", "--stack", "x"], "preview-summary takes no --stack");
     fails(["diagram", "--stack", "s", "f.json"], "--stack reads the stack with `pulumi stack export`; it takes no FILE and no --preview");
     fails(["diagram", "a", "b"], "one input file at most, got 2");
+    fails(["orphans", "--format", "svg"], "orphans takes no --format");
+    fails(["orphans", "state.json"], 'orphans takes no FILE (it reads the states with `pulumi stack export`), got "state.json"');
+    fails(["diagram", "--delete"], "diagram takes no --delete");
   });
 });

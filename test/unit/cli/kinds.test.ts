@@ -1,8 +1,11 @@
 import { entryFor, KINDS, whyReplaced } from "../../../cli/kinds";
+import { COMPONENTS, KINDS as REGISTRY } from "../../../provider/registry";
 
 describe("the kind table", () => {
-  it("has an entry for every kind, those to come included", () => {
-    expect(Object.keys(KINDS)).toEqual(["Namespace", "Bridge", "VethPair", "VlanInterface", "MacvlanNetwork", "MacvlanEndpoint", "Route", "Sysctl", "IptablesRule", "Router"]);
+  it("has an entry for every kind of the registry and every component, and no other", () => {
+    const kinds = [...Object.values(REGISTRY).map((d) => d.kind), ...COMPONENTS];
+    expect(kinds.length).toBeGreaterThanOrEqual(10);
+    expect([...Object.keys(KINDS)].sort()).toEqual(kinds.sort());
   });
 
   it("says why an identity field replaces, by nested path or by its last part", () => {
@@ -28,6 +31,11 @@ describe("the kind table", () => {
     );
     expect(entryFor("IptablesRule").describe({ table: "filter", chain: "FORWARD", rule: ["-j", "ACCEPT"], position: 1, family: "ipv6", netns: "r" }, "x")).toBe(
       "ip6tables -t filter -I FORWARD 1 -j ACCEPT in r",
+    );
+    expect(entryFor("Probe").describe({ netns: "d1", to: "172.16.20.10", expect: "reachable", ttl: 63, holds: true }, "x")).toBe("probe from d1 → 172.16.20.10: reachable, TTL 63");
+    expect(entryFor("Probe").describe({ to: "10.0.0.2", port: 80, expect: "unreachable" }, "x")).toBe("probe from pulumi's own netns → 10.0.0.2 port 80: unreachable");
+    expect(entryFor("Probe").describe({ netns: "d1", to: "172.16.20.10", expect: "reachable", ttl: 63, holds: false, seen: { reachable: true, ttl: 64 } }, "x")).toBe(
+      "probe from d1 → 172.16.20.10: reachable, TTL 63 (last seen: reachable, TTL 64)",
     );
     expect(entryFor("Tunnel").describe({ name: "t0", netns: "n" }, "x")).toBe("Tunnel t0 in n");
   });

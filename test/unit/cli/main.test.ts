@@ -19,7 +19,7 @@ describe("pulumi-linuxnet (bin)", () => {
   it("prints usage with exit code 2 for a wrong command line, and for --help on stdout", () => {
     const r = runCli(["nope"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^pulumi-linuxnet nope: unknown command "nope" \(known: preview-summary, diagram\)\nusage:\n/);
+    expect(r.stderr).toMatch(/^pulumi-linuxnet nope: unknown command "nope" \(known: preview-summary, diagram, reachability, orphans\)\nusage:\n/);
     const help = runCli(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage:\n {2}pulumi-linuxnet preview-summary/);
@@ -30,5 +30,31 @@ describe("pulumi-linuxnet (bin)", () => {
     expect(runCli(["diagram", "--preview"], fixtureText("resources-create")).stdout).toMatch(/^flowchart LR\n/);
     expect(runCli(["diagram", "--format", "dot"], fixtureText("resources-export")).stdout).toMatch(/^digraph linuxnet \{\n/);
     expect(runCli(["diagram", "--format", "svg"], fixtureText("resources-export")).stdout).toMatch(/<\/svg>\n$/);
+  });
+});
+
+describe("pulumi-linuxnet reachability (bin)", () => {
+  it("prints the matrix of a deployed stack, with why each pair does not answer", () => {
+    const r = runCli(["reachability", "--own-netns", "fresh"], fixtureText("macvlan-export"));
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^### Reachability\n\nPredicted from the stack's resources, no kernel involved: 25 pairs, 11 reachable, 14 unreachable, 0 unknown\. /);
+    expect(r.stdout).toContain("| `c1` | ✅ 64 | ✅ 64 | ❌ | ❌ | ❌ |");
+    expect(r.stdout).toContain("- `host1` → `172.16.10.2`: ❌ unreachable: nobody answers for 172.16.10.2 on the link of host1 enp0s8: host1 enp0s8 does not reach its own macvlan interface c1 eth0 (a host shim, hostAccess, does)");
+  });
+
+  it("reads the plan of a preview, one pair with its path, or JSON", () => {
+    const one = runCli(["reachability", "--preview", "--from", "d1", "--to", "172.16.20.10"], fixtureText("macvlan-router-removed"));
+    expect(one.stdout).toContain("- `d1` → `172.16.20.10`: ❌ unreachable: host3 does not forward: net.ipv4.ip_forward is 0 (a new namespace's default)\n  - d1 eth0 → host3 enp0s8\n");
+    const json = JSON.parse(runCli(["reachability", "--format", "json"], fixtureText("macvlan-export")).stdout);
+    expect(json.counts).toEqual({ reachable: 11, unreachable: 14, unknown: 0 });
+    expect(json.ownNetns).toBe("unknown");
+    expect(json.pairs[0]).toEqual({ from: "c1", to: "172.16.10.2", answer: "reachable", ttl: 64, reason: "its own address, through lo", path: ["c1 lo"] });
+  });
+
+  it("refuses a namespace or an address it does not know, naming what it knows", () => {
+    const r = runCli(["reachability", "--from", "nope"], fixtureText("macvlan-export"));
+    expect(r.code).toBe(2);
+    expect(r.stderr.split("\n")[0]).toBe('pulumi-linuxnet reachability: invalid --from "nope" (must be a namespace of the stack (c1, c2, host1, host2, lan))');
+    expect(runCli(["reachability", "--to", "c1"], fixtureText("macvlan-export")).stderr.split("\n")[0]).toBe('pulumi-linuxnet reachability: invalid --to "c1" (must be an IPv4 address like 10.0.0.1)');
   });
 });

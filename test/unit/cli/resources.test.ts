@@ -22,7 +22,8 @@ describe("reading preview JSON and exported state", () => {
 
   it("takes a delete's properties from the state", () => {
     const rs = fromPreview(fixture("resources-delete"), "stdin");
-    expect(rs.every((r) => r.op === "delete" && r.news === undefined && Object.keys(r.props).length > 0)).toBe(true);
+    expect(rs.map((r) => `${r.kind} ${r.name}`).sort()).toEqual(["Bridge br", "Namespace a", "Namespace b", "VethPair v"]);
+    for (const r of rs) expect({ name: r.name, op: r.op, news: r.news, props: Object.keys(r.props).length > 0 }).toEqual({ name: r.name, op: "delete", news: undefined, props: true });
   });
 
   it("counts unchanged resources from the change summary when the preview lists only changes", () => {

@@ -1,9 +1,15 @@
-import { at, differingPaths, isSecret, segments, str, text, UNKNOWN } from "../../../cli/values";
+import { at, differingPaths, isSecret, revealed, segments, str, text, UNKNOWN } from "../../../cli/values";
 
 const exportedSecret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc" };
 const shownSecret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: '["10.0.0.7/24"]' };
 
 describe("values", () => {
+  it("reveals a secret of an export made with --show-secrets (for orphans: the hosts' connections), and nothing else", () => {
+    expect(revealed(shownSecret)).toEqual(["10.0.0.7/24"]);
+    expect(revealed(exportedSecret)).toBe(exportedSecret);
+    expect(revealed({ host: "h" })).toEqual({ host: "h" });
+  });
+
   it("splits Pulumi property paths, list indexes included", () => {
     expect(segments("end.addresses[0]")).toEqual(["end", "addresses", 0]);
     expect(segments("name")).toEqual(["name"]);

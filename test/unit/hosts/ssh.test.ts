@@ -1,4 +1,4 @@
-import { remoteCommand, shellQuote, sshArgv, sshProblem } from "../../provider/hosts/ssh";
+import { remoteCommand, shellQuote, sshArgv, sshProblem } from "../../../provider/hosts/ssh";
 import { execFileSync } from "node:child_process";
 
 const conn = { host: "10.0.0.1", port: 22, user: "root", insecureIgnoreHostKey: false };

@@ -1,5 +1,5 @@
-import { execArgv, ipArgv, ipBatch } from "../support/local";
-import { argv as nsArgv } from "../../provider/kinds/namespace";
+import { execArgv, ipArgv, ipBatch } from "../../support/local";
+import { argv as nsArgv } from "../../../provider/kinds/namespace";
 
 describe("argv builders", () => {
   it("targets a namespace with ip -n for ip, and ip netns exec for other tools", () => {

@@ -1,0 +1,188 @@
+/**
+ * `pulumi-linuxnet orphans`: the kernel objects that carry a mark of this project's stacks (or
+ * of one stack's) but that no state holds — what a lost state leaves behind (`pulumi stack rm
+ * --force`, a deleted backend directory) — on this machine and on every SSH host a state of
+ * the project names or the command line gives. `--delete` removes them, after printing what it
+ * removes, each as its kind's delete removes it (provider/core/marked.ts lists them). The states are read with
+ * the real CLI (`pulumi stack ls`, `pulumi stack export --show-secrets`: the hosts' keys are in
+ * them); a state that cannot be read stops the command, since nothing may then be called lost.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { handlersFor } from "../provider";
+import { kernelSays } from "../provider/core/errors";
+import { deleteLink, readLink } from "../provider/core/link";
+import { describeMarked, type Marked, markedObjects, REMOVAL_ORDER, stackOf } from "../provider/core/marked";
+import { describeOwner, encodePart, markOf, ownerInMark } from "../provider/core/owner";
+import { connection as connectionSchema } from "../provider/core/validate";
+import { closeHosts, type Connection, hostFor, hostLabel, local } from "../provider/hosts";
+import { CliError } from "./errors";
+import { revealed } from "./values";
+
+export interface OrphansCommand {
+  name: "orphans";
+  stack?: string;
+  project?: string;
+  /** `[user@]host[:port]`, as given. */
+  hosts: string[];
+  identity?: string;
+  knownHosts?: string;
+  insecureIgnoreHostKey: boolean;
+  delete: boolean;
+}
+
+/** The project: --project, else the `name:` of Pulumi.yaml in the current directory. */
+function projectName(given: string | undefined): string {
+  if (given !== undefined) return given;
+  const file = ["Pulumi.yaml", "Pulumi.yml"].find((f) => existsSync(f));
+  const name = file && /^name:\s*["']?([^"'\s#]+)/m.exec(readFileSync(file, "utf8"))?.[1];
+  if (!name) throw new CliError("no project: run it in the directory of the project's Pulumi.yaml, or pass --project NAME", 2);
+  return name;
+}
+
+async function pulumi(args: string[]): Promise<string> {
+  try {
+    return (await local.run(["pulumi", ...args, "--non-interactive"])).stdout;
+  } catch (e) {
+    const stderr = (e as { stderr?: string }).stderr;
+    throw new CliError(`could not read the states: \`pulumi ${args.join(" ")}\` failed: ${stderr ? kernelSays(stderr) : (e as Error).message}`);
+  }
+}
+
+interface StateResource {
+  type?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+/**
+ * What the states of the project hold: the owners of their resources, and the hosts they name
+ * (all of them, also with --stack: a lost stack's hosts are often another stack's too).
+ */
+async function readStates(project: string): Promise<{ stacks: string[]; owners: Set<string>; hosts: Connection[] }> {
+  const listed = JSON.parse((await pulumi(["stack", "ls", "--all", "--project", project, "--json"])) || "[]") as Array<{ name: string }>;
+  const stacks = listed.map((s) => s.name);
+  const owners = new Set<string>();
+  const hosts: Connection[] = [];
+  for (const name of stacks) {
+    const exported = JSON.parse(await pulumi(["stack", "export", "--stack", name, "--show-secrets"])) as { deployment?: { resources?: StateResource[] } };
+    for (const r of exported.deployment?.resources ?? []) {
+      if (!r.type?.startsWith("pulumi-nodejs:dynamic/linuxnet:")) continue;
+      const props = { ...r.inputs, ...r.outputs };
+      if (typeof props.owner === "string") owners.add(props.owner);
+      const c = connectionSchema().safeParse(revealed(props.connection));
+      if (c.success && c.data) hosts.push(c.data as Connection);
+    }
+  }
+  return { stacks: stacks.map((n) => n.split("/").pop()!), owners, hosts };
+}
+
+/** `[user@]host[:port]` (an IPv6 address in brackets) with the key options, checked by the provider's own rules. */
+function hostFromCommandLine(spec: string, cmd: OrphansCommand): Connection {
+  const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:@]+)(?::(\d+))?$/.exec(spec);
+  const raw = {
+    host: m?.[2]?.replace(/^\[|\]$/g, "") ?? spec,
+    port: m?.[3] === undefined ? undefined : Number(m[3]),
+    user: m?.[1],
+    privateKey: cmd.identity === undefined ? undefined : readKey(cmd.identity),
+    knownHosts: cmd.knownHosts,
+    insecureIgnoreHostKey: cmd.insecureIgnoreHostKey,
+  };
+  const parsed = connectionSchema().safeParse(raw);
+  if (!m || !parsed.success || !parsed.data) throw new CliError(`invalid --host ${JSON.stringify(spec)} (${parsed.error?.issues[0]?.message ?? "must be [USER@]HOST[:PORT]"})`, 2);
+  return parsed.data as Connection;
+}
+
+function readKey(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read --identity ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
+  }
+}
+
+/** Held: the state of its stack has its owner (a shortened mark is compared as shortened). */
+function heldBy(owners: Set<string>): (m: Marked) => boolean {
+  const shortened = new Set([...owners].flatMap((o) => [undefined, "end", "peer", "shim"].map((role) => ownerInMark(markOf(o, role))!)));
+  return (m) => owners.has(m.owner) || shortened.has(m.owner);
+}
+
+interface Found {
+  host: string;
+  connection?: Connection;
+  object: Marked;
+}
+
+const line = (f: Found) => `  ${f.host}: ${describeMarked(f.object)} — ${describeOwner(f.object.owner)}`;
+
+/** Runs the command; resolves to what goes to stdout (problems on a host go to stderr, and make the exit status 1). */
+export async function orphans(cmd: OrphansCommand): Promise<string> {
+  const project = projectName(cmd.project);
+  const given = cmd.hosts.map((h) => hostFromCommandLine(h, cmd));
+  try {
+    const states = await readStates(project);
+    const held = heldBy(states.owners);
+    const ours = (owner: string) => owner.split("/")[0] === encodePart(project) && (cmd.stack === undefined || stackOf(owner) === `${encodePart(project)}/${encodePart(cmd.stack)}`);
+    const places: Array<{ host: string; connection?: Connection }> = [{ host: "this machine" }];
+    for (const c of [...states.hosts, ...given]) if (!places.some((p) => p.host === hostLabel(c))) places.push({ host: hostLabel(c), connection: c });
+
+    const found: Found[] = [];
+    let failed = false;
+    for (const p of places) {
+      try {
+        const marked = await markedObjects(hostFor(p.connection));
+        for (const object of marked) if (ours(object.owner) && !held(object)) found.push({ host: p.host, connection: p.connection, object });
+      } catch (e) {
+        process.stderr.write(`pulumi-linuxnet orphans: could not list the objects on ${p.host}: ${(e as Error).message}\n`);
+        failed = true;
+      }
+    }
+    const whose = cmd.stack === undefined ? `project "${project}"` : `stack "${cmd.stack}" of project "${project}"`;
+    const where = places.map((p) => p.host).join(", ");
+    if (!found.length) {
+      if (failed) process.exitCode = 1;
+      return `no orphans: every object marked by ${whose} on ${where} is held by a state\n`;
+    }
+    const order = (f: Found) => REMOVAL_ORDER.indexOf(f.object.kind);
+    found.sort((a, b) => order(a) - order(b));
+    let out = `${found.length} object${found.length === 1 ? "" : "s"} marked by ${whose} that no state holds (looked on ${where}):\n${found.map(line).join("\n")}\n`;
+    if (!cmd.delete) {
+      if (failed) process.exitCode = 1;
+      return `${out}remove them with --delete\n`;
+    }
+    process.stdout.write(`${out}removing them:\n`);
+    out = "";
+    let removed = 0;
+    for (const f of found) {
+      try {
+        await removeMarked(f.object, f.connection);
+        removed++;
+        process.stdout.write(`  removed ${f.host}: ${describeMarked(f.object)}\n`);
+      } catch (e) {
+        failed = true;
+        process.stderr.write(`pulumi-linuxnet orphans: could not remove ${describeMarked(f.object)} on ${f.host}: ${(e as Error).message}\n`);
+      }
+    }
+    if (failed) process.exitCode = 1;
+    return `removed ${removed} of ${found.length}\n`;
+  } finally {
+    closeHosts();
+  }
+}
+
+/**
+ * Removes one object as its kind's delete does (the handlers take the host from the
+ * connection given with the inputs): a namespace only if it holds no other stack's objects,
+ * a sysctl's value put back if it still holds what the stack set; a link only while it still
+ * carries the mark it was listed with.
+ */
+export async function removeMarked(m: Marked, connection?: Connection): Promise<void> {
+  const withHost = (props: Record<string, unknown>) => ({ ...props, ...(connection ? { connection } : {}) });
+  if (m.kind === "link") {
+    const host = hostFor(connection);
+    const attempt = { verb: "remove", kind: "link", name: m.name, netns: m.netns };
+    if ((await readLink(host, m.name, m.netns, attempt))?.alias === m.mark) await deleteLink(host, m.name, m.netns, attempt);
+    return;
+  }
+  const key = ({ namespace: "namespace", route: "route", "iptables rule": "iptables", sysctl: "sysctl" } as const)[m.kind];
+  await handlersFor(key).delete(m.name, withHost({ ...m.inputs, ...m.state }));
+}

@@ -1,0 +1,225 @@
+/**
+ * What each resource kind adds to the reachability model, read from its inputs/outputs as
+ * the state holds them (the provider's checked inputs: defaults filled in). One entry per
+ * kind; a kind without one is outside the model, and so is every namespace it lives in.
+ * A probe kind (which changes nothing in the network) gets an entry that adds nothing.
+ */
+import type { Resource } from "../resources";
+import { at, isSecret, isUnknown } from "../values";
+import { isV6, type Net, net4, v4 } from "./ip";
+import { type Builder, ifKey, type IfaceKind, type Model, newModel, type Origin, type ReachEntry } from "./model";
+
+/** Reads a resource's values, noting each one the model cannot use (a secret, or known only after up). */
+class Reader {
+  readonly hidden: Array<{ path: string; text: string }> = [];
+  constructor(
+    readonly r: Resource,
+    readonly b: Builder,
+  ) {}
+
+  private value(path: string): unknown {
+    const v = at(this.r.props, path);
+    if (isSecret(v) || isUnknown(v)) {
+      this.hidden.push({ path, text: `${this.r.kind} ${this.r.name}'s ${path} ${isSecret(v) ? "is a secret" : "is known only after up"}` });
+      return undefined;
+    }
+    return v;
+  }
+  str(path: string): string | undefined {
+    const v = this.value(path);
+    return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+  }
+  bool(path: string, otherwise: boolean): boolean {
+    const v = this.value(path);
+    return typeof v === "boolean" ? v : otherwise;
+  }
+  list(path: string): string[] {
+    const v = this.value(path);
+    if (!Array.isArray(v)) return [];
+    return v.flatMap((x, k) => (typeof x === "string" ? [x] : (this.value(`${path}[${k}]`), [])));
+  }
+  origin(part?: string): Origin {
+    return { urn: this.r.urn, kind: this.r.kind, name: this.r.name, ...(part && { part }) };
+  }
+  /** The machine: "" here, else `host` or `host:port` from the connection (inputs first: the output is a secret). */
+  host(): string | undefined {
+    const c = this.r.inputs?.connection ?? this.r.props.connection;
+    if (c === undefined || c === null) return "";
+    const host = at(c, "host");
+    const port = at(c, "port");
+    if (typeof host !== "string" || (port !== undefined && typeof port !== "number")) {
+      this.hidden.push({ path: "connection", text: `${this.r.kind} ${this.r.name}'s connection ${isSecret(c) || isSecret(host) ? "is a secret" : "is not known"}: which machine it is on` });
+      return undefined;
+    }
+    return port === undefined || port === 22 ? host : `${host}:${port}`;
+  }
+  /** The namespace at `path` on this resource's machine, or undefined when it cannot be placed. */
+  ns(path = "netns"): string | undefined {
+    const host = this.host();
+    const v = this.value(path);
+    if (host === undefined || (v !== undefined && typeof v !== "string")) return undefined;
+    return this.b.namespace(host, (v as string | undefined) ?? "");
+  }
+  /** Done reading: what could not be read (under `side`, if given) makes `ns` (or, without one, everything) unknown. */
+  done(ns: string | undefined, side?: string): void {
+    for (const h of this.hidden) if (!side || h.path.startsWith(side) || !/^(end|peer)\./.test(h.path)) this.b.outside(ns, h.text);
+  }
+}
+
+/** IPv4 addresses (kept) and the others (IPv6: listed, outside the model). */
+function split(cidrs: string[]): { addresses: Net[]; others: string[] } {
+  const addresses: Net[] = [];
+  const others: string[] = [];
+  for (const c of cidrs) {
+    const n = net4(c);
+    if (n && c.includes("/")) addresses.push(n);
+    else others.push(c.split("/")[0]);
+  }
+  return { addresses, others };
+}
+
+function link(x: Reader, ns: string | undefined, kind: IfaceKind, prefix: string, name: string | undefined, extra: Partial<Parameters<Builder["iface"]>[0]> = {}) {
+  if (ns === undefined || name === undefined) {
+    x.b.outside(undefined, `${x.r.kind} ${x.r.name} cannot be placed: its name or namespace is not known`);
+    return undefined;
+  }
+  return x.b.iface({ ns, name, kind, up: x.bool(`${prefix}up`, true), ...split(x.list(`${prefix}addresses`)), origin: x.origin(prefix ? prefix.slice(0, -1) : undefined), ...extra });
+}
+
+const namespace: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const host = x.host();
+  const name = x.str("name");
+  if (host === undefined || name === undefined) return x.done(undefined);
+  b.declareNamespace(host, name, x.bool("loopbackUp", true), x.origin());
+  x.done(b.namespace(host, name));
+};
+
+const bridge: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  link(x, ns, "bridge", "", x.str("name"), { stp: x.bool("stp", false) });
+  x.done(ns);
+};
+
+const veth: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const [a, z] = (["end", "peer"] as const).map((side) => {
+    const ns = x.ns(`${side}.netns`);
+    return link(x, ns, "veth", `${side}.`, x.str(`${side}.name`), { master: x.str(`${side}.master`) });
+  });
+  if (a && z) [a.peer, z.peer] = [z.key, a.key];
+  x.done(a?.ns, "end.");
+  x.done(z?.ns, "peer.");
+};
+
+const vlan: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  const [parent, id] = [x.str("parent"), x.str("vlanId")];
+  const name = x.str("name") ?? (parent && id ? `${parent}.${id}` : undefined);
+  const tag = `${x.str("protocol") ?? "802.1Q"} ${id ?? "?"}`;
+  link(x, ns, "vlan", "", name, { parent: ns && parent ? ifKey(ns, parent) : undefined, tag });
+  x.done(ns);
+};
+
+const macvlanNetwork: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  const parent = x.str("parent");
+  const mode = x.str("mode") ?? "bridge";
+  if (at(r.props, "hostAccess") !== undefined && at(r.props, "hostAccess") !== null) {
+    const name = x.str("hostAccess.name") ?? (x.str("name") ? `${x.str("name")}-shim` : undefined);
+    const address = x.str("hostAccess.address");
+    const shim = link(x, ns, "macvlan", "", name, { parent: ns && parent ? ifKey(ns, parent) : undefined, mode: "bridge", up: true, addresses: [], others: [] });
+    if (shim && address) Object.assign(shim, split([address.includes(":") ? `${address}/128` : `${address}/32`]), { origin: x.origin("hostAccess") });
+  }
+  if (mode !== "bridge" && mode !== "private" && mode !== "vepa") b.outside(ns, `macvlan mode ${mode} (${r.kind} ${r.name}) is outside the model`);
+  x.done(ns);
+};
+
+const macvlanEndpoint: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  const parentNs = x.ns("network.netns");
+  const [name, address, subnet, gateway, parent] = [x.str("name") ?? "eth0", x.str("address"), x.str("network.subnet"), x.str("network.gateway"), x.str("network.parent")];
+  const mode = x.str("network.mode") ?? "bridge";
+  const prefix = subnet?.split("/")[1];
+  const cidrs = address && prefix ? [`${address}/${prefix}`] : [];
+  const e = link(x, ns, "macvlan", "", name, { parent: parentNs && parent ? ifKey(parentNs, parent) : undefined, mode, ...split(cidrs) });
+  if (e && x.bool("defaultRoute", true) && gateway && v4(gateway) !== undefined) {
+    b.route({ ns: e.ns, dest: { ip: 0, len: 0 }, via: v4(gateway), dev: name, metric: 0, table: "main", origin: x.origin("default route") });
+  }
+  const shim = x.str("network.shim.name");
+  if (parentNs && shim && address && v4(address) !== undefined) {
+    b.route({ ns: parentNs, dest: { ip: v4(address)!, len: 32 }, dev: shim, metric: 0, table: "main", origin: x.origin("route through the host shim") });
+  }
+  x.done(ns);
+};
+
+const route: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  const [destination, via, dev, metric, table, family] = [x.str("destination"), x.str("via"), x.str("dev"), x.str("metric"), x.str("table"), x.str("family")];
+  if (family === "ipv6" || (destination && isV6(destination))) return x.done(ns); // IPv6: outside the model, and no effect on IPv4
+  const dest = destination === undefined ? undefined : net4(destination);
+  if (ns && dest && (via === undefined || v4(via) !== undefined)) {
+    b.route({ ns, dest, via: via === undefined ? undefined : v4(via), dev, metric: Number(metric ?? 0), table: table === undefined || table === "254" ? "main" : table, origin: x.origin() });
+  } else if (x.hidden.length === 0) b.outside(ns, `${r.kind} ${r.name} (${destination ?? "?"} via ${via ?? "?"}) is outside the model`);
+  x.done(ns);
+};
+
+const sysctl: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  const [key, value] = [x.str("key"), x.str("value")];
+  if (ns && key !== undefined && value !== undefined) b.sysctl(ns, key, value.trim(), x.origin());
+  x.done(ns);
+};
+
+const iptables: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  const [table, chain, family, position] = [x.str("table") ?? "filter", x.str("chain"), x.str("family") ?? "ipv4", x.str("position")];
+  const tokens = x.list("rule");
+  if (ns && chain && family === "ipv4") b.rule({ ns, table, chain, tokens, first: position === "1", origin: x.origin() });
+  x.done(ns);
+};
+
+/** The Router is a component: its sysctls and rules are resources of their own. */
+const nothing: ReachEntry = () => undefined;
+
+export const REACH_KINDS: Readonly<Record<string, ReachEntry>> = {
+  Namespace: namespace,
+  Bridge: bridge,
+  VethPair: veth,
+  VlanInterface: vlan,
+  MacvlanNetwork: macvlanNetwork,
+  MacvlanEndpoint: macvlanEndpoint,
+  Route: route,
+  Sysctl: sysctl,
+  IptablesRule: iptables,
+  Router: nothing,
+};
+
+/** A kind the model does not know: whatever it does in its namespace is unknown. */
+export const unknownKind: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = typeof at(r.props, "netns") === "string" || at(r.props, "netns") === undefined ? x.ns() : undefined;
+  b.outside(ns, `${r.kind} ${r.name} is a kind the reachability model does not cover`);
+};
+
+
+export interface ModelOptions {
+  /** Take pulumi's own namespace as a new one holding only what the stack declares (lo up). Default: unknown. */
+  ownFresh?: boolean;
+}
+
+/** The model of a stack's resources (one state: deployed, or planned). */
+export function buildModel(resources: readonly Resource[], options: ModelOptions = {}): Model {
+  const { model, builder } = newModel(options.ownFresh ?? false);
+  // Namespaces first: a later object in one finds it declared.
+  const ordered = [...resources].sort((a, b) => Number(b.kind === "Namespace") - Number(a.kind === "Namespace"));
+  for (const r of ordered) (REACH_KINDS[r.kind] ?? unknownKind)(r, builder);
+  return model;
+}

@@ -1,0 +1,113 @@
+/**
+ * Marked objects on the real kernel: a Namespace's delete never takes another stack's objects
+ * with it, and the listing `pulumi-linuxnet orphans` uses finds every kind by its mark or
+ * record (and nothing unmarked), and removes each as its kind's delete would.
+ */
+import { removeMarked } from "../../cli/orphans";
+import { describeMarked, markedIn as markedOn, markedObjects as everythingOn } from "../../provider/core/marked";
+import { ownerOf } from "../../provider/core/owner";
+import { local } from "../../provider/hosts";
+import { bridge } from "../../provider/kinds/bridge";
+import { iptables } from "../../provider/kinds/iptables";
+import { namespace } from "../../provider/kinds/namespace";
+import { route } from "../../provider/kinds/route";
+import { sysctl } from "../../provider/kinds/sysctl";
+import { veth } from "../../provider/kinds/veth";
+import { ip, readRecord } from "../support/local";
+import { namedNamespaces, removeNamespaces, run, uniqueName } from "../support/kernel";
+
+const markedIn = (netns?: string) => markedOn(local, netns);
+const markedObjects = () => everythingOn(local);
+const made = new Set<string>();
+afterEach(async () => {
+  await removeNamespaces(made);
+  made.clear();
+});
+const owner = (stack: string, kind: string, name: string) => ownerOf("lab", stack, kind, name);
+const newNamespace = async (stack: string) => {
+  const n = uniqueName("mk");
+  made.add(n);
+  await namespace.create({ name: n, owner: owner(stack, "Namespace", n) });
+  return n;
+};
+const forwarding = (ns: string) => run(["ip", "netns", "exec", ns, "sysctl", "-n", "net.ipv4.ip_forward"]).then((r) => r.stdout.trim());
+
+describe("a Namespace's delete", () => {
+  it("refuses to take another stack's link with it, in one line naming the link, its stack and what to do; goes once that is removed", async () => {
+    const n = await newNamespace("a");
+    const br = await bridge.create({ name: "br0", netns: n, owner: owner("b", "Bridge", "br") });
+    const del = namespace.delete(n, { name: n, owner: owner("a", "Namespace", n) });
+    await expect(del).rejects.toThrow(
+      `failed to delete namespace "${n}": it holds objects of another stack, which deleting it would take with it: ` +
+        `link "br0" in netns "${n}" (resource Bridge "br" of stack "b" (project "lab")); ` +
+        "destroy that stack first (or remove those resources from it), or delete the objects by hand, then destroy this one again",
+    );
+    await del.catch((e: Error) => expect(e.message).not.toContain("\n"));
+    expect(namedNamespaces()).toContain(n);
+    await bridge.delete(br.id, br.outs);
+    await namespace.delete(n, { name: n, owner: owner("a", "Namespace", n) });
+    expect(namedNamespaces()).not.toContain(n);
+  });
+
+  it("refuses for another stack's rule or sysctl too, naming each", async () => {
+    const n = await newNamespace("a");
+    await iptables.create({ chain: "FORWARD", rule: ["-j", "ACCEPT"], netns: n, owner: owner("c", "IptablesRule", "fw") });
+    await sysctl.create({ key: "net.ipv4.ip_forward", value: 1, netns: n, owner: owner("d", "Sysctl", "fwd") });
+    await expect(namespace.delete(n, { name: n, owner: owner("a", "Namespace", n) })).rejects.toThrow(
+      `it holds objects of other stacks, which deleting it would take with it: iptables rule "-t filter -A FORWARD -j ACCEPT" in netns "${n}" (resource IptablesRule "fw" of stack "c" (project "lab")), ` +
+        `sysctl net.ipv4.ip_forward in netns "${n}" (resource Sysctl "fwd" of stack "d" (project "lab")); destroy those stacks first`,
+    );
+  });
+
+  it("takes the same stack's objects and unmarked ones with it", async () => {
+    const n = await newNamespace("a");
+    await bridge.create({ name: "br0", netns: n, owner: owner("a", "Bridge", "br") });
+    await ip(["link", "add", "hand0", "type", "bridge"], { netns: n });
+    await namespace.delete(n, { name: n, owner: owner("a", "Namespace", n) });
+    expect(namedNamespaces()).not.toContain(n);
+  });
+});
+
+describe("the objects carrying marks", () => {
+  it("are found by kind: namespace, veth ends, bridge, route, rule and sysctl; hand-made ones are not", async () => {
+    const n = await newNamespace("old");
+    await ip(["link", "add", "hand0", "type", "bridge"], { netns: n });
+    await bridge.create({ name: "br0", netns: n, addresses: ["10.9.0.1/24"], owner: owner("old", "Bridge", "br") });
+    const pair = await veth.create({ end: { name: "e0", netns: n, addresses: ["10.8.0.1/30"] }, peer: { name: `${n}p` }, owner: owner("old", "VethPair", "v") });
+    await route.create({ destination: "10.7.0.0/24", via: "10.8.0.2", netns: n, owner: owner("old", "Route", "r") });
+    await iptables.create({ chain: "FORWARD", rule: ["-i", "e0", "-j", "ACCEPT"], netns: n, owner: owner("old", "IptablesRule", "fw") });
+    await sysctl.create({ key: "net.ipv4.ip_forward", value: 1, netns: n, owner: owner("old", "Sysctl", "fwd") });
+    await run(["ip", "netns", "exec", n, "iptables", "-w", "-A", "INPUT", "-j", "ACCEPT"]); // unmarked: not listed
+
+    const inside = (await markedIn(n)).map(describeMarked).sort();
+    expect(inside).toEqual(
+      [
+        `iptables rule "-t filter -A FORWARD -i e0 -j ACCEPT" in netns "${n}"`,
+        `link "br0" in netns "${n}"`,
+        `link "e0" in netns "${n}"`,
+        `namespace "${n}"`,
+        `route 10.7.0.0/24 (table main, metric 0) in netns "${n}"`,
+        `sysctl net.ipv4.ip_forward in netns "${n}"`,
+      ].sort(),
+    );
+    const everywhere = (await markedObjects()).map(describeMarked);
+    expect(everywhere).toEqual(expect.arrayContaining([...inside, `link "${n}p"`])); // the peer, in this namespace
+    expect((await markedIn(n)).find((m) => m.name === "e0")).toMatchObject({ owner: pair.outs.owner, mark: `linuxnet:${pair.outs.owner}:end` });
+  });
+
+  it("are removed each as its kind's delete does: the sysctl put back, the rule's table, the namespace last", async () => {
+    const n = await newNamespace("old");
+    await bridge.create({ name: "br0", netns: n, owner: owner("old", "Bridge", "br") });
+    await iptables.create({ chain: "FORWARD", rule: ["-j", "DROP"], netns: n, owner: owner("old", "IptablesRule", "fw") });
+    await sysctl.create({ key: "net.ipv4.ip_forward", value: 1, netns: n, owner: owner("old", "Sysctl", "fwd") });
+    expect(await forwarding(n)).toBe("1");
+    const found = await markedIn(n);
+    for (const kind of ["iptables rule", "sysctl", "link"] as const) for (const m of found.filter((f) => f.kind === kind)) await removeMarked(m);
+    expect(await forwarding(n)).toBe("0");
+    expect(await readRecord({ netns: n }, "sysctl", "net.ipv4.ip_forward")).toBeUndefined();
+    expect((await run(["ip", "netns", "exec", n, "iptables-save"])).stdout).not.toContain("linuxnet:");
+    expect((await markedIn(n)).map(describeMarked)).toEqual([`namespace "${n}"`]);
+    await removeMarked(found.find((m) => m.kind === "namespace")!);
+    expect(namedNamespaces()).not.toContain(n);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * What the project's scripts install: the demo only what the demo uses; the tests add the SSH
+ * test hosts' server, which is never to start on this machine, not even at the next boot
+ * (checked in the files systemd and sysvinit boot from: this machine need not run systemd).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(__dirname, "..", "..", "..");
+const script = (name: string) => readFileSync(join(ROOT, "scripts", name), "utf8");
+
+function packages(...args: string[]): string[] {
+  const r = spawnSync("bash", ["-c", 'source scripts/toolchain.sh && linuxnet_apt_packages "$@"', "bash", ...args], { cwd: ROOT, encoding: "utf8" });
+  expect(r.status).toBe(0);
+  return r.stdout.trim().split("\n").map((l) => l.split(" ")[1]);
+}
+
+describe("the toolchain's Debian packages", () => {
+  it("for the demo: the tools the provider runs, and no SSH server", () => {
+    expect(packages()).toEqual(["iproute2", "iputils-ping", "procps", "iptables", "nftables", "netcat-openbsd"]);
+  });
+
+  it("for the tests: those and the SSH server of the test hosts", () => {
+    expect(packages("--tests")).toEqual(["iproute2", "iputils-ping", "procps", "iptables", "nftables", "netcat-openbsd", "openssh-server"]);
+  });
+
+  it("are asked for by the demo as the demo's, by the test command as the tests'", () => {
+    expect(script("demo.sh")).toMatch(/^linuxnet_toolchain$/m);
+    expect(script("demo.sh")).not.toContain("--tests");
+    expect(script("test.sh")).toMatch(/^LINUXNET_TOOLCHAIN_FOR=tests linuxnet_sandbox /m);
+  });
+});
+
+describe("the SSH server the tests installed", () => {
+  const note = "/etc/ssh/sshd_not_to_be_run";
+
+  it("is never enabled to start at boot: no systemd unit wanted by a target, no alias, no rc start link", () => {
+    expect(existsSync("/usr/sbin/sshd")).toBe(true); // scripts/test.sh installs it before any test runs
+    const said = existsSync(note) ? readFileSync(note, "utf8") : "";
+    if (!said.startsWith("pulumi-linuxnet:")) {
+      console.log(`skipped: openssh-server here was not installed by the project's toolchain (${note} is not its note): its boot setting is the machine owner's`);
+      return;
+    }
+    const units = ["ssh.service", "sshd.service", "ssh.socket"];
+    const etc = "/etc/systemd/system";
+    const wanted = existsSync(etc)
+      ? readdirSync(etc)
+          .filter((d) => d.endsWith(".wants") || d.endsWith(".requires"))
+          .flatMap((d) => readdirSync(join(etc, d)).map((u) => `${d}/${u}`))
+          .filter((u) => units.some((unit) => u.endsWith(`/${unit}`)))
+      : [];
+    expect(wanted).toEqual([]);
+    expect(existsSync(join(etc, "sshd.service"))).toBe(false); // the alias systemctl enable makes
+    const rcStarts = ["2", "3", "4", "5", "S"].flatMap((level) => {
+      const dir = `/etc/rc${level}.d`;
+      return existsSync(dir) ? readdirSync(dir).filter((f) => /^S\d\dssh$/.test(f)).map((f) => `${dir}/${f}`) : [];
+    });
+    expect(rcStarts).toEqual([]);
+  });
+});
