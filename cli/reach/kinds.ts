@@ -200,6 +200,11 @@ export const REACH_KINDS: Readonly<Record<string, ReachEntry>> = {
   Sysctl: sysctl,
   IptablesRule: iptables,
   Router: nothing,
+  VxlanTunnel: nothing, // a component: its two ends are VxlanInterface resources (not modelled: unknown)
+  // A probe makes nothing in the kernel: it only looks.
+  Probe: nothing,
+  // Delay and rate do not change whether an echo is answered; loss, corruption or duplication might.
+  LinkShaping: (r, b) => (["loss", "corrupt", "duplicate"].some((f) => Number(String(at(r.props, f) ?? "0").replace("%", "")) > 0) ? unknownKind(r, b) : undefined),
 };
 
 /** A kind the model does not know: whatever it does in its namespace is unknown. */
