@@ -4,7 +4,7 @@ import { Bridge, netnsInput } from "./bridge";
 import { type NetnsRef, placeOf as placeOfLink } from "./link";
 import { MacvlanEndpoint } from "./macvlan";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
-import { claim, placeOf, plainOf, who } from "./topology";
+import { claim, netnsWords, placeOf, plainOf, who } from "./topology";
 import { VethPair } from "./veth";
 import { VlanInterface } from "./vlan";
 import { VxlanInterface } from "./vxlan";
@@ -101,7 +101,7 @@ export class LinkShaping extends pulumi.dynamic.Resource {
     }
     if (dev === undefined) throw new pulumi.RunError(`pulumi-linuxnet: LinkShaping "${name}": give the interface as link (a resource) or dev (its name)`);
     const place = placeOf(link ? netns : args.netns, connection);
-    if (place !== undefined && plainOf(dev) !== undefined) claim(`qdisc\0${place}\0${plainOf(dev)}`, `the root qdisc of "${plainOf(dev)}"`, who("LinkShaping", name, "dev"));
+    if (place !== undefined && plainOf(dev) !== undefined) claim(`qdisc\0${place}\0${plainOf(dev)}`, `the root qdisc of "${plainOf(dev)}" in ${netnsWords(place)}`, who("LinkShaping", name, "dev"));
     super(
       provider,
       name,

@@ -11,7 +11,7 @@ import { PulumiStack, testProgramDir } from "../support/pulumi";
 jest.setTimeout(600_000);
 
 interface Spec {
-  kind: "Namespace" | "Bridge" | "VethPair" | "VlanInterface" | "MacvlanNetwork" | "MacvlanEndpoint" | "Sysctl" | "Route" | "IptablesRule";
+  kind: "Namespace" | "Bridge" | "VethPair" | "VlanInterface" | "MacvlanNetwork" | "MacvlanEndpoint" | "Sysctl" | "Route" | "IptablesRule" | "VxlanInterface" | "LinkShaping";
   name: string;
   args: Record<string, unknown>;
 }
@@ -132,6 +132,21 @@ const cases: Case[] = [
       { kind: "VlanInterface", name: "v", args: { parent: "$br", vlanId: 10, mtu: 9000 } },
     ],
     ['pulumi-linuxnet: VlanInterface "v": mtu 9000 is above its parent "br0"\'s mtu 1500 (a VLAN sub-interface cannot exceed its parent)'],
+  ],
+  // VxlanInterface and LinkShaping
+  ["a VNI over 24 bits", ...bad("VxlanInterface", { vni: 16777216 }, "vni", "invalid vni 16777216 (must be a whole number from 0 to 16777215: VXLAN network identifiers have 24 bits)")],
+  ["a multicast VXLAN remote", ...bad("VxlanInterface", { vni: 5, remote: "239.1.1.1" }, "remote", 'invalid remote "239.1.1.1" (must be a unicast address; a multicast one goes in group)')],
+  ["jitter without delay", ...bad("LinkShaping", { dev: "eth0", jitter: "10ms" }, "jitter", 'invalid jitter "10ms" (must be given with delay: jitter varies the delay around it)')],
+  ["a rate in megabytes", ...bad("LinkShaping", { dev: "eth0", rate: "10mb" }, "rate", 'invalid rate "10mb" (must be a rate like "10mbit", "500kbit" or "1gbit"')],
+  ["a loss of 150%", ...bad("LinkShaping", { dev: "eth0", loss: "150%" }, "loss", 'invalid loss "150%" (must be a percentage from 0 to 100, like 1 or "0.5%")')],
+  [
+    "two shapings of one veth end",
+    [
+      { kind: "VethPair", name: "v", args: { end: { name: "e0", netns: "lab" }, peer: { name: "p0" } } },
+      { kind: "LinkShaping", name: "a", args: { link: "$v", rate: "1mbit" } },
+      { kind: "LinkShaping", name: "b", args: { link: "$v", side: "end", delay: "5ms" } },
+    ],
+    [twice('the root qdisc of "e0" in netns "lab"', 'LinkShaping "a" (dev)', 'LinkShaping "b" (dev)')],
   ],
   // Sysctl, Route, IptablesRule
   ["an unknown sysctl key", ...bad("Sysctl", { key: "net.ipv4.ip_forwad", value: 1 }, "key", 'invalid key "net.ipv4.ip_forwad" (the kernel has no such setting (/proc/sys/net/ipv4/ip_forwad does not exist))')],

@@ -19,6 +19,8 @@ const kinds = {
   Sysctl: linuxnet.Sysctl,
   Route: linuxnet.Route,
   IptablesRule: linuxnet.IptablesRule,
+  VxlanInterface: linuxnet.VxlanInterface,
+  LinkShaping: linuxnet.LinkShaping,
 };
 const made: Record<string, unknown> = {};
 

@@ -24,6 +24,14 @@ describe("the kind table", () => {
       "macvlan endpoint eth0 172.16.10.2 in c1, on enp0s8 in host1",
     );
     expect(entryFor("Route").describe({ netns: "r", destination: "default", via: "10.0.0.1", table: "main", family: "ipv4" }, "x")).toBe("route default via 10.0.0.1 in r");
+    expect(entryFor("VxlanInterface").describe({ name: "vxlan100", vni: 100, local: "10.77.0.1", remote: "10.77.0.2", port: 4789, dev: "mgmt0", master: "br0" }, "v")).toBe(
+      "VXLAN 100 → 10.77.0.2:4789 vxlan100 from 10.77.0.1 over mgmt0, port of br0 in pulumi's own netns",
+    );
+    expect(entryFor("LinkShaping").describe({ dev: "eth0", netns: "near", delay: "50ms", jitter: "10ms", distribution: "normal", loss: 1, rate: "10mbit" }, "s")).toBe(
+      "netem on eth0: delay 50ms ±10ms (normal), loss 1%, rate 10mbit in near",
+    );
+    expect(entryFor("LinkShaping").describe({ dev: "eth0", rate: "10mbit", limit: 50 }, "s")).toBe("tbf on eth0: rate 10mbit, limit 50 packets in pulumi's own netns");
+    expect(whyReplaced("VxlanInterface", "vni")).toBe("the kernel fixes a VXLAN's VNI when it creates the link");
     expect(entryFor("Route").describe({ destination: "10.2.0.0/16", dev: "eth1", table: 100 }, "x")).toBe("route 10.2.0.0/16 dev eth1 table 100 in pulumi's own netns");
     expect(entryFor("Sysctl").describe({ netns: "r", key: "net.ipv4.ip_forward", value: "1" }, "x")).toBe("sysctl net.ipv4.ip_forward=1 in r");
     expect(entryFor("IptablesRule").describe({ table: "nat", chain: "POSTROUTING", rule: ["-o", "eth0", "-j", "MASQUERADE"], position: "append", family: "ipv4" }, "x")).toBe(
