@@ -1,4 +1,6 @@
+import { removeMarked } from "../../cli/orphans";
 import { describeMarked, describeWithOwner, type Marked, othersProblem, rulesIn, stackOf } from "../../provider/core/marked";
+import { markOf, ownerOf } from "../../provider/core/owner";
 
 describe("marked objects", () => {
   it("reads marked rules out of iptables-save and ip6tables-save, with the rule as the resource has it", () => {
@@ -38,5 +40,13 @@ describe("marked objects", () => {
         'link "e0" in netns "n" (resource VethPair "v" of stack "c" (project "other")); destroy those stacks first (or remove those resources from them), or delete the objects by hand, then destroy this one again',
     );
     expect(two).not.toContain("\n");
+  });
+
+  it("never reports an object whose mark was shortened as removed (its owner cannot be read back whole)", async () => {
+    const long = ownerOf("lab", "dev", "Namespace", "n".repeat(300));
+    const mark = markOf(long);
+    expect(mark).toMatch(/~[0-9a-f]{16}$/);
+    const m: Marked = { kind: "namespace", netns: "x", name: "x", owner: long.slice(0, 40), mark, inputs: { name: "x" } };
+    await expect(removeMarked(m)).rejects.toThrow(`its mark is shortened (${mark}), so its owner cannot be read back whole: remove it by hand`);
   });
 });
