@@ -9,8 +9,10 @@
 #
 #   scripts/prepare-old-version.sh      prints the package's path
 #
-# The package is cached in $LINUXNET_CACHE/before-<commit>/ (a commit never changes); a later
-# run only prints the path. LINUXNET_BEFORE_COMMIT picks another commit.
+# The package is cached in $LINUXNET_CACHE/before-<commit>/ (a commit never changes), next to
+# that commit's demo program (demo-index.ts: the program that version's users ran; a newer
+# demo may use API the old package lacks); a later run only prints the path.
+# LINUXNET_BEFORE_COMMIT picks another commit.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/toolchain.sh
@@ -22,7 +24,7 @@ commit=$(git -C "$root" rev-parse --verify --quiet "${LINUXNET_BEFORE_COMMIT:-1b
   exit 1
 }
 out="$LINUXNET_CACHE/before-$commit"
-if [ -s "$out/pulumi-linuxnet.tgz" ]; then
+if [ -s "$out/pulumi-linuxnet.tgz" ] && [ -s "$out/demo-index.ts" ]; then
   echo "$out/pulumi-linuxnet.tgz"
   exit 0
 fi
@@ -40,6 +42,8 @@ npm ci --prefer-offline --no-audit --no-fund --loglevel=error >&2
 printf '{ "extends": "./tsconfig.json", "include": ["provider/**/*.ts", "sdk/**/*.ts", "cli/**/*.ts"] }\n' >tsconfig.pack.json
 node_modules/.bin/tsc -p tsconfig.pack.json
 tarball=$(npm pack --silent --pack-destination "$tmp" 2>/dev/null | tail -1)
-mkdir -p "$out.tmp" && mv "$tmp/$tarball" "$out.tmp/pulumi-linuxnet.tgz" && rm -rf "$out" && mv "$out.tmp" "$out"
+rm -rf "$out.tmp" && mkdir -p "$out.tmp" && mv "$tmp/$tarball" "$out.tmp/pulumi-linuxnet.tgz"
+cp demo/index.ts "$out.tmp/demo-index.ts"
+rm -rf "$out" && mv "$out.tmp" "$out"
 echo "[prepare-old-version] built in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }')" >&2
 echo "$out/pulumi-linuxnet.tgz"

@@ -3,13 +3,14 @@
  * with the package as it was before it (commit 1bd3470, built by scripts/prepare-old-version.sh
  * outside the sandbox; scripts/test.sh passes its path in LINUXNET_BEFORE_PACKAGE) is taken
  * over by this checkout's package, installed into the same program: the preview plans no
- * change, a refresh finds none, and destroy leaves nothing. The program is the demo stack,
- * every kind this kernel runs (all but VLAN) and the Router component. Both packages run on
+ * change, a refresh finds none, and destroy leaves nothing. The program is the demo stack as it
+ * was at that commit (the script saves it next to the package: today's demo uses API the old
+ * package lacks), every kind this kernel ran then (all but VLAN) and the Router component. Both packages run on
  * this checkout's node_modules (the lock is the same at both commits).
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { run } from "../support/local";
 import { EMPTY_SANDBOX, leftInSandbox, namedNamespaces, pings } from "../support/kernel";
 import { PulumiStack } from "../support/pulumi";
@@ -30,11 +31,12 @@ describe("a stack deployed by the version before the restructuring, taken over b
   const installed = join(dir, "node_modules", "pulumi-linuxnet", "dist", "provider");
   let stack: PulumiStack;
   beforeAll(async () => {
-    copyFileSync(join(root, "demo", "index.ts"), join(dir, "index.ts"));
+    const before = await packageBefore();
+    copyFileSync(join(dirname(before), "demo-index.ts"), join(dir, "index.ts"));
     copyFileSync(join(root, "examples", "tsconfig.json"), join(dir, "tsconfig.json"));
     writeFileSync(join(dir, "Pulumi.yaml"), "name: linuxnet-demo\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n");
     const t0 = Date.now();
-    await run([join(root, "scripts", "install-packed.sh"), dir, await packageBefore()]);
+    await run([join(root, "scripts", "install-packed.sh"), dir, before]);
     process.stdout.write(`package before the restructuring installed in ${Date.now() - t0} ms\n`);
     stack = new PulumiStack(dir);
     await stack.init();

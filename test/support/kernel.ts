@@ -80,8 +80,8 @@ export async function addressesOf(name: string, netns?: string): Promise<string[
 }
 
 /** One ICMP echo from a namespace; true if answered. */
-export async function pings(fromNetns: string | undefined, address: string): Promise<boolean> {
-  const argv = ["ping", "-c", "1", "-W", "1", address];
+export async function pings(fromNetns: string | undefined, address: string, waitSeconds = 1): Promise<boolean> {
+  const argv = ["ping", "-c", "1", "-W", String(waitSeconds), address];
   try {
     await run(fromNetns ? ["ip", "netns", "exec", fromNetns, ...argv] : argv);
     return true;
