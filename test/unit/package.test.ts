@@ -15,9 +15,9 @@ describe("the npm package", () => {
   const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8" });
   const files: string[] = r.status === 0 ? JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path).sort() : [];
 
-  it("ships the dist of sdk, provider and cli, their declarations, and the bin", () => {
+  it("ships the dist of sdk, provider and cli, their declarations, the bin and the licence", () => {
     expect(r.status).toBe(0);
-    for (const f of ["bin/pulumi-linuxnet.js", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/provider/index.js", "dist/provider/core/marked.js", "dist/cli/main.js", "README.md", "package.json"]) {
+    for (const f of ["bin/pulumi-linuxnet.js", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/provider/index.js", "dist/provider/core/marked.js", "dist/cli/main.js", "README.md", "LICENSE", "package.json"]) {
       expect(files).toContain(f);
     }
     for (const kind of ["namespace", "veth", "bridge", "vlan", "macvlan-network", "macvlan-endpoint", "sysctl", "route", "iptables"]) expect(files).toContain(`dist/sdk/providers/${kind}.js`);
