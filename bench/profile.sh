@@ -5,7 +5,9 @@
 #     program, the dynamic-provider process and the processes it started (ip, reaped by it),
 #     from /proc every quarter second (the sandbox's own PID namespace holds nothing else);
 #   - the engine's CPU profile (`pulumi --profiling`), its top functions (go tool pprof);
-#   - the Node processes' CPU profiles (node --cpu-prof), their self time by package.
+#   - the Node processes' CPU profiles (node --cpu-prof; the provider's, which the engine ends
+#     with SIGKILL, by bench/provider-cpuprof.js), their self time by package, and
+#     pulumi-linuxnet's own functions.
 # Profiles are kept in LINUXNET_PROFILE_DIR (default: a directory under /tmp, printed).
 #   bench/profile.sh [N]        default 1000
 set -euo pipefail
@@ -33,7 +35,7 @@ bash scripts/install-packed.sh "$prog"
 cpu_sampler() {
   while :; do
     awk '{ c = $0; sub(/^[0-9]+ \(/, "", c); comm = substr(c, 1, index(c, ") ") - 1); sub(/^.*\) /, "", c); split(c, f, " ")
-           print FILENAME, comm, f[2], f[12], f[13], f[14], f[15] }' /proc/[0-9]*/stat 2>/dev/null | sed 's|^/proc/\([0-9]*\)/stat|\1|'
+           print FILENAME, comm, f[2], f[12], f[13], f[14], f[15] }' /proc/[0-9]*/stat 2>/dev/null | sed 's|^/proc/\([0-9]*\)/stat|\1|' || true # a process gone between the glob and its read
     sleep 0.25
   done >>"$1"
 }
@@ -47,7 +49,7 @@ cpu_roles() {
         if (comm[p] == "pulumi") role = "engine (pulumi CLI)"
         else if (comm[p] == "pulumi-language") role = "language host"
         else if (comm[p] == "node" && comm[ppid[p]] == "pulumi-language") role = "Node program"
-        else if (comm[p] == "node" && comm[ppid[p]] == "sh") { role = "dynamic-provider process"; t["its children (ip, ...)"] += kids[p] }
+        else if (comm[p] == "node" && comm[ppid[p]] ~ /^(sh|pulumi-resource)/) { role = "dynamic-provider process"; t["its children (ip, ...)"] += kids[p] }
         else continue
         t[role] += own[p]
       }
@@ -66,8 +68,8 @@ for op in up preview refresh destroy; do
   : >"$work/cpu"
   cpu_sampler "$work/cpu" &
   sampler=$!
-  t=$(NODE_OPTIONS="--cpu-prof --cpu-prof-dir=$out/$op" time_of bash -c 'cd "$1" && shift && pulumi "$@" --non-interactive' _ "$prog" "${args[@]}" --profiling "$out/$op/engine")
-  kill "$sampler"; wait "$sampler" 2>/dev/null || true
+  t=$(NODE_OPTIONS="--cpu-prof --cpu-prof-dir=$out/$op --require $PWD/bench/provider-cpuprof.js" LINUXNET_PROVIDER_PROF_DIR="$out/$op" time_of bash -c 'cd "$1" && shift && pulumi "$@" --non-interactive' _ "$prog" "${args[@]}" --profiling "$out/$op/engine")
+  kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
   cp "$work/cpu" "$out/$op/cpu-samples"
   echo "== pulumi $op, N=$n: $t s wall"
   cpu_roles "$work/cpu"

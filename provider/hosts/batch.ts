@@ -66,6 +66,16 @@ export function sessionable(command: readonly string[]): boolean {
 /** Whether a batch line deletes something (a link, a namespace), which may delete links elsewhere too. */
 export const deletes = (line: readonly string[]) => (line[0] === "link" && line[1] === "del") || (line[0] === "netns" && line[1] === "del");
 
+/**
+ * Whether a line can make a link name appear in a namespace under a new index: adding a link,
+ * moving one into a namespace (`netns`), renaming one (`name`). A name deleted earlier can
+ * come back so, and an ip process that cached the old index would then not find it.
+ */
+export const makesNames = (line: readonly string[]) => {
+  const rest = withoutOptions(line).rest;
+  return rest[0] === "link" && (rest[1] === "add" || (rest[1] === "set" && rest.some((t) => t === "netns" || t === "name")));
+};
+
 /** The JSON arrays a batch printed, one per command that shows something. */
 export function parsePrinted(lines: readonly string[], target: Target, attempt: Attempt | undefined): unknown[][] {
   try {

@@ -67,6 +67,9 @@ export abstract class Host {
   /** After commands ran in a spawned batch: what the host must forget (ip sessions' caches after a delete). */
   protected touched(_lines: readonly (readonly string[])[], _target: Target): void {}
 
+  /** Before commands run, however they run: what the host must forget first (ip sessions' caches before a name can come back). */
+  protected before(_lines: readonly (readonly string[])[]): void {}
+
   /** A file's text; undefined only when there is no such file (any other failure throws). */
   protected abstract readFile(path: string): Promise<string | undefined>;
   /** Writes a file whole or not at all (a temporary file renamed), making its folder. */
@@ -101,7 +104,10 @@ export abstract class Host {
 
   // ── ip ────────────────────────────────────────────────────────────────────────────────
   async ip(args: readonly string[], target: Target = {}, attempt?: Attempt): Promise<RunResult> {
-    if (spawnEach() || !batchable(args) || !sessionable(args)) return this.run(ipArgv(args, target), attempt);
+    if (spawnEach() || !batchable(args) || !sessionable(args)) {
+      this.before([args]);
+      return this.run(ipArgv(args, target), attempt);
+    }
     const printed = await this.ipBatch([args], target, attempt);
     return { stdout: printed.map((p) => JSON.stringify(p)).join("\n"), stderr: "" };
   }
@@ -127,6 +133,7 @@ export abstract class Host {
    */
   async ipBatch(commands: readonly (readonly string[])[], target: Target = {}, attempt?: AttemptOf, options: BatchOptions = {}): Promise<unknown[][]> {
     if (commands.length === 0) return [];
+    this.before(commands);
     const lines = commands.map((c) => batchLine(withoutOptions(c).rest));
     if (commands.some(needsOwnProcess)) {
       // Global options a batch line cannot carry: each command as its own `ip`.

@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { type Attempt, CommandError } from "../core/errors";
-import { type AttemptOf, attemptFor, deletes, ipArgv, parsePrinted, type Target } from "./batch";
+import { type AttemptOf, attemptFor, deletes, ipArgv, makesNames, parsePrinted, type Target } from "./batch";
 import { Host, NETNS_RUN_DIR, type NetnsStat, type RunResult } from "./host";
 import { IpSession } from "./ip-session";
 import { spawnArgv, TIMEOUT_MS, trace } from "./spawn";
@@ -57,21 +57,33 @@ export class LocalHost extends Host {
     return entry.session;
   }
 
+  /** A link or namespace was deleted since every session was last retired. */
+  private deletedSince = false;
+
   /**
-   * ip caches the index of every name it has looked up. A link created elsewhere under a name
-   * it never looked up is no trouble; a link deleted behind its back is (the name may come back
-   * with another index). Deleting a link or a namespace can delete links in other namespaces
-   * too (a veth's peer, macvlans on a VLAN, a namespace's veth peers), so after any delete every
-   * other session is retired — of both address families, and the deleting namespace's other
-   * family too: its queued work finishes, new work goes to a fresh process. A deleted
-   * namespace's own session is retired too: it would go on in the dead namespace.
+   * ip caches the index of every name it has looked up, and trusts it: a link deleted behind a
+   * session's back (a veth's peer, macvlans on a VLAN, a namespace's veth peers: a delete can
+   * reach other namespaces) leaves its name cached with the old index. While the name stays
+   * gone that does no harm (the kernel has no link of that index either: the answer is the
+   * same). Once the name comes back under a new index, a `show` of it would print nothing as
+   * if it were gone (a set fails "No such device", which is retried on a fresh process). Indices
+   * are not reused (the kernel counts them up per namespace), so only a name that comes back
+   * matters: after a delete nothing is retired but the deleted namespace's own sessions (they
+   * would keep it alive); before the next line that can make a name appear, every session is
+   * (its queued work finishes, new work goes to a fresh process). A destroy, all deletes, keeps
+   * its sessions; an update that replaces links retires them as often as it recreates.
    */
-  protected touched(lines: readonly (readonly string[])[], target: Target, family?: string): void {
-    const line = lines.find(deletes);
-    if (!line) return;
-    // The session that ran the delete saw it; a delete by a process of its own, none did.
-    const own = family === undefined ? undefined : this.key(target, family);
-    for (const [key, { session }] of this.sessions) if (key !== own || line[0] === "netns") session.retire();
+  protected touched(lines: readonly (readonly string[])[]): void {
+    for (const line of lines.filter(deletes)) {
+      this.deletedSince = true;
+      if (line[0] === "netns") for (const [key, { session }] of this.sessions) if (key.startsWith(`${line[2]}\0`)) session.retire();
+    }
+  }
+
+  protected before(lines: readonly (readonly string[])[]): void {
+    if (!this.deletedSince || !lines.some(makesNames)) return;
+    this.deletedSince = false;
+    for (const { session } of this.sessions.values()) session.retire();
   }
 
   protected async sessionBatch(commands: readonly (readonly string[])[], lines: readonly string[], target: Target, attempt: AttemptOf | undefined, family: string): Promise<unknown[][]> {
@@ -96,7 +108,7 @@ export class LocalHost extends Host {
       this.sessions.get(this.key(target, family))?.session.retire();
       steps = [...steps.slice(0, failedAt), ...(await this.sessionFor(target, family, inode).run(lines.slice(failedAt)))];
     }
-    this.touched(commands.slice(0, steps.length), target, family);
+    this.touched(commands.slice(0, steps.length));
     const failure = steps.findIndex((s) => s.failed);
     if (failure >= 0) {
       const line = commands[failure];

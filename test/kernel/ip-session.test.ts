@@ -2,12 +2,19 @@
  * The long-lived `ip -json -details -force -batch -` session with the real iproute2, in a
  * throwaway namespace: it answers the SYNC line the way ip-session.ts (and the stand-in of
  * test/unit/hosts/ip-session.test.ts) expects, a refused command is attributed to its line and
- * the process goes on, an unparsable argument ends it; and `link show` leaves the process
- * printing links without their addresses, which is why a session is never sent one.
+ * the process goes on, an unparsable argument ends it; `link show` leaves the process
+ * printing links without their addresses, which is why a session is never sent one; a name
+ * deleted behind its back and made anew is not found through the cached old index, which is
+ * why the local host retires its sessions before a line that can make a name appear (and only
+ * then: deletes alone keep them).
  */
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { IpSession } from "../../provider/hosts/ip-session";
 import { ipArgv } from "../../provider/hosts/batch";
-import { freshNamespace, removeNamespaces } from "../support/kernel";
+import { LocalHost } from "../../provider/hosts/local";
+import { freshNamespace, removeNamespaces, run } from "../support/kernel";
 
 const made = new Set<string>();
 const sessions: IpSession[] = [];
@@ -64,5 +71,59 @@ describe("an ip -batch session with the real ip", () => {
     const steps = await s.run(["addr show dev lo", "link show dev lo", "addr show dev lo"]);
     expect(parsed(steps[0].printed)[0].addr_info?.length).toBeGreaterThan(0);
     expect(parsed(steps[2].printed)[0].addr_info ?? []).toEqual([]);
+  });
+});
+
+describe("a session's cached link index, with the real ip", () => {
+  /** A veth whose end `name` is in `b`, added from `a` by a process of its own. */
+  const addPair = (a: string, b: string, name: string) => run(["ip", "-n", a, "link", "add", "x0", "type", "veth", "peer", "name", name, "netns", b]);
+  const shown = async (s: IpSession, name: string) => {
+    const [step] = await s.run([`addr show dev ${name}`]);
+    // What the host parses: the JSON lines (ip's complaints about the index go to the same stream).
+    return { failed: step.failed, shown: parsed(step.printed.filter((l) => l.startsWith("["))).map((l) => l.ifname), said: step.printed.filter((l) => !l.startsWith("[")) };
+  };
+
+  it("keeps a deleted name's old index: the name made anew elsewhere is not found by a `show` (why the host retires sessions before a name can come back)", async () => {
+    const a = await freshNamespace(made);
+    const b = await freshNamespace(made);
+    const s = new IpSession(ipArgv(["-json", "-details", "-force", "-batch", "-"], { netns: b }), 5000, 30_000);
+    sessions.push(s);
+    await addPair(a, b, "y0");
+    expect(await shown(s, "y0")).toEqual({ failed: false, shown: ["y0"], said: [] });
+    await run(["ip", "-n", a, "link", "del", "x0"]); // deletes y0 in b too, behind the session's back
+    await addPair(a, b, "y0");
+    // There, but looked up by the old index: an empty answer that does not fail, as if it were gone.
+    expect(await shown(s, "y0")).toEqual({ failed: false, shown: [], said: expect.arrayContaining([expect.stringMatching(/No such device/)]) });
+  });
+});
+
+describe("the local host's sessions around deletes", () => {
+  const host = new LocalHost();
+  afterAll(() => host.close());
+  const sessionsStarted = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l.includes("[session]")).length : 0);
+  const log = join(mkdtempSync(join(tmpdir(), "linuxnet-sessions-")), "spawns");
+  beforeAll(() => (process.env.LINUXNET_SPAWN_LOG = log));
+  afterAll(() => delete process.env.LINUXNET_SPAWN_LOG);
+
+  it("finds a name deleted and made anew in another namespace (every session retired before a line that can make a name)", async () => {
+    const a = await freshNamespace(made);
+    const b = await freshNamespace(made);
+    await host.ip(["link", "add", "x0", "type", "veth", "peer", "name", "y0", "netns", b], { netns: a });
+    expect((await host.ipJson<Shown>(["addr", "show", "dev", "y0"], { netns: b })).map((l) => l.ifname)).toEqual(["y0"]);
+    await host.ip(["link", "del", "dev", "x0"], { netns: a });
+    await host.ip(["link", "add", "x0", "type", "veth", "peer", "name", "y0", "netns", b], { netns: a });
+    expect((await host.ipJson<Shown>(["addr", "show", "dev", "y0"], { netns: b })).map((l) => l.ifname)).toEqual(["y0"]);
+  });
+
+  it("keeps the other namespaces' sessions through deletes alone (a destroy starts no process per delete)", async () => {
+    const ns = [await freshNamespace(made), await freshNamespace(made), await freshNamespace(made)];
+    for (const n of ns) await host.ip(["link", "add", "x1", "type", "veth", "peer", "name", "y1"], { netns: n });
+    for (const n of ns) await host.ipJson(["addr", "show", "dev", "y1"], { netns: n }); // a session in each
+    const before = sessionsStarted();
+    for (const n of ns) {
+      await host.ipJson(["addr", "show", "dev", "x1"], { netns: n });
+      await host.ip(["link", "del", "dev", "x1"], { netns: n });
+    }
+    expect(sessionsStarted() - before).toBe(0);
   });
 });

@@ -14,6 +14,7 @@ import {
   failedLine,
   familyOf,
   ipArgv,
+  makesNames,
   needsOwnProcess,
   parsePrinted,
   sessionable,
@@ -73,6 +74,18 @@ describe("splitting a batch", () => {
     expect(deletes(["netns", "del", "n1"])).toBe(true);
     expect(deletes(["addr", "del", "10.0.0.1/24", "dev", "eth0"])).toBe(false);
     expect(deletes(["link", "set", "dev", "del", "up"])).toBe(false);
+  });
+
+  it("knows which lines can make a link name appear (before which every session is retired, once something was deleted)", () => {
+    expect(makesNames(["link", "add", "br0", "type", "bridge"])).toBe(true);
+    expect(makesNames(["link", "add", "eth0", "type", "veth", "peer", "name", "v0", "netns", "h"])).toBe(true);
+    expect(makesNames(["link", "set", "dev", "eth0", "netns", "n1"])).toBe(true);
+    expect(makesNames(["link", "set", "dev", "eth0", "name", "eth1"])).toBe(true);
+    expect(makesNames(["-6", "link", "add", "x", "type", "dummy"])).toBe(true);
+    expect(makesNames(["link", "set", "dev", "eth0", "up"])).toBe(false);
+    expect(makesNames(["link", "del", "dev", "eth0"])).toBe(false);
+    expect(makesNames(["netns", "add", "n1"])).toBe(false);
+    expect(makesNames(["addr", "add", "10.0.0.1/24", "dev", "eth0"])).toBe(false);
   });
 
   it("targets a namespace with ip -n, other tools with ip netns exec", () => {
