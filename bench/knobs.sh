@@ -6,7 +6,10 @@
 #   - `--disable-integrity-checking` (the engine verifies the whole snapshot before it writes
 #     it): default-mode `up` at N_CHECKPOINTS, where the engine writes the state after every step;
 #   - state bytes per resource: the size of `pulumi stack export` (and of the backend's file)
-#     divided by the number of resources, and the share of it that is each resource's outputs.
+#     divided by the number of resources, and the share of it that is each resource's outputs;
+#   - the program as TypeScript (Pulumi runs it through ts-node, whose source-map support then
+#     formats every stack trace the SDK captures: one per promise it makes) or precompiled to
+#     JavaScript (`tsc`, `typescript: false`): fast-mode `up`, no-op `preview` and `destroy` at N.
 #   bench/knobs.sh [N] [N_CHECKPOINTS]        default 1000 200
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -43,6 +46,18 @@ for p in 8 2 32 128; do
   d=$(cli fast destroy --yes --skip-preview --parallel "$p"); settle
   printf '  --parallel %-4s up %7s s (%sx the tutorial)   destroy %7s s (%sx)\n' "$p" "$u" "$(ratio "$u" "$tut")" "$d" "$(ratio "$d" "$tut")"
 done
+
+# The program as TypeScript or precompiled (the same project and stack: only Pulumi.yaml's main changes).
+echo "the program as TypeScript (ts-node) or precompiled JavaScript, fast mode, N=$n:"
+node_modules/.bin/tsc -p "$prog/tsconfig.json" --outDir "$prog/js"
+for lang in ts js; do
+  if [ "$lang" = js ]; then sed -i -e 's/typescript: true/typescript: false/' -e 's|^main: .*|main: js/index.js|' "$prog/Pulumi.yaml"; fi
+  u=$(cli fast up --yes --skip-preview)
+  p=$(cli fast preview --expect-no-changes)
+  d=$(cli fast destroy --yes --skip-preview); settle
+  printf '  %-10s up %7s s (%sx the tutorial)   no-op preview %7s s (%sx)   destroy %7s s\n' "$lang" "$u" "$(ratio "$u" "$tut")" "$p" "$(ratio "$p" "$tut")" "$d"
+done
+cp bench/program/Pulumi.yaml "$prog/Pulumi.yaml"
 
 # State bytes per resource, from a deployed stack at N.
 cli fast up --yes --skip-preview >/dev/null
