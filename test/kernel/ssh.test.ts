@@ -8,7 +8,7 @@ import { CommandError } from "../../provider/core/errors";
 import { closeHosts, run } from "../support/local";
 import { hostFor } from "../../provider/hosts";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { descendants } from "../support/pulumi";
@@ -142,7 +142,10 @@ describe("commands on an SSH host through its long-lived shells", () => {
     });
     expect(shells.length).toBeGreaterThan(0);
     for (const pid of shells) process.kill(pid, "SIGKILL");
-    await new Promise((r) => setTimeout(r, 300));
+    // The provider notices a shell's end when it has reaped it and its pipes have closed (or a
+    // second after its exit): wait for the reaping, however loaded the machine, then that second.
+    for (let t = 0; t < 200 && shells.some((pid) => existsSync(`/proc/${pid}`)); t++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1100));
     expect((await there().run(["echo", "again"])).stdout).toBe("again");
   });
 });
