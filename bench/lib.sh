@@ -11,5 +11,6 @@ time_of() {
   "$@" >"$work/log" 2>&1 || { echo "bench: failed: $*" >&2; tail -20 "$work/log" >&2; exit 1; }
   awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# The median of the numbers given ("failed" runs left out; "failed" if every run failed, "-" if none ran).
+median() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g | awk -v failed="$(printf '%s\n' "$@" | grep -c failed)" '{ v[NR] = $1 } END { if (NR == 0) print (failed > 0 ? "failed" : "-"); else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) print "-"; else printf "%.2f", a / b }'; }
