@@ -106,7 +106,11 @@ export abstract class Host {
   async ip(args: readonly string[], target: Target = {}, attempt?: Attempt): Promise<RunResult> {
     if (spawnEach() || !batchable(args) || !sessionable(args)) {
       this.before([args]);
-      return this.run(ipArgv(args, target), attempt);
+      try {
+        return await this.run(ipArgv(args, target), attempt);
+      } finally {
+        this.touched([args], target);
+      }
     }
     const printed = await this.ipBatch([args], target, attempt);
     return { stdout: printed.map((p) => JSON.stringify(p)).join("\n"), stderr: "" };

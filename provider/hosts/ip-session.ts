@@ -9,9 +9,8 @@
  *
  * Traps, and what is done about them: ip exits on an argument it cannot parse (the command
  * fails with what ip said, and the next one starts a new process); its name/index cache goes
- * stale when links change behind its back (after a delete, the host retires every session
- * before the next line that can make a name appear, and retries a "no such device" once on a
- * fresh process); a process
+ * stale when links change behind its back (the host retires its sessions before a deleted
+ * name can come back, and retries a "no such device" once on a fresh process); a process
  * whose namespace was deleted would go on in the dead one (the host checks the namespace's
  * inode before each use, and retires the session of a namespace it deletes); `link show` sets
  * process-wide state no later command resets, after which `addr show` prints no addresses (the

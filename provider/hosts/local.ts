@@ -59,29 +59,38 @@ export class LocalHost extends Host {
 
   /** A link or namespace was deleted since every session was last retired. */
   private deletedSince = false;
+  /** A line that can make a link name appear has been started by this process. */
+  private madeNames = false;
 
   /**
    * ip caches the index of every name it has looked up, and trusts it: a link deleted behind a
    * session's back (a veth's peer, macvlans on a VLAN, a namespace's veth peers: a delete can
    * reach other namespaces) leaves its name cached with the old index. While the name stays
    * gone that does no harm (the kernel has no link of that index either: the answer is the
-   * same). Once the name comes back under a new index, a `show` of it would print nothing as
-   * if it were gone (a set fails "No such device", which is retried on a fresh process). Indices
-   * are not reused (the kernel counts them up per namespace), so only a name that comes back
-   * matters: after a delete nothing is retired but the deleted namespace's own sessions (they
-   * would keep it alive); before the next line that can make a name appear, every session is
-   * (its queued work finishes, new work goes to a fresh process). A destroy, all deletes, keeps
-   * its sessions; an update that replaces links retires them as often as it recreates.
+   * same). Once the name comes back under a new index, a `show` of it prints nothing, as if it
+   * were gone (a set fails "No such device", which is retried on a fresh process). Indices are
+   * not reused (the kernel counts them up per namespace), so only a name that comes back
+   * matters. So: a deleted namespace's own sessions are retired at once (they would keep it
+   * alive); once this process has made names, every delete retires every session (a create
+   * may be under way beside it); until then a delete only marks the sessions stale, and they
+   * are all retired before the first line that can make a name appear. Retired: its queued
+   * work finishes, new work goes to a fresh process. A destroy, all deletes, keeps its sessions.
    */
   protected touched(lines: readonly (readonly string[])[]): void {
     for (const line of lines.filter(deletes)) {
-      this.deletedSince = true;
       if (line[0] === "netns") for (const [key, { session }] of this.sessions) if (key.startsWith(`${line[2]}\0`)) session.retire();
+      if (this.madeNames) this.retireAll();
+      else this.deletedSince = true;
     }
   }
 
   protected before(lines: readonly (readonly string[])[]): void {
-    if (!this.deletedSince || !lines.some(makesNames)) return;
+    if (!lines.some(makesNames)) return;
+    this.madeNames = true;
+    if (this.deletedSince) this.retireAll();
+  }
+
+  private retireAll(): void {
     this.deletedSince = false;
     for (const { session } of this.sessions.values()) session.retire();
   }

@@ -98,30 +98,51 @@ describe("a session's cached link index, with the real ip", () => {
 });
 
 describe("the local host's sessions around deletes", () => {
-  const host = new LocalHost();
-  afterAll(() => host.close());
-  const sessionsStarted = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l.includes("[session]")).length : 0);
+  const hosts: LocalHost[] = [];
+  /** A host object of its own: a provider process that has done nothing yet. */
+  const fresh = () => {
+    const h = new LocalHost();
+    hosts.push(h);
+    return h;
+  };
   const log = join(mkdtempSync(join(tmpdir(), "linuxnet-sessions-")), "spawns");
+  const sessionsStarted = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l.includes("[session]")).length : 0);
   beforeAll(() => (process.env.LINUXNET_SPAWN_LOG = log));
-  afterAll(() => delete process.env.LINUXNET_SPAWN_LOG);
+  afterAll(() => {
+    delete process.env.LINUXNET_SPAWN_LOG;
+    for (const h of hosts) h.close();
+  });
+  const names = async (host: LocalHost, netns: string, name: string) => (await host.ipJson<Shown>(["addr", "show", "dev", name], { netns })).map((l) => l.ifname);
+  const outside = (argv: string[]) => run(["ip", ...argv]); // another process: not this host's
 
-  it("finds a name deleted and made anew in another namespace (every session retired before a line that can make a name)", async () => {
-    const a = await freshNamespace(made);
-    const b = await freshNamespace(made);
-    await host.ip(["link", "add", "x0", "type", "veth", "peer", "name", "y0", "netns", b], { netns: a });
-    expect((await host.ipJson<Shown>(["addr", "show", "dev", "y0"], { netns: b })).map((l) => l.ifname)).toEqual(["y0"]);
+  it("finds a name deleted and made anew in another namespace (its sessions retired before the line that makes it)", async () => {
+    const host = fresh();
+    const [a, b] = [await freshNamespace(made), await freshNamespace(made)];
+    await outside(["-n", a, "link", "add", "x0", "type", "veth", "peer", "name", "y0", "netns", b]);
+    expect(await names(host, b, "y0")).toEqual(["y0"]);
     await host.ip(["link", "del", "dev", "x0"], { netns: a });
     await host.ip(["link", "add", "x0", "type", "veth", "peer", "name", "y0", "netns", b], { netns: a });
-    expect((await host.ipJson<Shown>(["addr", "show", "dev", "y0"], { netns: b })).map((l) => l.ifname)).toEqual(["y0"]);
+    expect(await names(host, b, "y0")).toEqual(["y0"]);
+  });
+
+  it("once it has made names, retires every session at a delete (a create may be under way beside it)", async () => {
+    const host = fresh();
+    const [a, b] = [await freshNamespace(made), await freshNamespace(made)];
+    await host.ip(["link", "add", "x0", "type", "veth", "peer", "name", "y0", "netns", b], { netns: a });
+    expect(await names(host, b, "y0")).toEqual(["y0"]);
+    await host.ip(["link", "del", "dev", "x0"], { netns: a });
+    await outside(["-n", a, "link", "add", "x0", "type", "veth", "peer", "name", "y0", "netns", b]); // made beside this host's lines
+    expect(await names(host, b, "y0")).toEqual(["y0"]);
   });
 
   it("keeps the other namespaces' sessions through deletes alone (a destroy starts no process per delete)", async () => {
+    const host = fresh();
     const ns = [await freshNamespace(made), await freshNamespace(made), await freshNamespace(made)];
-    for (const n of ns) await host.ip(["link", "add", "x1", "type", "veth", "peer", "name", "y1"], { netns: n });
-    for (const n of ns) await host.ipJson(["addr", "show", "dev", "y1"], { netns: n }); // a session in each
+    for (const n of ns) await outside(["-n", n, "link", "add", "x1", "type", "veth", "peer", "name", "y1"]);
+    for (const n of ns) expect(await names(host, n, "y1")).toEqual(["y1"]); // a session in each
     const before = sessionsStarted();
     for (const n of ns) {
-      await host.ipJson(["addr", "show", "dev", "x1"], { netns: n });
+      expect(await names(host, n, "x1")).toEqual(["x1"]);
       await host.ip(["link", "del", "dev", "x1"], { netns: n });
     }
     expect(sessionsStarted() - before).toBe(0);
