@@ -14,3 +14,6 @@ time_of() {
 # The median of the numbers given ("failed" runs left out; "failed" if every run failed, "-" if none ran).
 median() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g | awk -v failed="$(printf '%s\n' "$@" | grep -c failed)" '{ v[NR] = $1 } END { if (NR == 0) print (failed > 0 ? "failed" : "-"); else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) print "-"; else printf "%.2f", a / b }'; }
+# The kernel tears a deleted namespace's devices down after `ip netns del` returns: wait until
+# the sandbox holds only `lo` and no namespace (else say what is left and stop).
+settle() { for _ in $(seq 300); do [ "$(ip -o link show | wc -l)" = 1 ] && [ -z "$(ls /run/netns)" ] && return 0; sleep 0.1; done; echo "bench: leftovers" >&2; ip -br link >&2; ls /run/netns >&2; exit 1; }

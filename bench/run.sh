@@ -24,8 +24,6 @@ modes=${LINUXNET_BENCH_MODES:-default fast}
 work=$(mktemp -d)
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-# The kernel tears a deleted namespace's devices down after `ip netns del` returns: wait for it.
-settle() { for _ in $(seq 300); do [ "$(ip -o link show | wc -l)" = 1 ] && [ -z "$(ls /run/netns)" ] && return 0; sleep 0.1; done; echo "bench: leftovers" >&2; ip -br link >&2; ls /run/netns >&2; exit 1; }
 # Sanity check that a build really works: the last namespace reaches the bridge.
 check() { ip netns exec "b$(($1 - 1))" ping -c 1 -W 2 10.200.0.1 >/dev/null || { echo "bench: b$(($1 - 1)) cannot reach br0" >&2; exit 1; }; }
 
