@@ -37,6 +37,10 @@ const SETUP = [
   "export LC_ALL=C",
   'd=$(mktemp -d "${TMPDIR:-/tmp}/pulumi-linuxnet.XXXXXX") || exit 1',
   "trap 'rm -rf \"$d\"' EXIT",
+  // A shell killed by a signal skips its EXIT trap: when the connection drops (the provider's SSH
+  // master ended), a hangup or a write to the gone client (SIGPIPE) must remove $d too. (dash
+  // skips the EXIT trap when a signal's trap runs `exit` at the end of input: remove it here.)
+  "trap 'rm -rf \"$d\"; exit 1' HUP INT PIPE TERM",
   "",
 ].join("\n");
 

@@ -10,6 +10,12 @@
  * the process looks at the engine's /proc entry once a second and exits when it has gone (or
  * become a zombie, or its PID names another process now). Exiting closes the sessions' stdin,
  * so each `ip -batch` ends at its end of input; the exit hooks end the SSH masters.
+ *
+ * The engine ends a provider it is done with by SIGINT to the plugin's process group (then
+ * SIGKILL after 5 s). Node's default for SIGINT, SIGTERM and SIGHUP is to die without its
+ * "exit" hooks, which left the SSH host's private directory (copies of private keys, known_hosts
+ * files) in /tmp after every run: the provider process therefore turns those signals into an
+ * exit with the shell's code (128 + the signal's number), hooks included.
  */
 import { readFileSync } from "node:fs";
 
@@ -62,6 +68,7 @@ export function watchEngine(): void {
   if (started) return;
   started = true;
   if (!/[\\/]cmd[\\/]dynamic-provider([\\/]index\.js)?$/.test(require.main?.filename ?? "")) return;
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) process.once(signal, () => process.exit(code));
   const engine = engineOf(process.pid);
   if (!engine) return;
   setInterval(() => {

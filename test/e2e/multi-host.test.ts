@@ -2,6 +2,9 @@
  * examples/multi-host through the real CLI: one stack across three SSH hosts the test starts
  * in its sandbox (namespaces with their own sshd and /run/netns, two LANs between them).
  */
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SshHosts, type TestHost } from "../support/ssh-hosts";
 import { exampleDir, planned, PulumiStack, stepsDone } from "../support/pulumi";
 import { judgeReachability } from "../support/reachability";
@@ -10,7 +13,9 @@ jest.setTimeout(600_000);
 
 describe("examples/multi-host: scenarios 4 and 5 across three SSH hosts, one stack", () => {
   const hosts = new SshHosts();
-  const stack = new PulumiStack(exampleDir("multi-host"));
+  // The CLI's own TMPDIR, to see what the provider leaves there (the SSH keys' private folder).
+  const tmp = mkdtempSync(join(tmpdir(), "linuxnet-mh-tmp-"));
+  const stack = new PulumiStack(exampleDir("multi-host"), { TMPDIR: tmp });
   let h: TestHost[];
   const on = (k: number, ...argv: string[]) => hosts.on(h[k], ...argv);
   const ttl = async (k: number, from: string, to: string) => {
@@ -31,6 +36,7 @@ describe("examples/multi-host: scenarios 4 and 5 across three SSH hosts, one sta
   afterAll(async () => {
     await stack.dispose();
     await hosts.stop();
+    rmSync(tmp, { recursive: true, force: true });
     process.stdout.write(`pulumi timings (ms): ${stack.timings.map(([c, ms]) => `${c}=${ms}`).join(", ")}\n`);
   });
 
@@ -79,8 +85,16 @@ describe("examples/multi-host: scenarios 4 and 5 across three SSH hosts, one sta
     expect(await ttl(0, "d1", "172.16.20.10")).toBe("63");
   });
 
-  it("destroy leaves nothing on any host", async () => {
+  it("destroy leaves nothing on any host, nor a file of the provider's here or there", async () => {
     await stack.destroy();
+    // The engine ends the provider with SIGINT: its exit hooks remove its folder of key and
+    // known_hosts files and end its SSH masters; then each remote shell's input ends, and it
+    // removes its own folder on its host.
+    expect(readdirSync(tmp).filter((f) => f.startsWith("pulumi-linuxnet"))).toEqual([]);
+    for (const x of h) {
+      for (let t = 0; t < 100 && readdirSync(x.tmp).length; t++) await new Promise((r) => setTimeout(r, 50));
+      expect([x.name, readdirSync(x.tmp)]).toEqual([x.name, []]);
+    }
     for (let k = 0; k < 3; k++) {
       expect((await on(k, "ip", "netns", "list")).trim()).toBe("");
       expect((await on(k, "ip", "-br", "link")).split("\n").map((l) => l.split(/[\s@]/)[0]).filter(Boolean).sort()).toEqual(["enp0s8", "enp0s9", "lo", "mgmt0"]);

@@ -7,7 +7,7 @@
  * processes by PID and removes the namespaces; everything else dies with the sandbox.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ip, run } from "./local";
@@ -21,6 +21,8 @@ export interface TestHost {
   address: string;
   /** What a resource's `connection` takes. */
   connection: { host: string; port: number; user: string; privateKey: string; hostKey: string };
+  /** The host's temporary directory (its sessions' TMPDIR), readable from the control machine. */
+  tmp: string;
 }
 
 export class SshHosts {
@@ -58,6 +60,8 @@ export class SshHosts {
       const hostKey = join(this.dir, `host_${k}`);
       await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
       const config = join(this.dir, `sshd_${k}`);
+      const tmp = join(this.dir, `tmp_${k}`);
+      mkdirSync(tmp);
       writeFileSync(
         config,
         [
@@ -74,7 +78,9 @@ export class SshHosts {
           "MaxSessions 10", // sshd's default, as on a real host
           "MaxStartups 100:30:200",
           "LogLevel ERROR",
-          ...sshdConfig,
+          // sshd takes only the first SetEnv line: the host's TMPDIR joins one given.
+          `SetEnv TMPDIR=${tmp} ${sshdConfig.find((l) => l.startsWith("SetEnv "))?.slice(7) ?? ""}`.trim(),
+          ...sshdConfig.filter((l) => !l.startsWith("SetEnv ")),
           "",
         ].join("\n"),
       );
@@ -92,6 +98,7 @@ export class SshHosts {
         netns: name,
         address,
         connection: { host: address, port: 22, user: "root", privateKey, hostKey: readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ") },
+        tmp,
       };
       await this.waitFor(host, said);
       this.hosts.push(host);

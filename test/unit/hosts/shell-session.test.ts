@@ -143,4 +143,27 @@ describe("a long-lived shell's framing, against a local sh", () => {
     await waitFor(() => (readdirSync(own).length ? undefined : true), "removal of the shell's folder");
     expect(readdirSync(own)).toEqual([]);
   });
+
+  // When the connection drops (the provider's SSH master ended with it), the session's shell may
+  // get a signal (a hangup, or SIGPIPE writing to the gone client) before its input ends; a shell
+  // killed by a signal skips its EXIT trap, and its folder stayed in the host's /tmp.
+  it.each(["SIGHUP", "SIGTERM", "SIGINT"] as const)("leaves no file behind when its shell is ended by %s", async (signal) => {
+    const own = mkdtempSync(join(dir, "signalled-"));
+    const s = shell(30_000, own);
+    await s.run(["sh", "-c", "echo some stderr >&2"]);
+    expect(readdirSync(own)).toHaveLength(1);
+    const environ = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8");
+      } catch {
+        return "";
+      }
+    };
+    const sh = await waitFor(() => ours("sh", "-s").find((pid) => environ(pid).includes(`TMPDIR=${own}\0`)), "the shell");
+    process.kill(sh, signal);
+    s.close(); // then its input ends, as the connection's pipes close
+    await waitFor(() => (existsSync(`/proc/${sh}`) ? undefined : true), "the shell's end");
+    await waitFor(() => (readdirSync(own).length ? undefined : true), "removal of the shell's folder");
+    expect(readdirSync(own)).toEqual([]);
+  });
 });
