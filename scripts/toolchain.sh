@@ -60,30 +60,46 @@ _tc_go() { # any Go >= 1.21 will do: GOTOOLCHAIN=auto fetches the one go.mod ask
   export PATH="$dir/bin:$PATH"
 }
 
-# The one change made to what is built: grpc-go's servers (the engine's resource monitor, the
-# language host) set TCP_USER_TIMEOUT to their keepalive timeout (20 s) on every connection,
-# while Go probes an idle TCP connection every 15 s. One lost probe or its ACK is then fatal:
-# at the next probe 30 s have passed without an answer and the kernel resets the connection
-# (grpc/grpc-go#6250). Loopback loses packets when the kernel's per-CPU input backlog overflows,
-# and a bridge with hundreds of ports floods every IPv6 multicast (DAD, router solicitations,
-# MLD) to all of them: at N=1000 the benchmark topology makes millions of packets and drops
-# over a million, and `pulumi up` failed with "error reading from server: connection reset by
-# peer" (the engine's idle connection to the language host). Built with the servers' keepalive
-# time at infinity (the default of grpc-go's clients), no TCP_USER_TIMEOUT is set, and a
-# connection survives lost probes the way TCP's default allows (9 in a row). The patch is a
-# sed of one constant in a copy of grpc-go's module, which the build uses through a `replace`
-# in a copy of the wrapper's go.mod (-modfile; the module cache, go.mod and go.sum are
-# untouched), and is checked to have matched.
-_tc_grpc_patched() { # $1: wrapper module dir, $2: scratch dir; writes $2/go.mod and $2/go.sum
-  local module=$1 scratch=$2 dir file
-  dir=$(cd "$module" && GOFLAGS=-mod=readonly GOTOOLCHAIN=auto go mod download -json google.golang.org/grpc | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [ -f "$dir/go.mod" ] || _tc_fail "no grpc-go module at '$dir'" || return 1
-  cp -r "$dir" "$scratch/grpc" && chmod -R u+w "$scratch/grpc" || return 1
+# Two changes are made to what is built, both about the loopback connections between the CLI
+# and its plugins (the language host, the resource monitor). Loopback loses packets when the
+# kernel's per-CPU input backlog overflows, and a bridge with hundreds of ports floods every
+# IPv6 multicast of its members (DAD, router solicitations, MLD) to all the others: while an
+# N=1000 benchmark stack was made, about half of the ACKs that answered the language host's
+# keepalive probes on its idle connection from the engine never arrived (`ss -tinoe` every 2 s:
+# the engine's socket received every probe and answered it, the language host's counted 4
+# unanswered in a row), and `pulumi up` failed with "error reading from server: connection
+# reset by peer" when a probe went unanswered too long. TCP keepalive cannot help on loopback:
+# a peer process that dies has its sockets closed by the kernel at once.
+#  1. grpc-go's servers set TCP_USER_TIMEOUT to their keepalive timeout (20 s) on every
+#     connection, so one lost probe was fatal (grpc/grpc-go#6250): the servers' default
+#     keepalive time becomes infinity (the default of its clients), and none is set.
+#  2. Pulumi's plugin servers (rpcutil's serve.go: the language host's, the engine's) listen
+#     with Go's default TCP keepalive (a probe every 15 s, reset after 9 unanswered): they
+#     listen with keepalive off (net.ListenConfig{KeepAlive: -1}).
+# Each patch is a sed in a copy of the module (grpc-go; Pulumi's sdk/v3), which the build uses
+# through a `replace` in a copy of the wrapper's go.mod (-modfile; the module cache, go.mod and
+# go.sum are untouched), and is checked to have matched.
+_tc_module_copy() { # $1: wrapper module dir, $2: module path, $3: where to copy it
+  local dir
+  dir=$(cd "$1" && GOFLAGS=-mod=readonly GOTOOLCHAIN=auto go mod download -json "$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -f "$dir/go.mod" ] || _tc_fail "no $2 module at '$dir'" || return 1
+  cp -r "$dir" "$3" && chmod -R u+w "$3"
+}
+_tc_patched() { # $1: wrapper module dir, $2: scratch dir; writes $2/go.mod and $2/go.sum
+  local module=$1 scratch=$2 file
+  _tc_module_copy "$module" google.golang.org/grpc "$scratch/grpc" || return 1
   file="$scratch/grpc/internal/transport/defaults.go"
   sed -i 's/^\([[:space:]]*defaultServerKeepaliveTime[[:space:]]*=[[:space:]]*\)2 \* time\.Hour$/\1infinity/' "$file"
   [ "$(grep -c '^[[:space:]]*defaultServerKeepaliveTime[[:space:]]*=[[:space:]]*infinity$' "$file")" = 1 ] ||
-    _tc_fail "grpc-go's defaultServerKeepaliveTime line not found in $dir: the keepalive patch needs a look" || return 1
-  cp "$module/go.mod" "$module/go.sum" "$scratch/" && printf '\nreplace google.golang.org/grpc => %s\n' "$scratch/grpc" >>"$scratch/go.mod"
+    _tc_fail "grpc-go's defaultServerKeepaliveTime line not found in $file: the keepalive patch needs a look" || return 1
+  _tc_module_copy "$module" github.com/pulumi/pulumi/sdk/v3 "$scratch/sdk" || return 1
+  file="$scratch/sdk/go/common/util/rpcutil/serve.go"
+  sed -i -e 's/^\([[:space:]]*lis, err := \)net\.Listen("tcp", "127\.0\.0\.1:"+strconv\.Itoa(port))$/\1(\&net.ListenConfig{KeepAlive: -1}).Listen(context.Background(), "tcp", "127.0.0.1:"+strconv.Itoa(port))/' \
+    -e '0,/^import ($/s//import (\n\t"context"/' "$file"
+  [ "$(grep -c 'net.ListenConfig{KeepAlive: -1}' "$file")" = 1 ] && [ "$(grep -c '^[[:space:]]*"context"$' "$file")" = 1 ] ||
+    _tc_fail "rpcutil's listen line or import block not found (or context imported already) in $file: the keepalive patch needs a look" || return 1
+  cp "$module/go.mod" "$module/go.sum" "$scratch/" &&
+    printf '\nreplace google.golang.org/grpc => %s\n\nreplace github.com/pulumi/pulumi/sdk/v3 => %s\n' "$scratch/grpc" "$scratch/sdk" >>"$scratch/go.mod"
 }
 
 # Builds one wrapper module's `tool` into $2 (verified against the committed go.sum).
@@ -92,7 +108,7 @@ _tc_go_build() {
   pkg=$(sed -n 's/^tool //p' "$module/go.mod")
   t0=$(_tc_now)
   _tc_step "building $(basename "$out") from $pkg (first time only; a few minutes on 2 cores)"
-  scratch=$(mktemp -d) && _tc_grpc_patched "$module" "$scratch" || { rm -rf "$scratch"; return 1; }
+  scratch=$(mktemp -d) && _tc_patched "$module" "$scratch" || { rm -rf "$scratch"; return 1; }
   # A heartbeat while go is silent for minutes; ended by its PID when the build returns.
   (while sleep 30; do _tc_step "... still building $(basename "$out") ($(_tc_since "$t0"))"; done) &
   local heartbeat=$! status=0
@@ -109,9 +125,9 @@ _tc_pulumi() {
   # The dynamic-provider plugin is a tiny sh script shipped in the @pulumi/pulumi npm package.
   # Beside the pulumi binary it is found silently; anywhere else on PATH the CLI warns each run.
   local plugin="$LINUXNET_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-  # "-k1": built with the keepalive patch above (a directory of its own, so a build without it
-  # is never reused; bump the suffix when what is built changes).
-  local bin="$LINUXNET_CACHE/pulumi-$PULUMI_VERSION-k1"
+  # "-k2": built with both keepalive patches above (a directory of its own, so a build without
+  # them is never reused; bump the suffix when what is built changes).
+  local bin="$LINUXNET_CACHE/pulumi-$PULUMI_VERSION-k2"
   if [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ]; then # built before: reuse
     install -m 0755 "$plugin" "$bin/"
     export PATH="$bin:$PATH"

@@ -3,8 +3,9 @@
  * test hosts' server, which is never to start on this machine, not even at the next boot
  * (checked in the files systemd and sysvinit boot from: this machine need not run systemd).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 
 const ROOT = join(__dirname, "..", "..", "..");
@@ -57,5 +58,43 @@ describe("the SSH server the tests installed", () => {
       return existsSync(dir) ? readdirSync(dir).filter((f) => /^S\d\dssh$/.test(f)).map((f) => `${dir}/${f}`) : [];
     });
     expect(rcStarts).toEqual([]);
+  });
+});
+
+// scripts/toolchain.sh builds the language host with Pulumi's plugin servers listening without
+// TCP keepalive: on loopback a probe only ever fails by being lost (a bridge's multicast storm
+// overflows the kernel's input backlog), and 9 lost in a row reset the engine's idle connection.
+describe("the language host the toolchain built", () => {
+  it("accepts the engine's connection with TCP keepalive off", async () => {
+    const bin = spawnSync("sh", ["-c", "command -v pulumi-language-nodejs"], { encoding: "utf8" }).stdout.trim();
+    expect(bin).not.toBe(""); // the test command puts the toolchain on PATH
+    if (!/\/pulumi-[0-9.]+-k2\/pulumi-language-nodejs$/.test(bin)) {
+      console.log(`skipped: pulumi-language-nodejs here is ${bin}, not one the toolchain built (a pulumi of the pinned version found on PATH is used as is)`);
+      return;
+    }
+    const host = spawn(bin, [], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = "";
+        host.stdout!.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (/^\d+\n/.test(out)) resolve(Number(out.split("\n")[0]));
+        });
+        host.once("exit", (code) => reject(new Error(`the language host exited (${code}) before printing its port`)));
+      });
+      const socket = connect(port, "127.0.0.1");
+      await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+      try {
+        // The language host's end of the connection: `ss -o` shows `timer:(keepalive,…)` when it probes.
+        const ss = spawnSync("ss", ["-tnoH", "state", "established", `( sport = :${port} )`], { encoding: "utf8" });
+        expect(ss.status).toBe(0);
+        expect(ss.stdout).toContain(`127.0.0.1:${port}`);
+        expect(ss.stdout).not.toContain("keepalive");
+      } finally {
+        socket.destroy();
+      }
+    } finally {
+      host.kill("SIGKILL");
+    }
   });
 });
