@@ -8,7 +8,7 @@
  * why the local host retires its sessions before a line that can make a name appear (and only
  * then: deletes alone keep them).
  */
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IpSession } from "../../provider/hosts/ip-session";
@@ -105,12 +105,14 @@ describe("the local host's sessions around deletes", () => {
     hosts.push(h);
     return h;
   };
-  const log = join(mkdtempSync(join(tmpdir(), "linuxnet-sessions-")), "spawns");
+  const logDir = mkdtempSync(join(tmpdir(), "linuxnet-sessions-"));
+  const log = join(logDir, "spawns");
   const sessionsStarted = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l.includes("[session]")).length : 0);
   beforeAll(() => (process.env.LINUXNET_SPAWN_LOG = log));
   afterAll(() => {
     delete process.env.LINUXNET_SPAWN_LOG;
     for (const h of hosts) h.close();
+    rmSync(logDir, { recursive: true, force: true });
   });
   const names = async (host: LocalHost, netns: string, name: string) => (await host.ipJson<Shown>(["addr", "show", "dev", name], { netns })).map((l) => l.ifname);
   const outside = (argv: string[]) => run(["ip", ...argv]); // another process: not this host's

@@ -23,13 +23,15 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cmdline = (pid: number) => {
+/** A process's NUL-separated /proc file (cmdline, environ) as its entries; none once it has gone. */
+const procList = (pid: number, file: "cmdline" | "environ") => {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    return readFileSync(`/proc/${pid}/${file}`, "utf8").split("\0").filter(Boolean);
   } catch {
     return [];
   }
 };
+const cmdline = (pid: number) => procList(pid, "cmdline");
 /** Our processes whose argv is exactly `argv` (the shell's children are this process's descendants). */
 const ours = (...argv: string[]) => descendants(process.pid).filter((pid) => cmdline(pid).join(" ") === argv.join(" "));
 async function waitFor<T>(find: () => T | undefined, what: string): Promise<T> {
@@ -152,14 +154,7 @@ describe("a long-lived shell's framing, against a local sh", () => {
     const s = shell(30_000, own);
     await s.run(["sh", "-c", "echo some stderr >&2"]);
     expect(readdirSync(own)).toHaveLength(1);
-    const environ = (pid: number) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, "utf8");
-      } catch {
-        return "";
-      }
-    };
-    const sh = await waitFor(() => ours("sh", "-s").find((pid) => environ(pid).includes(`TMPDIR=${own}\0`)), "the shell");
+    const sh = await waitFor(() => ours("sh", "-s").find((pid) => procList(pid, "environ").includes(`TMPDIR=${own}`)), "the shell");
     process.kill(sh, signal);
     s.close(); // then its input ends, as the connection's pipes close
     await waitFor(() => (existsSync(`/proc/${sh}`) ? undefined : true), "the shell's end");
