@@ -140,3 +140,13 @@ export function brokenLinks(file: string, markdown = readFileSync(file, "utf8"))
   }
   return broken;
 }
+
+/** The commands of the README's first program, in order, comments dropped: the shell block that inits its stack. */
+export function firstProgramSteps(readme: string): string[] {
+  const block = codeBlocks(readme).find((b) => b.info === "sh" && /^pulumi stack init /m.test(b.text));
+  if (!block) throw new Error("README.md has no shell block with `pulumi stack init`: the first program's steps");
+  return block.text
+    .split("\n")
+    .map((l) => l.replace(/\s+#.*$/, "").trim())
+    .filter((l) => l !== "");
+}
