@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { problems } from "./errors";
+import { type NewCommand, parseNew } from "./new";
 import type { OrphansCommand } from "./orphans";
 
 export const USAGE = `usage:
@@ -23,7 +24,9 @@ export const USAGE = `usage:
   pulumi-linuxnet orphans [--stack NAME] [--project NAME] [--host [USER@]HOST[:PORT]]...
                           [--identity KEYFILE] [--known-hosts FILE] [--insecure-ignore-host-key] [--delete]
       lists the objects marked by the project's stacks (or one stack's) that no state holds,
-      on this machine and on the SSH hosts the states name or --host gives; --delete removes them`;
+      on this machine and on the SSH hosts the states name or --host gives; --delete removes them
+  pulumi-linuxnet new DIR
+      writes a first program (Pulumi.yaml, package.json, index.ts: two namespaces on a bridge) into DIR, new or empty`;
 
 export type Format = "mermaid" | "dot" | "svg";
 const FORMATS: readonly Format[] = ["mermaid", "dot", "svg"];
@@ -36,11 +39,13 @@ export type Command =
   | { name: "preview-summary"; file?: string; title?: string; maxLength?: number; ownFresh: boolean }
   | { name: "diagram"; file?: string; format: Format; preview: boolean; stack?: string }
   | { name: "reachability"; file?: string; format: ReachFormat; preview: boolean; stack?: string; ownFresh: boolean; from: string[]; to: string[] }
+  | NewCommand
   | OrphansCommand;
 
 export function parseCommand(argv: readonly string[]): Command {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") return { name: "help" };
+  if (name === "new") return rest.includes("--help") || rest.includes("-h") ? { name: "help" } : parseNew(rest);
   let parsed;
   try {
     parsed = parseArgs({
@@ -110,7 +115,7 @@ export function parseCommand(argv: readonly string[]): Command {
       delete: v.delete ?? false,
     };
   }
-  throw problems.usage(`unknown command ${JSON.stringify(name)} (known: preview-summary, diagram, reachability, orphans)`, USAGE);
+  throw problems.usage(`unknown command ${JSON.stringify(name)} (known: new, preview-summary, diagram, reachability, orphans)`, USAGE);
 }
 
 /** `--own-netns fresh|unknown` (default unknown): whether pulumi's own namespace is taken as a new, empty one. */

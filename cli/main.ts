@@ -1,5 +1,6 @@
 /**
  * `pulumi-linuxnet`: the command shipped in the package (bin/pulumi-linuxnet.js).
+ *   new              writes the README's first program into an empty directory
  *   preview-summary  `pulumi preview --json` → Markdown for a pull-request comment
  *   diagram          `pulumi stack export` (or `--preview`: a preview) → Mermaid, DOT or SVG
  *   reachability     the same input → which namespace reaches which address, predicted (Markdown, JSON)
@@ -13,6 +14,7 @@ import { CliError, problems } from "./errors";
 import { buildGraph } from "./graph";
 import { readInput } from "./input";
 import { toMermaid } from "./mermaid";
+import { newProgram } from "./new";
 import { buildModel } from "./reach/kinds";
 import { isAddress, matrixJson, matrixMarkdown, reachabilityMatrix, stackNamespaces } from "./reach/matrix";
 import { reachabilitySection, statesOf } from "./reach/review";
@@ -25,6 +27,7 @@ export async function execute(argv: readonly string[]): Promise<string> {
   const cmd = parseCommand(argv);
   if (cmd.name === "help") return `${USAGE}\n`;
   // Loaded only for this command: it brings the provider's kinds along.
+  if (cmd.name === "new") return newProgram(cmd);
   if (cmd.name === "orphans") return (require("./orphans") as typeof import("./orphans")).orphans(cmd);
   if (cmd.name === "preview-summary") {
     const input = await readInput(cmd.file, "preview", { mayExport: false });

@@ -10,7 +10,7 @@ source scripts/toolchain.sh
 linuxnet_toolchain
 
 stack=${LINUXNET_DEMO_STACK:-demo}
-# The fast mode (README: "The fast mode"): the demo stack holds only this provider's resources,
+# The fast mode (docs/scale.md: "The fast mode"): the demo stack holds only this provider's resources,
 # whose ownership marks let a killed command be finished without per-step checkpoints.
 export PULUMI_SKIP_CHECKPOINTS=${PULUMI_SKIP_CHECKPOINTS:-true}
 pulumi stack select --create "$stack" --non-interactive >/dev/null

@@ -135,7 +135,7 @@ _tc_pulumi() {
   fi
   if command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_VERSION" ] &&
     command -v pulumi-language-nodejs >/dev/null 2>&1; then
-    _tc_step "using pulumi v$PULUMI_VERSION from PATH ($(command -v pulumi)); a stock build can lose its plugin connections under heavy packet loss (README: Toolchain notes)"
+    _tc_step "using pulumi v$PULUMI_VERSION from PATH ($(command -v pulumi)); a stock build can lose its plugin connections under heavy packet loss (CONTRIBUTING.md: Toolchain notes)"
     local plugin_dir="$LINUXNET_CACHE/plugin-$PULUMI_VERSION"
     mkdir -p "$plugin_dir" && install -m 0755 "$plugin" "$plugin_dir/"
     export PATH="$plugin_dir:$PATH"

@@ -1,6 +1,7 @@
 /**
  * pulumi-linuxnet: Linux virtual networks as code. Each class is a Pulumi resource whose
- * provider runs real `ip` commands against the kernel of the machine running `pulumi`.
+ * provider runs the real tools (`ip`, `tc`, `iptables`, `sysctl`, …) against the kernel of the
+ * machine running `pulumi`, or of the machine its `connection` names (over SSH).
  */
 export { Namespace, type NamespaceArgs } from "./namespace";
 export { VethPair, type VethPairArgs, type VethEndArgs, type VethEnd } from "./veth";

@@ -23,7 +23,7 @@ export interface ProbeArgs extends Omit<CommonArgs, "adopt"> {
   port?: pulumi.Input<number>;
   /** "reachable" (default: a reply, or an accepted connection, within `timeout`) or "unreachable" (none within `timeout`). */
   expect?: pulumi.Input<"reachable" | "unreachable">;
-  /** The reply's TTL it must come back with (ICMP, expect "reachable"): 64 from a Linux host on the same network, one less for each router on the way (seed 004: 63 through host3). */
+  /** The reply's TTL it must come back with (ICMP, expect "reachable"): 64 from a Linux host on the same network, one less for each router on the way (63 through one router). */
   ttl?: pulumi.Input<number>;
   /** The longest average round trip allowed, in ms (ICMP, expect "reachable"). */
   maxRtt?: pulumi.Input<number>;

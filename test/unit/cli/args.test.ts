@@ -40,7 +40,7 @@ describe("the command line", () => {
       }
       throw new Error(`accepted ${argv.join(" ")}`);
     };
-    fails(["draw"], 'unknown command "draw" (known: preview-summary, diagram, reachability, orphans)');
+    fails(["draw"], 'unknown command "draw" (known: new, preview-summary, diagram, reachability, orphans)');
     fails(["reachability", "--format", "svg"], 'invalid --format "svg" (must be one of markdown, json)');
     fails(["reachability", "--own-netns", "empty"], 'invalid --own-netns "empty" (must be one of fresh, unknown)');
     fails(["reachability", "--title", "x"], "reachability takes no --title");

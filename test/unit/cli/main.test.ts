@@ -19,7 +19,7 @@ describe("pulumi-linuxnet (bin)", () => {
   it("prints usage with exit code 2 for a wrong command line, and for --help on stdout", () => {
     const r = runCli(["nope"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^pulumi-linuxnet nope: unknown command "nope" \(known: preview-summary, diagram, reachability, orphans\)\nusage:\n/);
+    expect(r.stderr).toMatch(/^pulumi-linuxnet nope: unknown command "nope" \(known: new, preview-summary, diagram, reachability, orphans\)\nusage:\n/);
     const help = runCli(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage:\n {2}pulumi-linuxnet preview-summary/);
