@@ -90,7 +90,7 @@ describe("the objects carrying marks", () => {
         `sysctl net.ipv4.ip_forward in netns "${n}"`,
       ].sort(),
     );
-    const everywhere = (await markedObjects()).map(describeMarked);
+    const everywhere = (await markedObjects()).objects.map(describeMarked);
     expect(everywhere).toEqual(expect.arrayContaining([...inside, `link "${n}p"`])); // the peer, in this namespace
     expect((await markedIn(n)).find((m) => m.name === "e0")).toMatchObject({ owner: pair.outs.owner, mark: `linuxnet:${pair.outs.owner}:end` });
   });
