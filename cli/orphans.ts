@@ -3,20 +3,22 @@
  * of one stack's) but that no state holds — what a lost state leaves behind (`pulumi stack rm
  * --force`, a deleted backend directory) — on this machine and on every SSH host a state of
  * the project names or the command line gives. `--delete` removes them, after printing what it
- * removes, each as its kind's delete removes it (provider/core/marked.ts lists them). The states are read with
- * the real CLI (`pulumi stack ls`, `pulumi stack export --show-secrets`: the hosts' keys are in
- * them); a state that cannot be read stops the command, since nothing may then be called lost.
+ * removes, each as its kind's delete removes it (provider/core/marked.ts lists them). The states
+ * are read with the real CLI (cli/stacks.ts); a state that cannot be read, or an update of a
+ * stack of the project in progress (whose objects are marked before the engine checkpoints
+ * them), stops the command, since nothing may then be called lost. The states are read again
+ * before each removal when they may have changed; a namespace or host that cannot be read is
+ * reported, and never called clean.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { handlersFor } from "../provider";
-import { kernelSays } from "../provider/core/errors";
 import { deleteLink, readLink } from "../provider/core/link";
-import { describeMarked, type Marked, markedObjects, REMOVAL_ORDER, stackOf } from "../provider/core/marked";
+import { describeMarked, type Marked, markedObjects, REMOVAL_ORDER, REMOVED_BY, stackOf } from "../provider/core/marked";
 import { describeOwner, encodePart, markOf, ownerInMark } from "../provider/core/owner";
 import { connection as connectionSchema } from "../provider/core/validate";
-import { closeHosts, type Connection, hostFor, hostLabel, local } from "../provider/hosts";
+import { closeHosts, type Connection, hostFor, hostLabel } from "../provider/hosts";
 import { CliError } from "./errors";
-import { revealed } from "./values";
+import { backendUrl, readStates, type States, stacksNow } from "./stacks";
 
 export interface OrphansCommand {
   name: "orphans";
@@ -37,43 +39,6 @@ function projectName(given: string | undefined): string {
   const name = file && /^name:\s*["']?([^"'\s#]+)/m.exec(readFileSync(file, "utf8"))?.[1];
   if (!name) throw new CliError("no project: run it in the directory of the project's Pulumi.yaml, or pass --project NAME", 2);
   return name;
-}
-
-async function pulumi(args: string[]): Promise<string> {
-  try {
-    return (await local.run(["pulumi", ...args, "--non-interactive"])).stdout;
-  } catch (e) {
-    const stderr = (e as { stderr?: string }).stderr;
-    throw new CliError(`could not read the states: \`pulumi ${args.join(" ")}\` failed: ${stderr ? kernelSays(stderr) : (e as Error).message}`);
-  }
-}
-
-interface StateResource {
-  type?: string;
-  inputs?: Record<string, unknown>;
-  outputs?: Record<string, unknown>;
-}
-
-/**
- * What the states of the project hold: the owners of their resources, and the hosts they name
- * (all of them, also with --stack: a lost stack's hosts are often another stack's too).
- */
-async function readStates(project: string): Promise<{ stacks: string[]; owners: Set<string>; hosts: Connection[] }> {
-  const listed = JSON.parse((await pulumi(["stack", "ls", "--all", "--project", project, "--json"])) || "[]") as Array<{ name: string }>;
-  const stacks = listed.map((s) => s.name);
-  const owners = new Set<string>();
-  const hosts: Connection[] = [];
-  for (const name of stacks) {
-    const exported = JSON.parse(await pulumi(["stack", "export", "--stack", name, "--show-secrets"])) as { deployment?: { resources?: StateResource[] } };
-    for (const r of exported.deployment?.resources ?? []) {
-      if (!r.type?.startsWith("pulumi-nodejs:dynamic/linuxnet:")) continue;
-      const props = { ...r.inputs, ...r.outputs };
-      if (typeof props.owner === "string") owners.add(props.owner);
-      const c = connectionSchema().safeParse(revealed(props.connection));
-      if (c.success && c.data) hosts.push(c.data as Connection);
-    }
-  }
-  return { stacks: stacks.map((n) => n.split("/").pop()!), owners, hosts };
 }
 
 /** `[user@]host[:port]` (an IPv6 address in brackets) with the key options, checked by the provider's own rules. */
@@ -114,59 +79,80 @@ interface Found {
 
 const line = (f: Found) => `  ${f.host}: ${describeMarked(f.object)} — ${describeOwner(f.object.owner)}`;
 
+const complain = (line: string) => process.stderr.write(`pulumi-linuxnet orphans: ${line}\n`);
+
 /** Runs the command; resolves to what goes to stdout (problems on a host go to stderr, and make the exit status 1). */
 export async function orphans(cmd: OrphansCommand): Promise<string> {
   const project = projectName(cmd.project);
   const given = cmd.hosts.map((h) => hostFromCommandLine(h, cmd));
   try {
-    const states = await readStates(project);
-    const held = heldBy(states.owners);
+    const backend = await backendUrl();
+    let states = await readStates(backend, project);
     const ours = (owner: string) => owner.split("/")[0] === encodePart(project) && (cmd.stack === undefined || stackOf(owner) === `${encodePart(project)}/${encodePart(cmd.stack)}`);
     const places: Array<{ host: string; connection?: Connection }> = [{ host: "this machine" }];
     for (const c of [...states.hosts, ...given]) if (!places.some((p) => p.host === hostLabel(c))) places.push({ host: hostLabel(c), connection: c });
 
-    const found: Found[] = [];
+    let found: Found[] = [];
     let failed = false;
     for (const p of places) {
       try {
-        const marked = await markedObjects(hostFor(p.connection));
-        for (const object of marked) if (ours(object.owner) && !held(object)) found.push({ host: p.host, connection: p.connection, object });
+        const { objects, unreadable } = await markedObjects(hostFor(p.connection));
+        for (const u of unreadable) complain(`could not list the objects in netns "${u.netns}" on ${p.host}: ${u.cause}`);
+        failed ||= unreadable.length > 0;
+        for (const object of objects) if (ours(object.owner)) found.push({ host: p.host, connection: p.connection, object });
       } catch (e) {
-        process.stderr.write(`pulumi-linuxnet orphans: could not list the objects on ${p.host}: ${(e as Error).message}\n`);
+        complain(`could not list the objects on ${p.host}: ${(e as Error).message}`);
         failed = true;
       }
     }
+    // Listing takes a while: what a state holds is decided by the states as they are after it.
+    states = await statesNow(backend, project, states);
+    found = found.filter((f) => !heldBy(states.owners)(f.object));
     const whose = cmd.stack === undefined ? `project "${project}"` : `stack "${cmd.stack}" of project "${project}"`;
     const where = places.map((p) => p.host).join(", ");
+    if (failed) process.exitCode = 1;
     if (!found.length) {
-      if (failed) process.exitCode = 1;
+      if (failed) return `found no object marked by ${whose} that no state holds in what could be read on ${where}; what could not be read (above) was not looked at\n`;
       return `no orphans: every object marked by ${whose} on ${where} is held by a state\n`;
     }
     const order = (f: Found) => REMOVAL_ORDER.indexOf(f.object.kind);
     found.sort((a, b) => order(a) - order(b));
-    let out = `${found.length} object${found.length === 1 ? "" : "s"} marked by ${whose} that no state holds (looked on ${where}):\n${found.map(line).join("\n")}\n`;
-    if (!cmd.delete) {
-      if (failed) process.exitCode = 1;
-      return `${out}remove them with --delete\n`;
-    }
+    const out = `${found.length} object${found.length === 1 ? "" : "s"} marked by ${whose} that no state holds (looked on ${where}${failed ? "; not all could be read, above" : ""}):\n${found.map(line).join("\n")}\n`;
+    if (!cmd.delete) return `${out}remove them with --delete\n`;
     process.stdout.write(`${out}removing them:\n`);
-    out = "";
     let removed = 0;
     for (const f of found) {
+      try {
+        // An update may have started, or a state changed, since the listing: read them again first.
+        states = await statesNow(backend, project, states);
+      } catch (e) {
+        complain(`${(e as Error).message}; not removing the rest`);
+        process.exitCode = 1;
+        break;
+      }
+      if (heldBy(states.owners)(f.object)) {
+        process.stdout.write(`  left ${f.host}: ${describeMarked(f.object)}: a state holds it now\n`);
+        continue;
+      }
       try {
         await removeMarked(f.object, f.connection);
         removed++;
         process.stdout.write(`  removed ${f.host}: ${describeMarked(f.object)}\n`);
       } catch (e) {
-        failed = true;
-        process.stderr.write(`pulumi-linuxnet orphans: could not remove ${describeMarked(f.object)} on ${f.host}: ${(e as Error).message}\n`);
+        process.exitCode = 1;
+        complain(`could not remove ${describeMarked(f.object)} on ${f.host}: ${(e as Error).message}`);
       }
     }
-    if (failed) process.exitCode = 1;
     return `removed ${removed} of ${found.length}\n`;
   } finally {
     closeHosts();
   }
+}
+
+/** The states as they are now: the same when `stack ls` says nothing changed (and no update runs), else read again. */
+async function statesNow(backend: string, project: string, last: States): Promise<States> {
+  const { version } = await stacksNow(backend, project);
+  return version === last.version ? last : readStates(backend, project);
 }
 
 /**
@@ -189,8 +175,7 @@ export async function removeMarked(m: Marked, connection?: Connection): Promise<
   if (m.mark !== undefined && SHORTENED.test(m.mark)) {
     throw new Error(`its mark is shortened (${m.mark}), so its owner cannot be read back whole: remove it by hand`);
   }
-  const key = ({ namespace: "namespace", route: "route", "iptables rule": "iptables", sysctl: "sysctl" } as const)[m.kind];
-  await handlersFor(key).delete(m.name, withHost({ ...m.inputs, ...m.state }));
+  await handlersFor(REMOVED_BY[m.kind]).delete(m.name, withHost({ ...m.inputs, ...m.state }));
 }
 
 /** The end of a mark shortened to the kernel's 255 bytes: `~` and 16 hex digits of the whole's hash. */

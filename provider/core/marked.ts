@@ -1,22 +1,61 @@
 /**
  * The objects on one host that carry pulumi-linuxnet's ownership marks, read from the kernel
  * and from the records kept beside it: namespaces (the alias of their `lo`), links (their
- * alias), iptables rules (their comment), routes (`proto 148`, with the owner recorded) and
- * sysctls (their records). A Namespace's delete looks inside for other stacks' objects first;
- * `pulumi-linuxnet orphans` lists what no state holds and removes each through its kind's own
- * delete (what a listed object's `inputs` are for). Reading only, on the host it is given.
+ * alias), iptables rules (their comment), routes (`proto 148`, with the owner recorded),
+ * sysctls (their records) and link shaping (a root qdisc `148:`, with the owner recorded). A
+ * Namespace's delete looks inside for other stacks' objects first; `pulumi-linuxnet orphans`
+ * lists what no state holds and removes each through its kind's own delete (what a listed
+ * object's `inputs` are for). Reading only, on the host it is given. What cannot be read is an
+ * error, never "nothing there".
  */
 import { splitRuleLine } from "../kinds/iptables";
 import type { Host } from "../hosts";
+import type { KindKey } from "../registry";
+import { CommandError, kernelSays } from "./errors";
 import { describeOwner, MARK_PREFIX, ownerInMark, ROUTE_PROTO } from "./owner";
+import { HANDLE, parseRoot, tcArgv } from "./qdisc";
 
-export type MarkedKind = "namespace" | "link" | "route" | "iptables rule" | "sysctl";
+/**
+ * Every kind of marked object, in the order `orphans` removes them: what lives in a namespace
+ * before the namespace; rules, routes and shaping before the links they name.
+ */
+export const REMOVAL_ORDER = ["iptables rule", "route", "sysctl", "link shaping", "link", "namespace"] as const;
+export type MarkedKind = (typeof REMOVAL_ORDER)[number];
+
+/**
+ * What each kind of the registry leaves in the kernel, as the marked objects it is listed as
+ * (none: it makes nothing there). A kind missing here does not compile; a unit test checks the
+ * rest (test/unit/marked-kinds.test.ts).
+ */
+export const MARKED_BY_KIND = {
+  namespace: ["namespace"],
+  bridge: ["link"],
+  veth: ["link"],
+  vlan: ["link"],
+  macvlanNetwork: ["link"], // its host shim (the parent's promiscuous flag is a shared setting, kept in its owners' record)
+  macvlanEndpoint: ["link", "route"], // the host's route to it, through the shim
+  vxlan: ["link"],
+  linkShaping: ["link shaping"],
+  sysctl: ["sysctl"],
+  route: ["route"],
+  iptables: ["iptables rule"],
+  probe: [],
+} as const satisfies Record<KindKey, readonly MarkedKind[]>;
+
+/** The kind whose own delete removes a marked object (a link is removed as a link, whatever made it). */
+export const REMOVED_BY: Readonly<Record<Exclude<MarkedKind, "link">, KindKey>> = {
+  namespace: "namespace",
+  route: "route",
+  "iptables rule": "iptables",
+  sysctl: "sysctl",
+  "link shaping": "linkShaping",
+};
 
 export interface Marked {
   kind: MarkedKind;
   /** The namespace it is in (undefined: the host's own); for a namespace, the namespace itself. */
   netns?: string;
-  /** The link's name, the route's key, the rule, the sysctl's key; for a namespace, its name. */
+  /** The link's name, the route's key, the rule, the sysctl's key, the shaped link's name; for a namespace, its name. */
   name: string;
   /** Its owner (`project/stack/Kind/name`, each part encoded), from its mark or its record. */
   owner: string;
@@ -42,23 +81,29 @@ export const describeWithOwner = (m: Marked) => `${describeMarked(m)} (${describ
 
 // ── reading ─────────────────────────────────────────────────────────────────────────────
 interface LinkJson {
+  ifindex: number;
   ifname: string;
   ifalias?: string;
 }
 
 /** Links and (from `lo`) the namespace itself. */
-async function markedLinks(host: Host, netns: string | undefined): Promise<Marked[]> {
-  // `addr show`, not `link show`: it lists every link with its alias too, and runs in the namespace's ip session (no spawn).
-  const links = (await host.ipJson<LinkJson>(["-details", "addr", "show"], { netns })).filter((l) => l.ifalias?.startsWith(MARK_PREFIX));
-  return links.flatMap((l): Marked[] => {
-    const owner = ownerInMark(l.ifalias)!;
-    if (l.ifname === "lo") return netns === undefined ? [] : [{ kind: "namespace", netns, name: netns, owner, mark: l.ifalias, inputs: { name: netns, owner } }];
-    return [{ kind: "link", netns, name: l.ifname, owner, mark: l.ifalias, inputs: {} }];
-  });
+function markedLinks(links: readonly LinkJson[], netns: string | undefined): Marked[] {
+  return links
+    .filter((l) => l.ifalias?.startsWith(MARK_PREFIX))
+    .flatMap((l): Marked[] => {
+      const owner = ownerInMark(l.ifalias)!;
+      if (l.ifname === "lo") return netns === undefined ? [] : [{ kind: "namespace", netns, name: netns, owner, mark: l.ifalias, inputs: { name: netns, owner } }];
+      return [{ kind: "link", netns, name: l.ifname, owner, mark: l.ifalias, inputs: {} }];
+    });
 }
 
-/** A fixed script (no input in it): both families' rules, each under a header line. */
-const SAVE_BOTH = 'for t in iptables-save ip6tables-save; do echo "#linuxnet $t"; if command -v "$t" >/dev/null; then "$t" 2>/dev/null; fi; done; true';
+/**
+ * A fixed script (no input in it): both families' rules, each under a header line. A tool that
+ * fails stops it with its own exit status and a line naming it; a tool not installed has no
+ * rules to show (IptablesRule makes them with its sibling `iptables`, which comes with it).
+ */
+const SAVE_BOTH =
+  'for t in iptables-save ip6tables-save; do echo "#linuxnet $t"; if command -v "$t" >/dev/null; then "$t" || { s=$?; echo "#linuxnet failed $t $s" >&2; exit "$s"; }; fi; done';
 
 /** iptables rules carrying a mark, from `iptables-save` and `ip6tables-save` of the namespace. */
 export function rulesIn(saved: string, netns?: string): Marked[] {
@@ -83,8 +128,14 @@ export function rulesIn(saved: string, netns?: string): Marked[] {
 }
 
 async function markedRules(host: Host, netns: string | undefined): Promise<Marked[]> {
-  const { stdout } = await host.exec(["sh", "-c", SAVE_BOTH], { netns });
-  return rulesIn(stdout, netns);
+  try {
+    return rulesIn((await host.exec(["sh", "-c", SAVE_BOTH], { netns })).stdout, netns);
+  } catch (e) {
+    const failed = e instanceof CommandError && /^#linuxnet failed (\S+) (\d+)$/m.exec(e.stderr);
+    if (!failed) throw e; // the shell did not run there (a namespace gone meanwhile)
+    const said = kernelSays((e as CommandError).stderr.replace(failed[0], ""));
+    throw new Error(`\`${failed[1]}\` failed (exit status ${failed[2]}${said ? `: ${said}` : ""}), so its rules cannot be read`);
+  }
 }
 
 interface RouteJson {
@@ -136,10 +187,47 @@ async function markedSysctls(host: Host, netns: string | undefined): Promise<Mar
   return out;
 }
 
+/** What the host's record holds about a shaped interface (kinds/link-shaping.ts writes it). */
+interface QdiscRecord {
+  owner?: string;
+  dev?: string;
+  ifindex?: number;
+  found?: string;
+}
+
+/**
+ * Root qdiscs `148:` whose owner is recorded for that very link (its name and ifindex: a link
+ * made again under the name is another link); a record without its qdisc, or a qdisc without
+ * its record, names no owner: left out.
+ */
+async function markedShaping(host: Host, links: readonly LinkJson[], netns: string | undefined): Promise<Marked[]> {
+  const keys = await host.recordKeys({ netns }, "qdisc");
+  if (!keys.length) return [];
+  const argv = tcArgv(["-j", "qdisc", "show"], { netns });
+  const { stdout } = await host.run(argv);
+  let shown: Array<{ dev?: string }>;
+  try {
+    shown = stdout.trim() ? JSON.parse(stdout) : [];
+  } catch (e) {
+    throw new Error(`unparsable JSON from \`${argv.join(" ")}\`: ${(e as Error).message}`);
+  }
+  const out: Marked[] = [];
+  for (const key of keys) {
+    const r = await host.readRecord<QdiscRecord>({ netns }, "qdisc", key);
+    const link = links.find((l) => l.ifname === r?.dev && l.ifindex === r?.ifindex);
+    const root = link && parseRoot(JSON.stringify(shown.filter((q) => q.dev === link.ifname)));
+    if (!r?.owner || !link || root?.handle !== HANDLE) continue;
+    out.push({ kind: "link shaping", netns, name: link.ifname, owner: r.owner, inputs: { dev: link.ifname, netns, owner: r.owner }, state: { ifindex: link.ifindex, found: r.found } });
+  }
+  return out;
+}
+
 /** Every marked object in one namespace (undefined: the host's own), its own mark included. */
 export async function markedIn(host: Host, netns?: string): Promise<Marked[]> {
-  const [links, rules, routes, sysctls] = await Promise.all([markedLinks(host, netns), markedRules(host, netns), markedRoutes(host, netns), markedSysctls(host, netns)]);
-  return [...links, ...rules, ...routes, ...sysctls];
+  // `addr show`, not `link show`: it lists every link with its alias too, and runs in the namespace's ip session (no spawn).
+  const links = await host.ipJson<LinkJson>(["-details", "addr", "show"], { netns });
+  const [rules, routes, sysctls, shaping] = await Promise.all([markedRules(host, netns), markedRoutes(host, netns), markedSysctls(host, netns), markedShaping(host, links, netns)]);
+  return [...markedLinks(links, netns), ...rules, ...routes, ...sysctls, ...shaping];
 }
 
 /** The host's named namespaces. */
@@ -148,26 +236,37 @@ export async function namespaceNames(host: Host): Promise<string[]> {
   return stdout.trim() ? (JSON.parse(stdout) as Array<{ name: string }>).map((n) => n.name) : [];
 }
 
+/** What a listing of a host found, and the namespaces it could not read (a namespace gone meanwhile is neither). */
+export interface Listing {
+  objects: Marked[];
+  unreadable: Array<{ netns: string; cause: string }>;
+}
+
 /** Every marked object on the host: in its own namespace and in every named one. */
-export async function markedObjects(host: Host): Promise<Marked[]> {
-  const out = await markedIn(host, undefined);
-  for (const ns of await namespaceNames(host)) out.push(...(await markedIn(host, ns).catch(() => []))); // a namespace gone meanwhile has nothing
-  return out;
+export async function markedObjects(host: Host): Promise<Listing> {
+  const objects = await markedIn(host, undefined);
+  const unreadable: Listing["unreadable"] = [];
+  for (const netns of await namespaceNames(host)) {
+    try {
+      objects.push(...(await markedIn(host, netns)));
+    } catch (e) {
+      if (await host.netnsExists(netns)) unreadable.push({ netns, cause: (e as Error).message });
+    }
+  }
+  return { objects, unreadable };
 }
 
 /**
  * What a namespace's delete would take with it that is marked as another stack's (or, for a
- * namespace of no owner, as anyone's): links, rules, routes and sysctls in it.
+ * namespace of no owner, as anyone's): links, rules, routes, sysctls and shaping in it. Throws
+ * when it cannot look (a save that failed, a record that cannot be read): then nothing may go.
  */
 export async function othersIn(host: Host, netns: string, owner: string | undefined): Promise<Marked[]> {
   const inside = (await markedIn(host, netns)).filter((m) => m.kind !== "namespace");
   return inside.filter((m) => owner === undefined || stackOf(m.owner) !== stackOf(owner));
 }
 
-// ── removing (cli/orphans.ts) ───────────────────────────────────────────────────────────
-/** Removal order: what lives in a namespace before the namespace; rules and routes before the links they name. */
-export const REMOVAL_ORDER: readonly MarkedKind[] = ["iptables rule", "route", "sysctl", "link", "namespace"];
-
+// ── the namespace guard's words ─────────────────────────────────────────────────────────
 /** Why a namespace may not be deleted: what of other stacks it holds, and what to do, as one clause. */
 export function othersProblem(others: readonly Marked[]): string {
   const stacks = [...new Set(others.map((m) => stackOf(m.owner)))];
@@ -176,3 +275,6 @@ export function othersProblem(others: readonly Marked[]): string {
     `destroy ${stacks.length === 1 ? "that stack" : "those stacks"} first (or remove those resources from ${stacks.length === 1 ? "it" : "them"}), or delete the objects by hand, then destroy this one again`
   );
 }
+
+/** Why a namespace may not be deleted when what it holds cannot be read, as one clause. */
+export const unreadableProblem = (cause: string) => `cannot tell whether it holds other stacks' objects, which deleting it would take with it: ${cause}; fix that, then destroy it again`;

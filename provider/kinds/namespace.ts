@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { failedAt, goneError, objectError, unlessGone } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
-import { othersIn, othersProblem } from "../core/marked";
+import { othersIn, othersProblem, unreadableProblem } from "../core/marked";
 import { claimOf, markOf, notOurs, observedOwner, stillOurs } from "../core/owner";
 import type { Host } from "../hosts";
 import { transaction } from "../core/undo";
@@ -101,7 +101,10 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
     const seen = await observe(host, i, "delete");
     if (!seen || !stillOurs(seen.alias, i.owner)) return; // gone already, or another owner's now: done
     // Deleting a namespace deletes everything in it: never another stack's objects.
-    const others = await othersIn(host, i.name, i.owner);
+    const others = await othersIn(host, i.name, i.owner).catch(async (e: Error) => {
+      if (!(await host.netnsExists(i.name))) return []; // gone meanwhile: nothing in it to spare
+      throw objectError(attempt("delete", i), unreadableProblem(e.message));
+    });
     if (others.length) throw objectError(attempt("delete", i), othersProblem(others), "busy");
     await host.removeRecords({ netns: i.name }); // what was recorded about its state goes with it
     await unlessGone(host.ip(argv.del(i.name), {}, attempt("delete", i)), undefined);

@@ -3,15 +3,20 @@
  * on two SSH hosts, then its state is lost (`pulumi stack rm --force`). The command finds
  * exactly its objects — on this machine, on the host another stack's state names, and on the
  * host given on the command line — and not that other stack's, nor objects made by hand (one
- * unmarked, one with another project's mark); `--delete` removes exactly them.
+ * unmarked, one with another project's mark); `--delete` removes exactly them. A namespace it
+ * cannot read is reported and never called clean. Beside a running fast-mode `up` (whose
+ * objects are marked long before the engine checkpoints them) it refuses, naming the stack,
+ * and the `up` ends with all it made.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RECORD_DIR } from "../../provider/hosts/host";
+import { Fleet } from "../support/fleet";
 import { ip } from "../support/local";
 import { links, namedNamespaces } from "../support/kernel";
-import { PulumiStack, testProgramDir } from "../support/pulumi";
+import { PulumiStack, stepsDone, testProgramDir } from "../support/pulumi";
 import { SshHosts, type TestHost } from "../support/ssh-hosts";
 import { BIN } from "../unit/cli/helpers";
 
@@ -109,6 +114,26 @@ describe("orphans: what a lost state leaves behind is found by its marks and rem
     expect(r.stdout).toBe(`no orphans: every object marked by stack "${B}" of project "${PROJECT}" on this machine, root@${h[1].address}:22, root@${h[0].address}:22 is held by a state\n`);
   });
 
+  it("reports a namespace it cannot read, naming it, exits 1, and never calls the rest clean", async () => {
+    const n = `${B}u`;
+    await ip(["netns", "add", n]);
+    const id = statSync(`/run/netns/${n}`, { bigint: true });
+    const records = join(RECORD_DIR, `${id.ino}-${id.ctimeNs}`);
+    try {
+      // a record that cannot be parsed: whose objects the namespace holds cannot be told
+      mkdirSync(join(records, "sysctl"), { recursive: true });
+      writeFileSync(join(records, "sysctl", "net.ipv4.ip_forward"), '{"found": ');
+      const r = orphans("--stack", B, ...onH1());
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^pulumi-linuxnet orphans: could not list the objects in netns "${n}" on this machine: the record /run/pulumi-linuxnet/\\S+ is corrupt [^\n]*\n$`));
+      expect(r.stdout).not.toMatch(/no orphans|held by a state/);
+      expect(r.stdout).toMatch(/what could not be read \(above\) was not looked at\n$/);
+    } finally {
+      rmSync(records, { recursive: true, force: true });
+      await ip(["netns", "del", n]);
+    }
+  });
+
   it("with --delete removes exactly them, printing them first; the other stack's objects and the hand-made ones stay", async () => {
     const r = orphans("--stack", A, "--delete", ...onH1());
     expect(r.stderr).toBe("");
@@ -127,5 +152,60 @@ describe("orphans: what a lost state leaves behind is found by its marks and rem
     expect(await remoteNamespaces(0)).toEqual([]);
     expect(await remoteNamespaces(1)).toEqual([`${B}r`]);
     expect(orphans(...onH1()).stdout).toMatch(/^no orphans: /);
+  });
+});
+
+/** A process run to its end without blocking this one; `watch` sees its stdout so far. */
+function started(argv: string[], cwd: string, env: NodeJS.ProcessEnv, watch: (stdout: string) => void = () => undefined) {
+  const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => watch((stdout += chunk.toString())));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+describe("orphans beside a running fast-mode up: refused, and the up ends with everything it made", () => {
+  const N = 100;
+  const stack = new PulumiStack(testProgramDir("fleet"), { PULUMI_SKIP_CHECKPOINTS: "true" }, 420_000);
+  const fleet = new Fleet(stack, N, `o${process.pid % 100}x`);
+
+  beforeAll(() => stack.init({ n: String(N), prefix: fleet.prefix }));
+  afterAll(() => stack.dispose());
+
+  it("refuses --delete in one line naming the running stack, removes nothing, and the up converges", async () => {
+    let begun: () => void = () => undefined;
+    const enough = new Promise<void>((resolve) => (begun = resolve));
+    // Nothing of it is in the state until it ends: every object made so far looks lost.
+    const up = started(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], stack.programDir, stack.environment, (out) => {
+      if (stepsDone(out, "created") >= 30) begun();
+    });
+    await Promise.race([enough, up.done]);
+    expect(up.child.exitCode).toBeNull(); // still running
+    const r = await started([process.execPath, BIN, "orphans", "--delete"], stack.programDir, stack.environment).done;
+    const upRanAlong = up.child.exitCode === null;
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^pulumi-linuxnet orphans: stack "${stack.stack}" of project "linuxnet-fleet" has an update in progress \\(${stack.stack}: pid \\d+ on \\S+ since [^)]+\\)\\): ` +
+          "what it makes would look lost until the engine checkpoints it; run this again once it has ended \\(a lock left by a killed command goes with `pulumi cancel --stack NAME`\\)\n$",
+      ),
+    );
+    expect(r.code).toBe(1);
+    expect(upRanAlong).toBe(true); // the refusal came while the up ran
+    const ended = await up.done;
+    expect({ code: ended.code, stderr: ended.stderr }).toEqual({ code: 0, stderr: "" });
+    await fleet.expectConverged();
+    // Once it has ended, all it made is held by its state.
+    const after = spawnSync(process.execPath, [BIN, "orphans"], { cwd: stack.programDir, env: stack.environment, encoding: "utf8" });
+    expect({ code: after.status, stdout: after.stdout, stderr: after.stderr }).toEqual({
+      code: 0,
+      stdout: `no orphans: every object marked by project "linuxnet-fleet" on this machine is held by a state\n`,
+      stderr: "",
+    });
   });
 });
