@@ -59,8 +59,12 @@ export function missingTool(argv: readonly string[], stderr: string, exitCode: n
     if (exec) return basename(exec[1]);
   }
   if (exitCode !== 127) return undefined;
-  // dash: "sh: 1: sysctl: not found"; bash: "bash: line 1: sysctl: command not found"; zsh: "zsh:1: command not found: sysctl"
-  const said = /^\S+?:(?: line)? ?\d*:? ?(\S+): (?:command )?not found$/m.exec(stderr) ?? /command not found: (\S+)$/m.exec(stderr);
+  // dash: "sh: 1: sysctl: not found"; bash: "bash: line 1: sysctl: command not found"; zsh: "zsh:1: command not found: sysctl";
+  // util-linux's unshare/setpriv starting a program (its 127): "unshare: failed to execute stat: No such file or directory"
+  const said =
+    /^\S+?:(?: line)? ?\d*:? ?(\S+): (?:command )?not found$/m.exec(stderr) ??
+    /command not found: (\S+)$/m.exec(stderr) ??
+    /^\S+: failed to execute (\S+): No such file or directory$/m.exec(stderr);
   return said ? basename(said[1]) : toolOf(argv);
 }
 

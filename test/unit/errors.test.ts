@@ -57,6 +57,7 @@ describe("a missing tool", () => {
     [["ping", "-c", "1", "x"], "bash: ping: command not found", 127, "ping"],
     [["nc", "-h"], "zsh:1: command not found: nc", 127, "nc"],
     [["tc", "qdisc", "show"], "", 127, "tc"],
+    [["unshare", "--net", "stat", "-L", "/proc/sys/x"], "unshare: failed to execute stat: No such file or directory", 127, "stat"],
     [inNs("sysctl", "-n", "k"), 'exec of "sysctl" failed: Permission denied', 1, undefined],
     [["sysctl", "-n", "k"], 'exec of "sysctl" failed: No such file or directory', 1, undefined], // not ip netns exec: not ip's words
   ])("%j, %j, exit %d: %s", (argv, stderr, exitCode, tool) => {
