@@ -2,6 +2,8 @@
  * Typed errors for everything the kernel or a tool can say back. Error text is built here
  * and only here, so every failure reads the same way:
  *   failed to <verb> <kind> "<name>" in netns "<ns>"[ on host <user@host:port>]: `<command>`: <what the kernel said>
+ * The kind is decided by how the command failed: a tool that is not installed first (its own
+ * kind, never "not found"), then the words of the tool that printed them.
  */
 
 export type ErrorKind = "not-found" | "exists" | "not-supported" | "permission" | "busy" | "invalid" | "missing-tool" | "failed";
@@ -32,7 +34,7 @@ export const PACKAGE_OF: Readonly<Record<string, string>> = {
   unshare: "util-linux",
   flock: "util-linux",
   ssh: "openssh-client",
-  ...Object.fromEntries(["sh"].map((t) => [t, "dash"])),
+  sh: "dash",
   ...Object.fromEntries(["cat", "mv", "mkdir", "rm", "ls", "stat", "mktemp"].map((t) => [t, "coreutils"])),
 };
 

@@ -2,7 +2,7 @@
  * A machine over SSH. Everything runs through up to three long-lived remote shells per set of
  * connection settings (shell-session.ts: a command costs that host one fork, not an ssh
  * session, which costs seconds on a slow host), over one OpenSSH master connection (ssh.ts).
- * ssh's own failures (unreachable, key refused, host key changed, a tool missing there) are
+ * ssh's own failures (unreachable, key refused, host key changed) and a tool missing there are
  * worded here, naming the host, and never taken for "already gone".
  */
 import { type Attempt, CommandError, missingTool, toolMissing } from "../core/errors";
