@@ -126,7 +126,7 @@ async function listed(host: Host, i: RuleInputs, verb: string): Promise<string[]
     return findMarked(stdout, i.chain, mark(i)!);
   } catch (e) {
     // A missing chain: legacy says "No chain/target/match" (not-found), iptables-nft 1.8.9 "chain `X' in table `t' is incompatible".
-    if (isKind(e, "not-found") || (isKind(e, "failed") && /^iptables v\S+ \(nf_tables\): chain `[^']*' in table `[^']*' is incompatible/m.test(e.stderr))) return undefined;
+    if (isKind(e, "not-found") || (e instanceof CommandError && /^iptables v\S+ \(nf_tables\): chain `[^']*' in table `[^']*' is incompatible/m.test(e.stderr))) return undefined;
     throw e;
   }
 }

@@ -88,6 +88,18 @@ describe("IptablesRule without iptables", () => {
   });
 });
 
+describe("IptablesRule, what iptables itself says", () => {
+  it("still reads a rule whose chain was deleted by hand as gone (iptables-nft: the chain 'is incompatible')", async () => {
+    const ns = await freshNamespace(made);
+    await exec(ns, "iptables", "-N", "MINE");
+    const c = await iptables.create(await checked(iptables, { chain: "MINE", rule: ["-j", "RETURN"], netns: ns, owner: owner("IptablesRule", "mine") }));
+    await exec(ns, "iptables", "-F", "MINE");
+    await exec(ns, "iptables", "-X", "MINE");
+    expect(await iptables.read(c.id, c.outs)).toEqual({ id: "", props: {} });
+    await expect(iptables.delete(c.id, c.outs)).resolves.toBeUndefined();
+  });
+});
+
 describe("Sysctl without sysctl", () => {
   it("fails refresh and delete closed: the setting stays in the state, its old value is put back once sysctl is there", async () => {
     const ns = await freshNamespace(made);
