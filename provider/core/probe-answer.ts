@@ -53,10 +53,37 @@ export function parsePing(stdout: string): PingOutput {
 }
 
 /**
- * What ping wrote on stderr when the kernel refused to send (no route, an address still
- * tentative, a firewall rule in OUTPUT): an answer of the network, not a failure of the probe.
+ * What ping wrote on stderr when the kernel refused to SEND (no route, an address still
+ * tentative, a firewall rule in OUTPUT): iputils' `ping: connect: …` and `ping: sendmsg: …`,
+ * busybox's `ping: sendto: …`. An answer of the network, not a failure of the probe. A socket
+ * ping could not open (`ping: socket: Operation not permitted`: no CAP_NET_RAW, and its group
+ * not in net.ipv4.ping_group_range) sent nothing: no answer at all.
  */
-export const NETWORK_REFUSED = /Network is unreachable|No route to host|Cannot assign requested address|Operation not permitted|Permission denied|Network is down|Destination .*nreachable|Host is down/;
+export const REFUSED_TO_SEND = /^(?:\S*ping6?: )?(?:connect|sendmsg|sendto): (?:Network is unreachable|No route to host|Cannot assign requested address|Operation not permitted|Permission denied|Network is down|Host is down)$/m;
+
+/** What iputils and busybox say when ping cannot open its ICMP socket. */
+const NO_SOCKET = /^(?:\S*ping6?: )?(?:socket|icmp open socket): (.+)$|^(?:\S*ping6?: )?(permission denied \(are you root\?\))$/m;
+
+/**
+ * What a ping that exited 1 or 2 saw: the network's answer where ping sent (its summary counts
+ * what it sent; ICMP errors came back) or the kernel refused to send; undefined where it
+ * never sent (the probe failed: `pingSocketProblem` says why when it could not open its socket).
+ */
+export function pingAnswer(stdout: string, stderr: string, at: string): Seen | undefined {
+  const out = parsePing(stdout);
+  if (out.transmitted > 0 || out.replies.length > 0 || out.icmpErrors.length > 0) return seenFromPing(out, stderr, at);
+  const refused = REFUSED_TO_SEND.exec(stderr);
+  if (refused) return { via: "icmp", reachable: false, sent: 0, received: 0, error: refused[0].replace(/^\S*ping6?: /, ""), at };
+  return undefined;
+}
+
+/** Why ping could not open its socket, in one line; undefined if that is not why it failed. */
+export function pingSocketProblem(stderr: string): string | undefined {
+  const m = NO_SOCKET.exec(stderr);
+  if (!m) return undefined;
+  const said = m[1] ? `socket: ${m[1]}` : m[2];
+  return `ping could not open its ICMP socket (${said}), so it sent nothing: it needs CAP_NET_RAW, or its group in net.ipv4.ping_group_range of the namespace`;
+}
 
 /** The line of a tool's stderr worth showing: "connect: Network is unreachable". */
 export function saidOnStderr(stderr: string): string {

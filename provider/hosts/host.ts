@@ -88,10 +88,20 @@ export abstract class Host {
 
   // ── facts and locks, per host ─────────────────────────────────────────────────────────
   private readonly facts = new Map<string, Promise<unknown>>();
-  /** What this host says once about itself (which iptables backend it has), asked once. */
+  /**
+   * What this host says about itself (which iptables backend it has), asked once: the answer is
+   * kept for the life of the process, a failure never (the next caller asks again), so one
+   * dropped connection does not stand for the host's answer. Callers at the same time share one look.
+   */
   fact<T>(key: string, find: () => Promise<T>): Promise<T> {
-    if (!this.facts.has(key)) this.facts.set(key, find());
-    return this.facts.get(key) as Promise<T>;
+    const known = this.facts.get(key);
+    if (known) return known as Promise<T>;
+    const asked = find();
+    this.facts.set(key, asked);
+    asked.catch(() => {
+      if (this.facts.get(key) === asked) this.facts.delete(key);
+    });
+    return asked;
   }
 
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -179,7 +189,7 @@ export abstract class Host {
   /** The inode of a named namespace. */
   async netnsInode(name: string): Promise<number> {
     const s = await this.statNetns(name);
-    if (!s) throw new CommandError(["stat", `${NETNS_RUN_DIR}/${name}`], `${NETNS_RUN_DIR}/${name}: No such file or directory`, 1, { verb: "read", kind: "namespace", name });
+    if (!s) throw new CommandError(["stat", `${NETNS_RUN_DIR}/${name}`], `${NETNS_RUN_DIR}/${name}: No such file or directory`, 1, { verb: "read", kind: "namespace", name }, "not-found");
     return s.ino;
   }
 

@@ -30,6 +30,8 @@ export interface Step {
   notRun?: boolean;
   /** No answer within the session's timeout: the process was killed (the command may have run). */
   timedOut?: boolean;
+  /** The process could not be started: there is no `ip` on PATH. */
+  notInstalled?: boolean;
 }
 
 const SYNC = (seq: number) => `SYNC/${seq}`;
@@ -58,6 +60,8 @@ export class IpSession {
   private wake?: () => void;
   private queue: Promise<unknown> = Promise.resolve();
   private idleTimer?: NodeJS.Timeout;
+  /** Why the process could not be started (an errno code), if it could not. */
+  private spawnFailed?: string;
   /** Set when the process exited or was closed: the next use starts a new one. */
   dead = false;
   /** Set when its caches cannot be trusted any more: new work goes to a new session, queued work finishes here. */
@@ -96,6 +100,7 @@ export class IpSession {
       exited();
     });
     child.once("error", (e) => {
+      this.spawnFailed = (e as NodeJS.ErrnoException).code;
       this.take(`${e.message}\n`);
       [gone, drained] = [true, true];
       exited();
@@ -183,7 +188,7 @@ export class IpSession {
       // ip exited on this command: everything it printed is the reason
       const printed = [...this.lines.splice(0), ...(this.buffer ? [this.buffer] : [])];
       this.buffer = "";
-      return { printed, failed: true, exited: true };
+      return { printed, failed: true, exited: true, ...(this.spawnFailed === "ENOENT" && { notInstalled: true }) };
     }
     const mine = this.lines.splice(0, i + 2).slice(0, i);
     if (process.env.LINUXNET_TRACE_FILE) require("node:fs").appendFileSync(process.env.LINUXNET_TRACE_FILE, `[${this.child?.pid} ${this.argv.join(" ")}] ${line}\n${mine.map((l) => `   > ${l.slice(0, 160)}`).join("\n")}\n`);

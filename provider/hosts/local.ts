@@ -5,7 +5,7 @@
  * of 2–6 ms per spawn.
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { type Attempt, CommandError } from "../core/errors";
+import { type Attempt, CommandError, commandFailed, toolMissing } from "../core/errors";
 import { type AttemptOf, attemptFor, deletes, ipArgv, makesNames, parsePrinted, type Target } from "./batch";
 import { Host, NETNS_RUN_DIR, type NetnsStat, type RunResult } from "./host";
 import { IpSession } from "./ip-session";
@@ -29,7 +29,7 @@ export class LocalHost extends Host {
   async run(argv: readonly string[], attempt?: Attempt, input?: string): Promise<RunResult> {
     if (argv.length === 0) throw new Error("run: empty argv");
     const r = await spawnArgv(argv, {}, input);
-    if (r.failed) throw Object.assign(new CommandError(argv, r.stderr, r.exitCode, attempt), { stdout: r.stdout });
+    if (r.failed) throw Object.assign(r.notInstalled ? toolMissing(argv, argv[0], undefined, attempt) : commandFailed(argv, r.stderr, r.exitCode, undefined, attempt), { stdout: r.stdout });
     return { stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -121,6 +121,7 @@ export class LocalHost extends Host {
     const failure = steps.findIndex((s) => s.failed);
     if (failure >= 0) {
       const line = commands[failure];
+      if (steps[failure].notInstalled) throw Object.assign(toolMissing(ipArgv(line, target), "ip", undefined, attemptFor(attempt, line)), { line });
       const said = steps[failure].printed.join("\n") || "ip exited";
       const err = new CommandError(ipArgv(line, target), `${said}\nCommand failed -:${failure + 1}`, steps[failure].exited ? 255 : 1, attemptFor(attempt, line));
       err.line = line;

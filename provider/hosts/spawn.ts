@@ -18,12 +18,14 @@ export function trace(kind: string, argv: readonly string[], ms: number, input?:
 }
 
 /** Spawns one argv here with execa; the SSH host uses it for its `ssh` processes too. */
-export async function spawnArgv(argv: readonly string[], env: Record<string, string>, input?: string): Promise<{ failed: boolean; stdout: string; stderr: string; exitCode?: number }> {
+export async function spawnArgv(argv: readonly string[], env: Record<string, string>, input?: string): Promise<{ failed: boolean; stdout: string; stderr: string; exitCode?: number; notInstalled?: boolean }> {
   const execa = await loadExeca();
   const t0 = performance.now();
   const r = await execa(argv[0], argv.slice(1), { input, reject: false, timeout: TIMEOUT_MS, stripFinalNewline: true, env: { LC_ALL: "C", ...env } });
   trace("spawn", argv, performance.now() - t0, input);
   const stderr = String(r.stderr || (r.timedOut ? `timed out after ${TIMEOUT_MS} ms` : r.failed ? r.shortMessage : "") || "");
-  return { failed: r.failed, stdout: String(r.stdout ?? ""), stderr, exitCode: r.exitCode };
+  // ENOENT from the spawn itself: no such program on PATH (never a tool's own answer).
+  const notInstalled = r.failed && r.exitCode === undefined && (r as { code?: string }).code === "ENOENT";
+  return { failed: r.failed, stdout: String(r.stdout ?? ""), stderr, exitCode: r.exitCode, ...(notInstalled && { notInstalled }) };
 }
 

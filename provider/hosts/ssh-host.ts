@@ -2,10 +2,10 @@
  * A machine over SSH. Everything runs through up to three long-lived remote shells per set of
  * connection settings (shell-session.ts: a command costs that host one fork, not an ssh
  * session, which costs seconds on a slow host), over one OpenSSH master connection (ssh.ts).
- * ssh's own failures (unreachable, key refused, host key changed, a tool missing there) are
+ * ssh's own failures (unreachable, key refused, host key changed) and a tool missing there are
  * worded here, naming the host, and never taken for "already gone".
  */
-import { type Attempt, CommandError } from "../core/errors";
+import { type Attempt, CommandError, missingTool, toolMissing } from "../core/errors";
 import { ipArgv, type Target } from "./batch";
 import { type Connection, hostLabel } from "./connection";
 import { Host, NETNS_RUN_DIR, type NetnsStat, type RunResult, spawnEach } from "./host";
@@ -80,21 +80,25 @@ export class SshHost extends Host {
       if (next) next();
       else q.free++;
     });
+    if (r.notInstalled) throw toolMissing(argv, "ssh", undefined, attempt); // this machine has no ssh client
     if (r.failed) throw Object.assign(this.failed(argv, r.stderr, r.exitCode, attempt), { stdout: r.stdout });
     return { stdout: r.stdout, stderr: r.stderr };
   }
 
   /**
-   * The error for a failed command. Where ssh itself failed (the host unreachable, the key
-   * refused, its host key changed, a tool missing there, the connection of a remote shell lost:
-   * `lost`), that is what the line says, and the error is never mistaken for "already gone" (a
-   * delete must not pass for an unreachable host).
+   * The error for a failed command. A tool missing there says so (errors.ts missingTool: the
+   * remote shell's 127, or `ip netns exec` finding no such file). Where ssh itself failed (the
+   * host unreachable, the key refused, its host key changed, the connection of a remote shell
+   * lost: `lost`), that is what the line says. Neither is ever mistaken for "already gone" (a
+   * delete must not pass for an unreachable host, a read must not drop what it cannot look at).
    */
   private failed(argv: readonly string[], stderr: string, exitCode: number | undefined, attempt?: Attempt, lost = false): CommandError {
+    const tool = lost ? undefined : missingTool(argv, stderr, exitCode);
+    if (tool) return toolMissing(argv, tool, this.label, attempt);
     const problem = lost ? (sshProblem(255, stderr) ?? "the connection ended") : sshProblem(exitCode, stderr);
     if (!problem) return new CommandError(argv, stderr, exitCode, attempt);
     const said = stderr.split("\n").map((l) => l.trim()).filter(Boolean).pop() ?? "";
-    return new CommandError(argv, `ssh to ${this.label}: ${problem}${said ? ` (${said})` : ""}`, exitCode, attempt, problem.startsWith("a tool") ? "not-supported" : "failed");
+    return new CommandError(argv, `ssh to ${this.label}: ${problem}${said ? ` (${said})` : ""}`, exitCode, attempt, "failed");
   }
 
   // ── files and namespaces, with the host's own tools (each argument quoted for its shell) ──

@@ -84,12 +84,11 @@ export function sshArgv(c: Connection, argv: readonly string[]): { argv: string[
   };
 }
 
-/** What ssh itself said went wrong (it exits 255), in words for one line; undefined if it is the remote command's failure. */
+/**
+ * What ssh itself said went wrong (it exits 255), in words for one line; undefined if it is the
+ * remote command's failure. (A tool missing there is the remote command's: errors.ts missingTool.)
+ */
 export function sshProblem(exitCode: number | undefined, stderr: string): string | undefined {
-  if (exitCode === 127 || /command not found|No such file or directory.*exec/.test(stderr)) {
-    const tool = /([^:\s]+): (?:command )?not found/.exec(stderr)?.[1];
-    return `a tool is missing there${tool ? `: ${tool}` : ""} (install iproute2, iptables and procps on that host)`;
-  }
   if (exitCode !== 255) return undefined;
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed|No \S+ host key is known/.test(stderr)) {
     return "its host key does not match the one given (connection.hostKey or connection.knownHosts)";

@@ -6,7 +6,7 @@
  * lock, so concurrent changes are safe.
  */
 import { z } from "zod";
-import { CommandError, isKind, objectError, unlessGone } from "../core/errors";
+import { CommandError, isKind, objectError, reworded, unlessGone } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
 import { markOf } from "../core/owner";
 import type { Host, Target } from "../hosts";
@@ -125,8 +125,8 @@ async function listed(host: Host, i: RuleInputs, verb: string): Promise<string[]
     const { stdout } = await host.exec(argv.list(i), target(i), attempt(verb, i));
     return findMarked(stdout, i.chain, mark(i)!);
   } catch (e) {
-    // iptables-nft says a missing chain is "incompatible"; legacy says "No chain/target/match"
-    if (isKind(e, "not-found") || /No chain\/target\/match|is incompatible|does not exist/.test((e as Error).message)) return undefined;
+    // A missing chain: legacy says "No chain/target/match" (not-found), iptables-nft 1.8.9 "chain `X' in table `t' is incompatible".
+    if (isKind(e, "not-found") || (e instanceof CommandError && /^iptables v\S+ \(nf_tables\): chain `[^']*' in table `[^']*' is incompatible/m.test(e.stderr))) return undefined;
     throw e;
   }
 }
@@ -149,17 +149,21 @@ const outputs = (i: RuleInputs): RuleOutputs => ({ comment: mark(i) ?? "" });
  */
 const nftFamily = (i: RuleInputs) => (i.family === "ipv6" ? "ip6" : "ip");
 const tableKey = (i: RuleInputs) => `${nftFamily(i)}-${i.table}`;
-/** Whether this host's iptables is the nf_tables one: asked once per host (each host has its own). */
-const isNftBackend = (host: Host, i: RuleInputs) => host.fact(`nft-backend:${binary(i)}`, () => host.run([binary(i), "-V"]).then((r) => r.stdout.includes("nf_tables"), () => false));
+/** Whether this host's iptables is the nf_tables one: asked once per host (each host has its own); a failure to ask is the error. */
+const isNftBackend = (host: Host, i: RuleInputs, verb: string) =>
+  host.fact(`nft-backend:${binary(i)}`, async () => (await host.run([binary(i), "-V"])).stdout.includes("nf_tables")).catch((e: unknown) => {
+    throw reworded(e, attempt(verb, i)); // one look for every rule on the host: worded for this one
+  });
 
-/** True/false where the nf_tables backend and `nft` can tell; undefined otherwise. */
+/** True/false where the nf_tables backend and `nft` can tell; undefined where there is no `nft`. */
 async function tableExists(host: Host, i: RuleInputs): Promise<boolean | undefined> {
-  if (!(await isNftBackend(host, i))) return undefined;
+  if (!(await isNftBackend(host, i, "create"))) return undefined;
   try {
     const { stdout } = await host.exec(["nft", "list", "tables", nftFamily(i)], target(i), attempt("create", i));
     return stdout.split("\n").some((l) => l.trim() === `table ${nftFamily(i)} ${i.table}`);
-  } catch {
-    return undefined;
+  } catch (e) {
+    if (isKind(e, "missing-tool")) return undefined;
+    throw e;
   }
 }
 

@@ -20,7 +20,7 @@ import { handlers, type KindSpec, type Props } from "../core/kind";
 import { ifNameProblem, netnsName, ownership, type CheckFailure } from "../core/validate";
 import type { Host, Target } from "../hosts";
 import { KINDS } from "../registry";
-import { failureLine, holds, ncFailure, NETWORK_REFUSED, parsePing, saidOnStderr, answerOf, type Expectation, type Seen, seenFromPing } from "../core/probe-answer";
+import { failureLine, holds, ncFailure, parsePing, pingAnswer, pingSocketProblem, answerOf, type Expectation, type Seen, seenFromPing } from "../core/probe-answer";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
 const show = (v: unknown) => JSON.stringify(v);
@@ -121,16 +121,19 @@ const attempt = (verb: string, i: ProbeInputs) => ({ verb, ...subject(i) });
 /** The probe's origin as its failure line says it: the namespace, and the host when it is another machine. */
 const fromWords = (host: Host, i: ProbeInputs) => `${i.netns ?? "(pulumi's netns)"}${host.label ? ` on ${host.label}` : ""}`;
 
-/** Whether the host has an nc that can make a TCP probe (-z, -w); asked once per host. */
+/** Whether the host has an nc that can make a TCP probe (-z, -w); asked once per host (a failure to ask is thrown, and asked again). */
 function tcpTool(host: Host): Promise<boolean> {
+  const canProbe = (usage: string) => /-z\b/.test(usage) && /-w\b/.test(usage);
   return host.fact("probe:nc", async () => {
     try {
       const { stdout, stderr } = await host.run(argv.tcpTool());
-      return /-z\b/.test(stdout + stderr) && /-w\b/.test(stdout + stderr);
+      return canProbe(stdout + stderr);
     } catch (e) {
-      if (!(e instanceof CommandError)) throw e;
-      // Some nc print their usage and exit 1; a missing nc fails to start at all.
-      return /-z\b/.test(`${e.stdout ?? ""}${e.stderr}`) && /-w\b/.test(`${e.stdout ?? ""}${e.stderr}`);
+      // No nc at all is an answer; some nc (busybox) print their usage and exit 1. Anything
+      // else (the host did not answer) is no answer.
+      if (isKind(e, "missing-tool")) return false;
+      if (e instanceof CommandError && e.exitCode === 1) return canProbe(`${e.stdout ?? ""}${e.stderr}`);
+      throw e;
     }
   });
 }
@@ -154,10 +157,12 @@ async function lookOnce(host: Host, i: ProbeInputs, seconds: number, verb: strin
     return seenFromPing(parsePing(stdout), stderr, at);
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
-    // 1: no reply (the summary is on stdout); 2: the kernel would not send (no route, …), or a real error.
-    if (e.exitCode === 1) return seenFromPing(parsePing(e.stdout ?? ""), e.stderr, at);
-    if (e.exitCode === 2 && NETWORK_REFUSED.test(e.stderr)) return { via: "icmp", reachable: false, sent: 0, received: 0, error: saidOnStderr(e.stderr), at };
-    throw e;
+    // 1: no reply (the summary is on stdout); 1 or 2: the kernel would not send (no route, …),
+    // or ping's own failure (no socket): then the probe saw nothing, and says why.
+    const seen = e.exitCode === 1 || e.exitCode === 2 ? pingAnswer(e.stdout ?? "", e.stderr, at) : undefined;
+    if (seen) return seen;
+    const socket = pingSocketProblem(e.stderr);
+    throw socket ? objectError(attempt(verb, i), socket, "permission") : e;
   }
 }
 

@@ -111,7 +111,7 @@ describe("commands on an SSH host through its long-lived shells", () => {
   });
 
   it("says a tool is missing on that host, naming it and the host", async () => {
-    await expect(there().run(["no-such-tool-here", "x"])).rejects.toThrow(/ssh to root@10\.77\.0\.1:22: a tool is missing there: no-such-tool-here/);
+    await expect(there().run(["no-such-tool-here", "x"])).rejects.toThrow("`no-such-tool-here x`: `no-such-tool-here` is not installed on root@10.77.0.1:22");
   });
 
   it("never takes a host without ip for one where the object is gone: a delete there fails", async () => {
@@ -122,8 +122,8 @@ describe("commands on an SSH host through its long-lived shells", () => {
     try {
       const [h] = await bare.start(1, "sshn", [`SetEnv PATH=${bin}`]);
       const ns = { name: "gone1", connection: h.connection, owner: owner("Namespace", "gone1") };
-      await expect(call("namespace", "delete", "gone1", ns)).rejects.toThrow(/on host root@10\.78\.0\.1:22: .*a tool is missing there: ip/);
-      await expect(call("namespace", "read", "gone1", ns)).rejects.toThrow(/a tool is missing there: ip/);
+      await expect(call("namespace", "delete", "gone1", ns)).rejects.toThrow(/on host root@10\.78\.0\.1:22: .*`ip` is not installed on root@10\.78\.0\.1:22: install iproute2$/);
+      await expect(call("namespace", "read", "gone1", ns)).rejects.toThrow(/`ip` is not installed on root@10\.78\.0\.1:22: install iproute2$/);
     } finally {
       await bare.stop();
       rmSync(bin, { recursive: true, force: true });

@@ -1,6 +1,6 @@
-import { classify, CommandError, kernelSays } from "../../provider/core/errors";
+import { classify, CommandError, commandFailed, kernelSays, missingTool, toolMissing } from "../../provider/core/errors";
 
-describe("classify", () => {
+describe("classify iproute2's words", () => {
   it.each([
     ['Cannot find device "veth9"', "not-found"],
     ['Cannot open network namespace "x": No such file or directory', "not-found"],
@@ -13,7 +13,69 @@ describe("classify", () => {
     ["RTNETLINK answers: Invalid argument", "invalid"],
     ["something else entirely", "failed"],
   ])("maps %j to %s", (stderr, kind) => {
-    expect(classify(stderr)).toBe(kind);
+    expect(classify(stderr, ["ip", "netns", "del", "x"], 1)).toBe(kind);
+  });
+});
+
+// The texts as the tools print them (iproute2 6.1, procps 4.0, iptables 1.8.9, nftables 1.0.6, dash, bash).
+const inNs = (...argv: string[]) => ["ip", "netns", "exec", "ns1", ...argv];
+describe("classify, by the tool that printed it", () => {
+  it.each<[string, string[], string, number, string]>([
+    ["ip's exec of a tool not on PATH", inNs("sysctl", "-n", "net.ipv4.ip_forward"), 'exec of "sysctl" failed: No such file or directory', 1, "missing-tool"],
+    ["ip's exec of iptables not on PATH", inNs("iptables", "-w", "-t", "filter", "-S", "FORWARD"), 'exec of "iptables" failed: No such file or directory', 1, "missing-tool"],
+    ["a remote dash", ["sysctl", "-n", "net.ipv4.ip_forward"], "sh: 3: sysctl: not found", 127, "missing-tool"],
+    ["a remote bash", ["iptables", "-w", "-S"], "bash: line 1: iptables: command not found", 127, "missing-tool"],
+    ["sysctl about a key", inNs("sysctl", "-n", "net.ipv4.nope"), "sysctl: cannot stat /proc/sys/net/ipv4/nope: No such file or directory", 255, "not-found"],
+    ["ip about the namespace it could not enter", inNs("sysctl", "-n", "net.ipv4.ip_forward"), 'Cannot open network namespace "ns1": No such file or directory', 255, "not-found"],
+    ["ip about a device", ["ip", "-n", "ns1", "link", "del", "v0"], 'Cannot find device "v0"', 1, "not-found"],
+    ["ip's route delete", ["ip", "route", "del", "10.0.0.0/24"], "RTNETLINK answers: No such process", 2, "not-found"],
+    ["legacy iptables about a chain", inNs("iptables", "-w", "-t", "nat", "-S", "POSTROUTING"), "iptables: No chain/target/match by that name.", 1, "not-found"],
+    ["nft about a table", inNs("nft", "delete", "table", "ip", "filter"), "Error: Could not process rule: No such file or directory\ndelete table ip filter\n^^^^^^^^^^^^^^^^^^^^^", 1, "not-found"],
+    ["legacy iptables without the table's module", ["iptables", "-t", "nat", "-S"], "iptables v1.8.9 (legacy): can't initialize iptables table `nat': Table does not exist (do you need to insmod?)", 3, "not-supported"],
+  ])("%s", (_what, argv, stderr, exitCode, kind) => {
+    expect(classify(stderr, argv, exitCode)).toBe(kind);
+  });
+
+  it("takes no generic 'No such file or directory' or 'not found' for an object that is gone", () => {
+    // iptables that cannot load an extension, a tool's own "not found": no answer about the object
+    expect(classify("iptables v1.8.9 (legacy): Couldn't load target `NOPE':No such file or directory", inNs("iptables", "-C", "INPUT", "-j", "NOPE"), 2)).toBe("failed");
+    expect(classify("nc: getaddrinfo: Name or service not known: not found", ["nc", "-z", "h", "80"], 1)).toBe("failed");
+    expect(classify("something: not found", ["sysctl", "-n", "x"], 1)).toBe("failed");
+    // sysctl's words are sysctl's: printed by another tool they say nothing about a key
+    expect(classify("sysctl: cannot stat /proc/sys/x: No such file or directory", ["sh", "-c", "x"], 1)).toBe("failed");
+    // a shell's 127 only with its own words or status, not "not found" anywhere
+    expect(classify("sh: 1: sysctl: not found", ["sysctl"], 1)).toBe("failed");
+  });
+});
+
+describe("a missing tool", () => {
+  it.each<[string[], string, number, string | undefined]>([
+    [inNs("sysctl", "-n", "k"), 'exec of "sysctl" failed: No such file or directory', 1, "sysctl"],
+    [inNs("/usr/sbin/nft", "list", "tables"), 'exec of "/usr/sbin/nft" failed: No such file or directory', 1, "nft"],
+    [["sysctl", "-n", "k"], "sh: 3: sysctl: not found", 127, "sysctl"],
+    [["sh", "-c", "cat x"], "sh: 1: cat: not found", 127, "cat"],
+    [["ping", "-c", "1", "x"], "bash: ping: command not found", 127, "ping"],
+    [["nc", "-h"], "zsh:1: command not found: nc", 127, "nc"],
+    [["tc", "qdisc", "show"], "", 127, "tc"],
+    [["unshare", "--net", "stat", "-L", "/proc/sys/x"], "unshare: failed to execute stat: No such file or directory", 127, "stat"],
+    [inNs("sysctl", "-n", "k"), 'exec of "sysctl" failed: Permission denied', 1, undefined],
+    [["sysctl", "-n", "k"], 'exec of "sysctl" failed: No such file or directory', 1, undefined], // not ip netns exec: not ip's words
+  ])("%j, %j, exit %d: %s", (argv, stderr, exitCode, tool) => {
+    expect(missingTool(argv, stderr, exitCode)).toBe(tool);
+  });
+
+  it("is one line naming the tool, where, and the Debian package, never 'gone'; its exit code is 127", () => {
+    const attempt = { verb: "read", kind: "sysctl", name: "net.ipv4.ip_forward", netns: "ns1" };
+    const argv = inNs("sysctl", "-n", "net.ipv4.ip_forward");
+    const e = commandFailed(argv, 'exec of "sysctl" failed: No such file or directory\n', 1, undefined, attempt);
+    expect(e.message).toBe('failed to read sysctl "net.ipv4.ip_forward" in netns "ns1": `ip netns exec ns1 sysctl -n net.ipv4.ip_forward`: `sysctl` is not installed on this machine: install procps');
+    expect(e).toMatchObject({ kind: "missing-tool", exitCode: 127 });
+    const remote = commandFailed(["iptables", "-w", "-S"], "sh: 2: iptables: not found", 127, "root@10.0.0.1:22");
+    expect(remote.message).toBe("`iptables -w -S`: `iptables` is not installed on root@10.0.0.1:22: install iptables");
+    for (const [tool, pkg] of [["ip", "iproute2"], ["tc", "iproute2"], ["ip6tables", "iptables"], ["iptables-save", "iptables"], ["nft", "nftables"], ["ping", "iputils-ping"], ["nc", "netcat-openbsd"]]) {
+      expect(toolMissing([tool], tool, undefined).message).toBe(`\`${tool}\`: \`${tool}\` is not installed on this machine: install ${pkg}`);
+    }
+    expect(commandFailed(["ip", "link", "del", "x"], 'Cannot find device "x"', 1, undefined).kind).toBe("not-found");
   });
 });
 

@@ -1,5 +1,5 @@
 import { checkWith } from "../../provider/core/validate";
-import { answerOf, type Expectation, failureLine, holds, ncFailure, parsePing, type Seen, seenFromPing } from "../../provider/core/probe-answer";
+import { answerOf, type Expectation, failureLine, holds, ncFailure, parsePing, pingAnswer, pingSocketProblem, type Seen, seenFromPing } from "../../provider/core/probe-answer";
 import { argv, probe, schema } from "../../provider/kinds/probe";
 
 const AT = "2026-01-01T00:00:00.000Z";
@@ -81,6 +81,31 @@ describe("reading ping's output", () => {
     expect(seenFromPing(parsePing(NO_REPLY), "", AT)).toEqual({ via: "icmp", reachable: false, sent: 10, received: 0, at: AT });
     expect(seenFromPing(parsePing(HOST_UNREACHABLE), "", AT).error).toBe("From 10.0.1.2: Destination Host Unreachable");
     expect(seenFromPing(parsePing(""), "ping: connect: Network is unreachable", AT)).toMatchObject({ reachable: false, error: "connect: Network is unreachable" });
+  });
+
+  // ping exited 1 or 2, as captured in a sandbox namespace (iputils 20221126, busybox 1.35.0).
+  it("counts the kernel refusing to send as the network's answer", () => {
+    expect(pingAnswer("", "ping: connect: Network is unreachable", AT)).toEqual({ via: "icmp", reachable: false, sent: 0, received: 0, error: "connect: Network is unreachable", at: AT });
+    expect(pingAnswer("", "connect: Network is unreachable", AT)?.error).toBe("connect: Network is unreachable"); // older iputils
+    expect(pingAnswer("PING 10.9.9.9 (10.9.9.9): 56 data bytes", "ping: sendto: Network is unreachable", AT)?.error).toBe("sendto: Network is unreachable"); // busybox
+    expect(pingAnswer("PING 127.0.0.1 (127.0.0.1): 56 data bytes", "ping: sendto: Operation not permitted", AT)?.error).toBe("sendto: Operation not permitted"); // busybox, OUTPUT DROP
+    expect(pingAnswer("", "ping: sendmsg: Operation not permitted", AT)?.error).toBe("sendmsg: Operation not permitted");
+    expect(pingAnswer(NO_REPLY, "", AT)).toMatchObject({ reachable: false, sent: 10, received: 0 }); // sent, nothing came back
+    expect(pingAnswer(HOST_UNREACHABLE, "", AT)?.error).toBe("From 10.0.1.2: Destination Host Unreachable");
+  });
+
+  it("never counts a socket ping could not open as an answer: it sent nothing", () => {
+    const iputils = "ping: socktype: SOCK_RAW\nping: socket: Operation not permitted"; // exit 2
+    const busybox = "ping: permission denied (are you root?)"; // exit 1, after its "PING …" line
+    expect(pingAnswer("", iputils, AT)).toBeUndefined();
+    expect(pingAnswer("PING 127.0.0.1 (127.0.0.1): 56 data bytes", busybox, AT)).toBeUndefined();
+    expect(pingAnswer("", "ping: icmp open socket: Operation not permitted", AT)).toBeUndefined(); // older iputils
+    expect(pingAnswer("", "ping: bad address 'x'", AT)).toBeUndefined();
+    expect(pingSocketProblem(iputils)).toBe(
+      "ping could not open its ICMP socket (socket: Operation not permitted), so it sent nothing: it needs CAP_NET_RAW, or its group in net.ipv4.ping_group_range of the namespace",
+    );
+    expect(pingSocketProblem(busybox)).toMatch(/^ping could not open its ICMP socket \(permission denied \(are you root\?\)\)/);
+    expect(pingSocketProblem("ping: connect: Network is unreachable")).toBeUndefined();
   });
 
   it("reads nc's reason for a failed connect", () => {
