@@ -56,6 +56,9 @@ function master(c: Connection): string {
 /** ssh's options for a connection: batch mode, one master connection per host, the host key as asked. */
 export function sshOptions(c: Connection): string[] {
   const opts = [
+    // Only the connection's settings, unless asked: a Host or ProxyCommand line in the
+    // operator's ~/.ssh/config must not silently send the stack elsewhere.
+    ...(c.sshConfig ? [] : ["-F", "none"]),
     "-o", "BatchMode=yes",
     "-o", "ConnectTimeout=15",
     "-o", "ServerAliveInterval=15",

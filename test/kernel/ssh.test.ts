@@ -8,7 +8,7 @@ import { CommandError } from "../../provider/core/errors";
 import { closeHosts, run } from "../support/local";
 import { hostFor } from "../../provider/hosts";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { descendants } from "../support/pulumi";
@@ -82,6 +82,32 @@ describe("resources on SSH hosts", () => {
     await expect(call("namespace", "delete", n.id, { ...n.outs, connection: { ...h2.connection, host: "10.77.0.98" } })).rejects.toThrow(/it is unreachable/);
     await call("namespace", "delete", n.id, n.outs);
     expect(await hosts.on(h2, "ip", "netns", "list")).not.toContain("d1");
+  });
+});
+
+describe("ssh's own configuration", () => {
+  // The provider in a process of its own whose /etc/ssh/ssh_config (a mount namespace of its
+  // own, nothing else sees it) sends every host through a ProxyCommand that fails: what the
+  // operator's configuration would do to the stack if ssh read it.
+  const reach = async (connection: Record<string, unknown>) => {
+    const dir = mkdtempSync(join(tmpdir(), "linuxnet-sshcfg-"));
+    try {
+      writeFileSync(join(dir, "ssh_config"), "Host *\n  ProxyCommand /bin/false\n");
+      const script = [
+        `const { hostFor, closeHosts } = require(${JSON.stringify(join(__dirname, "../../provider/hosts"))});`,
+        "hostFor(JSON.parse(process.argv[1])).run(['echo', 'reached']).then((r) => console.log(r.stdout), (e) => console.log(e.message)).finally(closeHosts);",
+      ].join("\n");
+      const mount = 'mount --bind "$1" /etc/ssh/ssh_config && shift && exec "$@"';
+      const argv = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", mount, "sh", join(dir, "ssh_config"), process.execPath, "-e", script, JSON.stringify({ insecureIgnoreHostKey: false, ...connection })];
+      return (await run(argv)).stdout.trim();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("is not read: the connection's settings alone reach the host; sshConfig: true reads it", async () => {
+    expect(await reach(h1.connection)).toBe("reached");
+    expect(await reach({ ...h1.connection, sshConfig: true })).toMatch(/^`echo reached`: ssh to root@10\.77\.0\.1:22: /);
   });
 });
 
