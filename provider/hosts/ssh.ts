@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Connection } from "./connection";
+import { seconds } from "./limits";
 
 /**
  * One argv element as the remote shell must see it: left bare when it holds only characters
@@ -76,7 +77,7 @@ export function sshOptions(c: Connection): string[] {
     // operator's ~/.ssh/config must not silently send the stack elsewhere.
     ...(c.sshConfig ? [] : ["-F", "none"]),
     "-o", "BatchMode=yes",
-    "-o", "ConnectTimeout=15",
+    "-o", `ConnectTimeout=${Math.ceil(seconds("connect"))}`,
     "-o", "ServerAliveInterval=15",
     "-o", "ControlMaster=auto",
     // One master per set of settings: a changed key or host key must not ride an old master.

@@ -184,6 +184,23 @@ describe("commands on an SSH host through its long-lived shells", () => {
     expect(outs.map((o) => `${o.stdout}/${o.stderr}`)).toEqual(Array.from({ length: 40 }, (_, k) => `${k}/e${k}`));
   });
 
+  it("ends a command past its limit on the host, with what it started, and says so in one line naming the command", async () => {
+    await there().run(["true"]); // a connected shell: the limit is the command's alone
+    process.env.LINUXNET_TIMEOUT_COMMAND = "1";
+    try {
+      await expect(there().run(["sh", "-c", "sleep 37 & sleep 38; echo late"])).rejects.toThrow(
+        /^`sh -c 'sleep 37 & sleep 38; echo late'`: on root@10\.77\.0\.1:22: timed out after 1 s \(the limit for one command; LINUXNET_TIMEOUT_COMMAND changes it\); it was ended on the host$/,
+      );
+    } finally {
+      delete process.env.LINUXNET_TIMEOUT_COMMAND;
+    }
+    // (The test hosts share this machine's PIDs: what runs there is seen here.)
+    const left = () => execFileSync("sh", ["-c", "pgrep -f '^sleep 3[78]$' || true"], { encoding: "utf8" }).trim();
+    for (let t = 0; t < 100 && left(); t++) await new Promise((r) => setTimeout(r, 50));
+    expect(left()).toBe("");
+    expect((await there().run(["echo", "next"])).stdout).toBe("next");
+  });
+
   it("says a tool is missing on that host, naming it and the host", async () => {
     await expect(there().run(["no-such-tool-here", "x"])).rejects.toThrow(/ssh to root@10\.77\.0\.1:22: a tool is missing there: no-such-tool-here/);
   });
