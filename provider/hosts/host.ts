@@ -10,7 +10,7 @@
  * writing and removing a small file (the records) or telling a namespace's identity.
  */
 import { type Attempt, CommandError } from "../core/errors";
-import type { Limit } from "./limits";
+import { type Limit, probeLimit } from "./limits";
 import { type AttemptOf, attemptFor, batchable, batchError, batchLine, execArgv, familyOf, ipArgv, needsOwnProcess, parsePrinted, sessionable, type Target, withoutOptions } from "./batch";
 
 export type { AttemptOf, Target } from "./batch";
@@ -241,8 +241,8 @@ export abstract class Host {
     if (id) await this.remove(`${RECORD_DIR}/${id}`);
   }
 
-  /** Any other tool inside a namespace of this host. */
-  exec(argv: readonly string[], target: Target = {}, attempt?: Attempt, input?: string, limit?: Limit): Promise<RunResult> {
-    return this.run(execArgv(argv, target), attempt, input, limit);
+  /** Any other tool inside a namespace of this host; `limit` as for run, or a probe's own seconds (limits.ts adds the command limit). */
+  exec(argv: readonly string[], target: Target = {}, attempt?: Attempt, input?: string, limit?: Limit | { probeSeconds: number }): Promise<RunResult> {
+    return this.run(execArgv(argv, target), attempt, input, limit && "probeSeconds" in limit ? probeLimit(limit.probeSeconds) : limit);
   }
 }

@@ -12,7 +12,6 @@ import { SshHost } from "./ssh-host";
 export type { Connection } from "./connection";
 export { hostLabel } from "./connection";
 export { execArgv, Host, ipArgv, NETNS_RUN_DIR, RECORD_DIR, type BatchOptions, type RunResult, type Target } from "./host";
-export { type Limit, probeLimit } from "./limits";
 
 /** The machine the provider runs on. */
 export const local = new LocalHost();

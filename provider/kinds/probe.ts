@@ -18,7 +18,7 @@ import { z } from "zod";
 import { CommandError, isKind, objectError } from "../core/errors";
 import { handlers, type KindSpec, type Props } from "../core/kind";
 import { ifNameProblem, netnsName, ownership, type CheckFailure } from "../core/validate";
-import { type Host, probeLimit, type Target } from "../hosts";
+import type { Host, Target } from "../hosts";
 import { KINDS } from "../registry";
 import { failureLine, holds, ncFailure, NETWORK_REFUSED, parsePing, saidOnStderr, answerOf, type Expectation, type Seen, seenFromPing } from "../core/probe-answer";
 
@@ -142,7 +142,7 @@ async function lookOnce(host: Host, i: ProbeInputs, seconds: number, verb: strin
   const at = new Date().toISOString();
   if (i.port !== undefined) {
     try {
-      await host.exec(argv.tcp(i.to, i.port, seconds), target(i), attempt(verb, i), undefined, probeLimit(seconds));
+      await host.exec(argv.tcp(i.to, i.port, seconds), target(i), attempt(verb, i), undefined, { probeSeconds: seconds });
       return { via: "tcp", reachable: true, at };
     } catch (e) {
       if (e instanceof CommandError && e.exitCode === 1) return { via: "tcp", reachable: false, error: ncFailure(e.stderr), at };
@@ -150,7 +150,7 @@ async function lookOnce(host: Host, i: ProbeInputs, seconds: number, verb: strin
     }
   }
   try {
-    const { stdout, stderr } = await host.exec(argv.ping(i.to, i.count, seconds), target(i), attempt(verb, i), undefined, probeLimit(seconds));
+    const { stdout, stderr } = await host.exec(argv.ping(i.to, i.count, seconds), target(i), attempt(verb, i), undefined, { probeSeconds: seconds });
     return seenFromPing(parsePing(stdout), stderr, at);
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;
