@@ -189,7 +189,7 @@ describe("commands on an SSH host through its long-lived shells", () => {
     process.env.LINUXNET_TIMEOUT_COMMAND = "1";
     try {
       await expect(there().run(["sh", "-c", "sleep 37 & sleep 38; echo late"])).rejects.toThrow(
-        /^`sh -c 'sleep 37 & sleep 38; echo late'`: on root@10\.77\.0\.1:22: timed out after 1 s \(the limit for one command; LINUXNET_TIMEOUT_COMMAND changes it\); it was ended on the host$/,
+        /^`sh -c sleep 37 & sleep 38; echo late`: on root@10\.77\.0\.1:22: timed out after 1 s \(the limit for one command; LINUXNET_TIMEOUT_COMMAND changes it\); it was ended on the host$/,
       );
     } finally {
       delete process.env.LINUXNET_TIMEOUT_COMMAND;
