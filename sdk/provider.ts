@@ -80,8 +80,16 @@ export class Host {
   }
 }
 
-/** A resource's `connection` as the provider takes it. */
-export const connectionInput = (c: CommonArgs["connection"]) => (c instanceof Host ? c.connection : c);
+/**
+ * A resource's `connection` as the provider takes it, its private key a secret: also in the
+ * state's inputs (`additionalSecretOutputs` covers only outputs), also when given as a plain string.
+ */
+export function connectionInput(c: CommonArgs["connection"]): pulumi.Input<ConnectionArgs> | undefined {
+  const conn = c instanceof Host ? c.connection : c;
+  if (conn === undefined) return undefined;
+  if (pulumi.Output.isInstance(conn) || conn instanceof Promise) return pulumi.secret(conn); // its fields not known yet: all of it
+  return conn.privateKey === undefined ? conn : { ...conn, privateKey: pulumi.secret(conn.privateKey) };
+}
 
 /** A resource's options: its connection (and so its key) is a secret output. */
 export function withSecretConnection<O extends pulumi.CustomResourceOptions>(opts: O | undefined): O {
