@@ -50,14 +50,20 @@ export interface ConnectionArgs {
   user?: pulumi.Input<string>;
   /** The private key's text. Give it as `pulumi.secret(...)`: it stays secret in the state, and is only ever written to a 0600 file of the provider's. */
   privateKey?: pulumi.Input<string>;
-  /** An ssh-agent socket to authenticate with instead of a key. */
+  /** An ssh-agent socket to authenticate with instead of a key: the absolute path of an existing socket on the machine running `pulumi`. */
   agentSocket?: pulumi.Input<string>;
   /** The host's public key as known_hosts has it after the host name (`ssh-ed25519 AAAA…`): the connection fails unless the host has it. */
   hostKey?: pulumi.Input<string>;
-  /** A known_hosts file to check the host against (instead of `hostKey`). */
+  /** A known_hosts file to check the host against (instead of `hostKey`): the absolute path of an existing file on the machine running `pulumi`. */
   knownHosts?: pulumi.Input<string>;
   /** Accept any host key. Only when asked: without `hostKey`/`knownHosts` the user's known_hosts must know the host. */
   insecureIgnoreHostKey?: pulumi.Input<boolean>;
+  /**
+   * Let ssh read the operator's configuration (`~/.ssh/config`, `/etc/ssh/ssh_config`: a
+   * ProxyJump, a HostName alias, more identities). Default: false, ssh runs with `-F none`
+   * and only the settings given here, so the same program reaches the same host on every machine.
+   */
+  sshConfig?: pulumi.Input<boolean>;
 }
 
 /**
@@ -74,8 +80,16 @@ export class Host {
   }
 }
 
-/** A resource's `connection` as the provider takes it. */
-export const connectionInput = (c: CommonArgs["connection"]) => (c instanceof Host ? c.connection : c);
+/**
+ * A resource's `connection` as the provider takes it, its private key a secret: also in the
+ * state's inputs (`additionalSecretOutputs` covers only outputs), also when given as a plain string.
+ */
+export function connectionInput(c: CommonArgs["connection"]): pulumi.Input<ConnectionArgs> | undefined {
+  const conn = c instanceof Host ? c.connection : c;
+  if (conn === undefined) return undefined;
+  if (pulumi.Output.isInstance(conn) || conn instanceof Promise) return pulumi.secret(conn); // its fields not known yet: all of it
+  return conn.privateKey === undefined ? conn : { ...conn, privateKey: pulumi.secret(conn.privateKey) };
+}
 
 /** A resource's options: its connection (and so its key) is a secret output. */
 export function withSecretConnection<O extends pulumi.CustomResourceOptions>(opts: O | undefined): O {

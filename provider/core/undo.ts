@@ -15,10 +15,27 @@ export async function transaction<T>(body: (onFailure: (undo: Undo) => void) => 
       try {
         await undo(err);
       } catch (undoErr) {
-        // The original error is the one the user must see; say what could not be cleaned up too.
-        if (err instanceof Error) err.message += `; cleanup also failed: ${(undoErr as Error).message}`;
+        alsoFailed(err, undoErr);
       }
     }
     throw err;
   }
+}
+
+/** The original error is the one the user must see; what could not be put back is said in the same line. */
+function alsoFailed(err: unknown, undoErr: unknown): void {
+  if (err instanceof Error) err.message += `; cleanup also failed: ${undoErr instanceof Error ? undoErr.message : String(undoErr)}`;
+}
+
+/**
+ * After a step failed with `err`: puts back what it took away (`undo`), then rethrows `err`,
+ * saying in its line if putting back failed too. Never silent.
+ */
+export async function rollback(err: unknown, undo: Undo): Promise<never> {
+  try {
+    await undo(err);
+  } catch (undoErr) {
+    alsoFailed(err, undoErr);
+  }
+  throw err;
 }

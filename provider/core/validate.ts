@@ -2,6 +2,7 @@
  * Input rules shared by every kind, and the bridge from zod issues to Pulumi check failures.
  * Every message reads `invalid <field> <value> (must …)`, so the user sees field, value and rule.
  */
+import { type Stats, statSync } from "node:fs";
 import { z } from "zod";
 import { OWNER_PATTERN } from "./owner";
 
@@ -62,6 +63,26 @@ export const bool = (field: string) => z.boolean({ error: `invalid ${field} (mus
 const HOST = /^(?!-)[A-Za-z0-9_.:\[\]%-]{1,253}$/;
 const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 
+/**
+ * A file on the machine running pulumi that ssh is pointed at. Absolute (ssh would expand `~`
+ * and `%` tokens), no whitespace (UserKnownHostsFile takes several files split at spaces), and
+ * there, of the right type: a typo must fail at preview, not read later as "host key does not
+ * match" or "authentication refused".
+ */
+function localPath(field: string, what: string, fits: (st: Stats) => boolean) {
+  const rule = `must be the absolute path of ${what} on the machine running pulumi, without whitespace or %`;
+  return z.string({ error: `invalid ${field} (${rule})` }).superRefine((v, ctx) => {
+    let problem: string | undefined;
+    if (!v.startsWith("/") || /[\s%\0]/.test(v) || /[\x00-\x1f]/.test(v)) problem = rule;
+    else {
+      const st = statSync(v, { throwIfNoEntry: false });
+      if (!st) problem = `must be ${what} that exists on the machine running pulumi: there is no such file`;
+      else if (!fits(st)) problem = `must be ${what}: that is not one`;
+    }
+    if (problem) ctx.addIssue({ code: "custom", message: `invalid ${field} ${show(v)} (${problem})` });
+  });
+}
+
 /** Where the resource's kernel objects are: another machine over SSH (omitted: the provider's own). */
 export const connection = () =>
   z
@@ -77,12 +98,13 @@ export const connection = () =>
         error: (iss) => `invalid connection.user ${show(iss.input)} (must be a user name like root or deploy)`,
       }).default("root"),
       privateKey: z.string({ error: "invalid connection.privateKey (must be the key's text)" }).optional(),
-      agentSocket: z.string({ error: "invalid connection.agentSocket (must be a path)" }).optional(),
+      agentSocket: localPath("connection.agentSocket", "an ssh-agent socket", (st) => st.isSocket()).optional(),
       hostKey: z.string({ error: "invalid connection.hostKey (must be a public key like ssh-ed25519 AAAA…)" }).refine((v) => /^(ssh-|ecdsa-|sk-)\S+ [A-Za-z0-9+/=]+$/.test(v.trim()), {
         error: "invalid connection.hostKey (must be a public key as known_hosts has it after the host: ssh-ed25519 AAAA…)",
       }).optional(),
-      knownHosts: z.string({ error: "invalid connection.knownHosts (must be a path)" }).optional(),
+      knownHosts: localPath("connection.knownHosts", "a known_hosts file", (st) => st.isFile()).optional(),
       insecureIgnoreHostKey: bool("connection.insecureIgnoreHostKey").default(false),
+      sshConfig: bool("connection.sshConfig").default(false),
     })
     .optional();
 

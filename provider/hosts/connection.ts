@@ -13,6 +13,8 @@ export interface Connection {
   knownHosts?: string;
   /** Accept any host key (asked for explicitly; otherwise an unknown or changed host key fails). */
   insecureIgnoreHostKey: boolean;
+  /** Read the operator's ssh configuration (~/.ssh/config, /etc/ssh/ssh_config); otherwise ssh runs with `-F none`. */
+  sshConfig?: boolean;
 }
 
 /** A host as messages name it: `user@host:port`. */

@@ -10,6 +10,7 @@
  * writing and removing a small file (the records) or telling a namespace's identity.
  */
 import { type Attempt, CommandError } from "../core/errors";
+import { type Limit, probeLimit } from "./limits";
 import { type AttemptOf, attemptFor, batchable, batchError, batchLine, execArgv, familyOf, ipArgv, needsOwnProcess, parsePrinted, sessionable, type Target, withoutOptions } from "./batch";
 
 export type { AttemptOf, Target } from "./batch";
@@ -55,8 +56,11 @@ export abstract class Host {
   /** The host as messages name it (`user@host:port`); undefined for the machine the provider runs on. */
   abstract readonly label: string | undefined;
 
-  /** Runs one argv (never a shell) and returns its output, or throws a CommandError worded from `attempt`. */
-  abstract run(argv: readonly string[], attempt?: Attempt, input?: string): Promise<RunResult>;
+  /**
+   * Runs one argv (never a shell) and returns its output, or throws a CommandError worded from
+   * `attempt`. `limit`: how long it may take (default: by what the argv is, limits.ts).
+   */
+  abstract run(argv: readonly string[], attempt?: Attempt, input?: string, limit?: Limit): Promise<RunResult>;
 
   /** The batch as one `ip -json -details -batch -` process of its own (and whatever the host does after a delete). */
   protected abstract spawnBatch(lines: readonly string[], target: Target, family: string): Promise<RunResult>;
@@ -247,8 +251,8 @@ export abstract class Host {
     if (id) await this.remove(`${RECORD_DIR}/${id}`);
   }
 
-  /** Any other tool inside a namespace of this host. */
-  exec(argv: readonly string[], target: Target = {}, attempt?: Attempt, input?: string): Promise<RunResult> {
-    return this.run(execArgv(argv, target), attempt, input);
+  /** Any other tool inside a namespace of this host; `limit` as for run, or a probe's own seconds (limits.ts adds the command limit). */
+  exec(argv: readonly string[], target: Target = {}, attempt?: Attempt, input?: string, limit?: Limit | { probeSeconds: number }): Promise<RunResult> {
+    return this.run(execArgv(argv, target), attempt, input, limit && "probeSeconds" in limit ? probeLimit(limit.probeSeconds) : limit);
   }
 }

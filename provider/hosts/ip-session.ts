@@ -18,6 +18,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, connect, type Socket } from "node:net";
+import { seconds } from "./limits";
 
 export interface Step {
   /** Lines ip printed for the command (JSON results, or error text). */
@@ -72,7 +73,7 @@ export class IpSession {
     private readonly argv: readonly string[],
     private readonly idleMs = 2000,
     /** A command not answered in this time kills the process (a hung `ip` must not hang the provider). */
-    private readonly timeoutMs = 120_000,
+    private readonly timeoutMs = seconds("ip") * 1000,
   ) {}
 
   private async start(): Promise<void> {
@@ -181,7 +182,7 @@ export class IpSession {
     await this.until(() => at() >= 0 && this.lines.length > at() + 1).finally(() => clearTimeout(timer)); // the marker and its "Command failed" line
     if (timedOut) {
       this.lines.splice(0);
-      return { printed: [`ip did not answer in ${this.timeoutMs} ms (the process was killed)`], failed: true, exited: true, timedOut: true };
+      return { printed: [`ip did not answer in ${this.timeoutMs / 1000} s (the process was killed; LINUXNET_TIMEOUT_IP changes the limit)`], failed: true, exited: true, timedOut: true };
     }
     const i = at();
     if (i < 0) {

@@ -9,7 +9,8 @@ import { type Attempt, CommandError, commandFailed, toolMissing } from "../core/
 import { type AttemptOf, attemptFor, deletes, ipArgv, makesNames, parsePrinted, type Target } from "./batch";
 import { Host, NETNS_RUN_DIR, type NetnsStat, type RunResult } from "./host";
 import { IpSession } from "./ip-session";
-import { spawnArgv, TIMEOUT_MS, trace } from "./spawn";
+import { type Limit, seconds } from "./limits";
+import { spawnArgv, trace } from "./spawn";
 
 const STALE = /Cannot find device|No such device|Device not found|does not exist/;
 
@@ -26,9 +27,9 @@ export class LocalHost extends Host {
   private readonly sessions = new Map<string, Entry>();
   private writes = 0;
 
-  async run(argv: readonly string[], attempt?: Attempt, input?: string): Promise<RunResult> {
+  async run(argv: readonly string[], attempt?: Attempt, input?: string, limit?: Limit): Promise<RunResult> {
     if (argv.length === 0) throw new Error("run: empty argv");
-    const r = await spawnArgv(argv, {}, input);
+    const r = await spawnArgv(argv, {}, input, limit);
     if (r.failed) throw Object.assign(r.notInstalled ? toolMissing(argv, argv[0], undefined, attempt) : commandFailed(argv, r.stderr, r.exitCode, undefined, attempt), { stdout: r.stdout });
     return { stdout: r.stdout, stderr: r.stderr };
   }
@@ -50,7 +51,7 @@ export class LocalHost extends Host {
     }
     if (!entry || entry.session.dead || entry.session.retired) {
       const argv = ipArgv([...(family ? [family] : []), "-json", "-details", "-force", "-batch", "-"], target);
-      entry = { session: new IpSession(argv, undefined, TIMEOUT_MS), inode };
+      entry = { session: new IpSession(argv, undefined, seconds("ip") * 1000), inode };
       this.sessions.set(key, entry);
       trace("session", argv, 0);
     }

@@ -10,18 +10,23 @@
  * Protocol, on the shell's stdin (`sh -s`): one setup block (a private folder for stderr,
  * removed when the shell ends), then per command
  *
- *     ARGV 2>"$d/e" <<'DELIM'               ARGV quoted by ssh.ts's shellQuote, as every argv;
+ *     ARGV 2>"$d/e" <<'DELIM' &             ARGV quoted by ssh.ts's shellQuote, as every argv;
  *     …input…                               its input as a here-document (DELIM random, not
  *     DELIM                                 in the input), or `</dev/null`
- *     r=$?; printf '\n%s %s %s\n' TAG SEQ "$r"; [ -s "$d/e" ] && cat "$d/e"; printf '\n%s end %s\n' TAG SEQ
+ *     p=$!; printf '%s pid %s %s\n' TAG SEQ "$p" >&2; wait "$p"; r=$?
+ *     printf '\n%s %s %s\n' TAG SEQ "$r"; [ -s "$d/e" ] && cat "$d/e"; printf '\n%s end %s\n' TAG SEQ
  *
  * TAG is `@LNX-` and 32 random hex digits chosen per shell, never sent anywhere else: the
  * command's stdout runs until the first "\nTAG SEQ rc", its stderr until "\nTAG end SEQ". No
  * command can print the tag without knowing it. Everything but the command itself is a shell
- * builtin (`cat` only when there is stderr), so a command costs the host one fork.
+ * builtin (`cat` only when there is stderr), so a command costs the host one fork. The
+ * command runs in the background only so that its PID is known (on the shell's own stderr,
+ * which carries nothing of the command's): a command that outlives its limit is ended there,
+ * with every process under it (`stop`), not left running after the provider gave up on it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { type Limit, timedOut } from "./limits";
 import { remoteCommand } from "./ssh";
 
 export interface ShellResult {
@@ -30,7 +35,16 @@ export interface ShellResult {
   exitCode: number;
   /** The shell itself failed (ssh could not connect, or it died): the command may not have run. */
   shellFailed?: boolean;
+  /** The command outlived its limit (stderr says so, and whether it was ended on the host). */
+  timedOut?: boolean;
 }
+
+/**
+ * A fixed script that ends a process and every process under it: each stopped before its
+ * children are listed (none can start another), then all killed. `pgrep` is procps', which
+ * the host has for sysctl; without it only the process itself goes.
+ */
+export const STOP_TREE = 'k() { kill -STOP "$1" 2>/dev/null; for c in $(pgrep -P "$1" 2>/dev/null); do k "$c"; done; kill -KILL "$1" 2>/dev/null; }; k "$1"';
 
 const SETUP = [
   "cd / || exit 1",
@@ -48,12 +62,17 @@ interface Pending {
   seq: number;
   resolve: (r: ShellResult) => void;
   timer: NodeJS.Timeout;
+  /** The command's PID on the host, once the shell has said it. */
+  pid?: number;
+  /** Past its limit: being ended; only `expire` answers it now. */
+  expired?: boolean;
 }
 
 export class ShellSession {
   private child?: ChildProcess;
   private buffer = Buffer.alloc(0);
   private stderr = "";
+  private stderrLine = "";
   private seq = 0;
   private readonly tag = `@LNX-${randomBytes(16).toString("hex")}`;
   private pending?: Pending;
@@ -75,7 +94,10 @@ export class ShellSession {
     /** `ssh … -- ` and the remote command, as ssh.ts's sshArgv builds it for `sh -s`. */
     private readonly argv: readonly string[],
     private readonly env: Record<string, string>,
+    /** A command's limit unless its caller gives one. */
     private readonly timeoutMs: number,
+    /** Ends a process of the host and everything under it (STOP_TREE, over another channel); rejects if it could not. */
+    private readonly stop?: (pid: number) => Promise<void>,
   ) {}
 
   /** No command running or queued. */
@@ -96,7 +118,14 @@ export class ShellSession {
       this.parse();
     });
     child.stderr!.on("data", (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-4000); // ssh's own complaints
+      // ssh's own complaints, and the shell's PID lines
+      const lines = (this.stderrLine + chunk.toString()).split("\n");
+      this.stderrLine = lines.pop()!;
+      for (const line of lines) {
+        const pid = new RegExp(`^${this.tag} pid (\\d+) (\\d+)$`).exec(line);
+        if (pid && this.pending?.seq === Number(pid[1])) this.pending.pid = Number(pid[2]);
+        else if (!pid) this.stderr = `${this.stderr}${line}\n`.slice(-4000);
+      }
     });
     child.stdin!.on("error", () => undefined); // a dead shell is noticed through "close"
     child.once("error", (e) => {
@@ -114,8 +143,10 @@ export class ShellSession {
   private gone(code: number): void {
     this.dead = true;
     this.connectedNow();
+    this.stderr += this.stderrLine;
+    this.stderrLine = "";
     const p = this.pending;
-    if (!p) return;
+    if (!p || p.expired) return;
     this.pending = undefined;
     clearTimeout(p.timer);
     p.resolve({ stdout: "", stderr: this.stderr.trim() || `the shell on the host ended (status ${code})`, exitCode: code, shellFailed: true });
@@ -123,7 +154,7 @@ export class ShellSession {
 
   private parse(): void {
     const p = this.pending;
-    if (!p) return;
+    if (!p || p.expired) return;
     const head = this.buffer.indexOf(`\n${this.tag} ${p.seq} `);
     if (head < 0) return;
     const headEnd = this.buffer.indexOf(10, head + 1);
@@ -149,33 +180,31 @@ export class ShellSession {
   }
 
   /** Runs one argv there; commands of different callers run one after another. */
-  run(argv: readonly string[], input?: string): Promise<ShellResult> {
+  run(argv: readonly string[], input?: string, limit?: Limit): Promise<ShellResult> {
     this.waiting++;
-    const work = this.queue.then(() => this.runNow(argv, input)).finally(() => this.waiting--);
+    const work = this.queue.then(() => this.runNow(argv, input, limit ?? { ms: this.timeoutMs, why: "the shell's limit" })).finally(() => this.waiting--);
     this.queue = work.catch(() => undefined);
     return work;
   }
 
-  private runNow(argv: readonly string[], input?: string): Promise<ShellResult> {
+  private runNow(argv: readonly string[], input: string | undefined, limit: Limit): Promise<ShellResult> {
     if (this.dead) return Promise.resolve({ stdout: "", stderr: this.stderr.trim() || "the shell on the host has ended", exitCode: 255, shellFailed: true });
     this.stderr = ""; // what ssh says from here on is about this command
     if (!this.child) this.start();
     const seq = ++this.seq;
     let script = `${remoteCommand(argv)} 2>"$d/e" `;
-    if (input === undefined) script += "</dev/null\n";
+    if (input === undefined) script += "</dev/null &\n";
     else {
       let delim: string;
       do delim = `LNX_${randomBytes(8).toString("hex")}`;
       while (input.includes(delim));
-      script += `<<'${delim}'\n${input.endsWith("\n") || input === "" ? input : `${input}\n`}${delim}\n`;
+      script += `<<'${delim}' &\n${input.endsWith("\n") || input === "" ? input : `${input}\n`}${delim}\n`;
     }
-    script += `r=$?; printf '\\n%s %s %s\\n' ${this.tag} ${seq} "$r"; [ -s "$d/e" ] && cat "$d/e"; printf '\\n%s end %s\\n' ${this.tag} ${seq}\n`;
+    script += `p=$!; printf '%s pid %s %s\\n' ${this.tag} ${seq} "$p" >&2; wait "$p"; r=$?\n`;
+    script += `printf '\\n%s %s %s\\n' ${this.tag} ${seq} "$r"; [ -s "$d/e" ] && cat "$d/e"; printf '\\n%s end %s\\n' ${this.tag} ${seq}\n`;
     this.hold(true);
     return new Promise<ShellResult>((resolve) => {
-      const timer = setTimeout(() => {
-        this.stderr += `timed out after ${this.timeoutMs} ms\n`;
-        this.kill();
-      }, this.timeoutMs);
+      const timer = setTimeout(() => void this.expire(limit), limit.ms);
       this.pending = {
         seq,
         timer,
@@ -187,6 +216,23 @@ export class ShellSession {
       this.child!.stdin!.write(script);
       this.parse();
     });
+  }
+
+  /**
+   * The command outlived its limit: it is ended on the host (and all under it), then the shell
+   * too (its stream may be anywhere in a frame); the answer says which of that was done.
+   */
+  private async expire(limit: Limit): Promise<void> {
+    const p = this.pending;
+    if (!p) return;
+    p.expired = true;
+    let ended = false;
+    if (p.pid !== undefined && this.stop) ended = await this.stop(p.pid).then(() => true, () => false);
+    this.dead = true;
+    this.kill();
+    if (this.pending === p) this.pending = undefined;
+    const there = ended ? "it was ended on the host" : p.pid === undefined || !this.stop ? "it may still run on the host" : "ending it on the host failed: it may still run there";
+    p.resolve({ stdout: "", stderr: `${timedOut(limit)}; ${there}`, exitCode: 255, shellFailed: true, timedOut: true });
   }
 
   private kill(): void {

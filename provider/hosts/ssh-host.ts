@@ -9,8 +9,9 @@ import { type Attempt, CommandError, missingTool, toolMissing } from "../core/er
 import { ipArgv, type Target } from "./batch";
 import { type Connection, hostLabel } from "./connection";
 import { Host, NETNS_RUN_DIR, type NetnsStat, type RunResult, spawnEach } from "./host";
-import { spawnArgv, TIMEOUT_MS, trace } from "./spawn";
-import { ShellSession } from "./shell-session";
+import { type Limit, limitFor, withConnect } from "./limits";
+import { spawnArgv, trace } from "./spawn";
+import { ShellSession, STOP_TREE } from "./shell-session";
 import { sshArgv, sshProblem } from "./ssh";
 
 /** Shells per host running commands in parallel (each one at a time): channels of one ssh connection, which sshd caps at 10 (MaxSessions). */
@@ -29,9 +30,9 @@ export class SshHost extends Host {
     this.label = hostLabel(connection);
   }
 
-  async run(argv: readonly string[], attempt?: Attempt, input?: string): Promise<RunResult> {
+  async run(argv: readonly string[], attempt?: Attempt, input?: string, limit: Limit = limitFor(argv, input)): Promise<RunResult> {
     if (argv.length === 0) throw new Error("run: empty argv");
-    return spawnEach() ? this.spawnRun(argv, attempt, input) : this.shellRun(argv, attempt, input);
+    return spawnEach() ? this.spawnRun(argv, attempt, input, limit) : this.shellRun(argv, attempt, input, limit);
   }
 
   protected spawnBatch(lines: readonly string[], target: Target, family: string): Promise<RunResult> {
@@ -40,11 +41,13 @@ export class SshHost extends Host {
   }
 
   /** A command on the host through one of its long-lived shells. */
-  private async shellRun(argv: readonly string[], attempt: Attempt | undefined, input?: string): Promise<RunResult> {
+  private async shellRun(argv: readonly string[], attempt: Attempt | undefined, input: string | undefined, limit: Limit): Promise<RunResult> {
     const shell = await this.shell();
     const t0 = performance.now();
-    const result = await shell.run(argv, input);
+    const result = await shell.run(argv, input, shell.isConnected ? limit : withConnect(limit));
     trace(`shell ${this.label}`, argv, performance.now() - t0, input);
+    // Past its limit: the command's own failure, named by its argv, never "the connection ended".
+    if (result.timedOut) throw new CommandError(argv, `on ${this.label}: ${result.stderr}`, result.exitCode, attempt);
     if (result.shellFailed) throw this.failed(argv, result.stderr, 255, attempt, true);
     if (result.exitCode !== 0) throw Object.assign(this.failed(argv, result.stderr || result.stdout || `exited ${result.exitCode}`, result.exitCode, attempt), { stdout: result.stdout });
     return { stdout: result.stdout, stderr: result.stderr };
@@ -63,19 +66,26 @@ export class SshHost extends Host {
         continue;
       }
       const remote = sshArgv(this.connection, ["sh", "-s"]);
-      const shell = new ShellSession(remote.argv, remote.env, TIMEOUT_MS);
+      const shell = new ShellSession(remote.argv, remote.env, limitFor(["sh"]).ms, (pid) => this.stopThere(pid));
       this.shells.push(shell);
       return shell;
     }
   }
 
+  /** Ends a process of the host and everything under it, over a channel of its own (its shell waits on it). */
+  private async stopThere(pid: number): Promise<void> {
+    const { argv, env } = sshArgv(this.connection, ["sh", "-c", STOP_TREE, "sh", String(pid)]);
+    const r = await spawnArgv(argv, env, undefined, withConnect(limitFor(["kill"])));
+    if (r.failed) throw new Error(r.stderr);
+  }
+
   /** A command as an ssh session of its own (LINUXNET_TRANSPORT=spawn). */
-  private async spawnRun(argv: readonly string[], attempt: Attempt | undefined, input?: string): Promise<RunResult> {
+  private async spawnRun(argv: readonly string[], attempt: Attempt | undefined, input: string | undefined, limit: Limit): Promise<RunResult> {
     const { argv: full, env } = sshArgv(this.connection, argv);
     const q = this.channels;
     if (q.free > 0) q.free--;
     else await new Promise<void>((r) => q.waiting.push(r));
-    const r = await spawnArgv(full, env, input).finally(() => {
+    const r = await spawnArgv(full, env, input, withConnect(limit)).finally(() => {
       const next = q.waiting.shift();
       if (next) next();
       else q.free++;

@@ -6,10 +6,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Connection } from "./connection";
+import { seconds } from "./limits";
 
 /**
  * One argv element as the remote shell must see it: left bare when it holds only characters
@@ -25,16 +26,32 @@ export const remoteCommand = (argv: readonly string[]) => argv.map(shellQuote).j
 
 let dir: string | undefined;
 const masters = new Set<string>();
+/** How long the exit hook waits for all masters together: the engine SIGKILLs a provider 5 s after its SIGINT. */
+const CLOSE_MASTERS_MS = 2000;
+
+/**
+ * Ends master connections (`ssh -O exit` on each control socket), all at once and within
+ * CLOSE_MASTERS_MS together, however many there are and however stuck: synchronous, for an
+ * exit hook. (A fixed script; the sockets are its arguments.)
+ */
+export function closeMasters(sockets: readonly string[]): void {
+  if (sockets.length === 0) return;
+  const script = 'for s; do ssh -F none -o ControlPath="$s" -O exit x </dev/null >/dev/null 2>&1 & done; wait';
+  spawnSync("sh", ["-c", script, "sh", ...sockets], { stdio: "ignore", timeout: CLOSE_MASTERS_MS, killSignal: "SIGKILL" });
+}
+
 /**
  * The provider's private directory for keys, known_hosts files and control sockets. At exit
- * the master connections it started are ended (`ssh -O exit`) and the directory removed.
+ * the keys and known_hosts files go first (a provider killed mid-hook leaves none), then the
+ * master connections it started are ended and the directory removed.
  */
 function privateDir(): string {
   if (!dir) {
     dir = mkdtempSync(join(tmpdir(), "pulumi-linuxnet-ssh-"));
     const d = dir;
     process.once("exit", () => {
-      for (const m of masters) spawnSync("ssh", ["-o", `ControlPath=${m}`, "-O", "exit", "x"], { stdio: "ignore", timeout: 2000 });
+      for (const f of readdirSync(d)) if (!f.startsWith("cm-")) rmSync(join(d, f), { force: true });
+      closeMasters([...masters]);
       rmSync(d, { recursive: true, force: true });
     });
   }
@@ -56,8 +73,11 @@ function master(c: Connection): string {
 /** ssh's options for a connection: batch mode, one master connection per host, the host key as asked. */
 export function sshOptions(c: Connection): string[] {
   const opts = [
+    // Only the connection's settings, unless asked: a Host or ProxyCommand line in the
+    // operator's ~/.ssh/config must not silently send the stack elsewhere.
+    ...(c.sshConfig ? [] : ["-F", "none"]),
     "-o", "BatchMode=yes",
-    "-o", "ConnectTimeout=15",
+    "-o", `ConnectTimeout=${Math.ceil(seconds("connect"))}`,
     "-o", "ServerAliveInterval=15",
     "-o", "ControlMaster=auto",
     // One master per set of settings: a changed key or host key must not ride an old master.

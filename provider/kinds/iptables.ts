@@ -9,6 +9,7 @@ import { z } from "zod";
 import { CommandError, isKind, objectError, reworded, unlessGone } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
 import { markOf } from "../core/owner";
+import { rollback } from "../core/undo";
 import type { Host, Target } from "../hosts";
 import { netnsName, ownership } from "../core/validate";
 import { KINDS } from "../registry";
@@ -100,6 +101,13 @@ export function findMarked(listing: string, chain: string, comment: string): str
     if (at >= 0) return tokens.slice(2);
   }
   return undefined;
+}
+
+/** The place (from 1) in its chain of the rule in `-S` output that carries `comment`; undefined if none. */
+export function placeOf(listing: string, chain: string, comment: string): number | undefined {
+  const rules = listing.split("\n").map(splitRuleLine).filter((t) => t[0] === "-A" && t[1] === chain);
+  const at = rules.findIndex((t) => t.some((x, k) => x === "--comment" && t[k + 1] === comment));
+  return at < 0 ? undefined : at + 1;
 }
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
@@ -214,11 +222,12 @@ const spec: KindSpec<typeof schema, RuleOutputs> = {
   },
 
   // A new rule or place: the rule as it stands (found by its old mark) goes, the declared one
-  // comes; if the kernel refuses the new one, the old one is put back (at the chain's end) and
-  // the error reported. An unmarked twin it adopts goes too.
+  // comes; if the kernel refuses the new one, the old one is put back at the place it had and
+  // the error reported (with the put-back's own failure, if any). An unmarked twin it adopts goes too.
   update: (host, o, n) =>
     inTable(host, n, async () => {
       const old = await listed(host, o, "update");
+      const place = old && placeOf((await host.exec(argv.list(o), target(o), attempt("update", o))).stdout, o.chain, mark(o)!);
       const unchanged = o.position === n.position && (await present(host, n, "update"));
       if (n.adopt && mark(n) && (await present(host, n, "update", n.rule))) await host.exec(argv.del(n, n.rule), target(n), attempt("update", n));
       if (!unchanged) {
@@ -226,7 +235,7 @@ const spec: KindSpec<typeof schema, RuleOutputs> = {
         try {
           await host.exec(argv.add(n), target(n), attempt("update", n));
         } catch (e) {
-          if (old) await host.exec([binary(o), "-w", "-t", o.table, "-A", o.chain, ...old], target(o)).catch(() => undefined);
+          if (old) await rollback(e, () => host.exec([binary(o), "-w", "-t", o.table, ...(place ? ["-I", o.chain, String(place)] : ["-A", o.chain]), ...old], target(o), attempt("put back", o)));
           throw e;
         }
       }

@@ -23,6 +23,7 @@ import { handlers, type KindSpec } from "../core/kind";
 import { readLink, type LinkSeen } from "../core/link";
 import { describeOwner } from "../core/owner";
 import { argv, describeQdisc, DISTRIBUTIONS, HANDLE, isDefault, NETEM_FIELDS, observedShaping, parseRoot, qdiscOf, type RootQdisc, seenOf, shapingProblem, tcArgv } from "../core/qdisc";
+import { rollback } from "../core/undo";
 import { duration, percent, rate, size } from "../core/units";
 import { ifName, netnsName, ownership } from "../core/validate";
 import type { Host, Target } from "../hosts";
@@ -152,8 +153,10 @@ async function apply(host: Host, i: ShapingInputs, root: RootQdisc | undefined, 
     try {
       await tc(host, i, argv.replace(i, mtu), a);
     } catch (e) {
-      if (previous) await tc(host, i, argv.replace(previous, mtu), a).catch(() => undefined);
-      throw e;
+      await rollback(e, async () => {
+        if (!previous) throw new Error(`the root qdisc it had (${describeQdisc(root)}) was removed and cannot be put back: its settings are not known`);
+        await tc(host, i, argv.replace(previous, mtu), { ...a, verb: "put back" });
+      });
     }
   } else {
     await tc(host, i, argv.replace(i, mtu), a);

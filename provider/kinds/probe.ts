@@ -145,7 +145,7 @@ async function lookOnce(host: Host, i: ProbeInputs, seconds: number, verb: strin
   const at = new Date().toISOString();
   if (i.port !== undefined) {
     try {
-      await host.exec(argv.tcp(i.to, i.port, seconds), target(i), attempt(verb, i));
+      await host.exec(argv.tcp(i.to, i.port, seconds), target(i), attempt(verb, i), undefined, { probeSeconds: seconds });
       return { via: "tcp", reachable: true, at };
     } catch (e) {
       if (e instanceof CommandError && e.exitCode === 1) return { via: "tcp", reachable: false, error: ncFailure(e.stderr), at };
@@ -153,7 +153,7 @@ async function lookOnce(host: Host, i: ProbeInputs, seconds: number, verb: strin
     }
   }
   try {
-    const { stdout, stderr } = await host.exec(argv.ping(i.to, i.count, seconds), target(i), attempt(verb, i));
+    const { stdout, stderr } = await host.exec(argv.ping(i.to, i.count, seconds), target(i), attempt(verb, i), undefined, { probeSeconds: seconds });
     return seenFromPing(parsePing(stdout), stderr, at);
   } catch (e) {
     if (!(e instanceof CommandError)) throw e;

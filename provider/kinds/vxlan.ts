@@ -58,6 +58,18 @@ export const schema = z
   });
 export type VxlanInputs = z.output<typeof schema>;
 
+/**
+ * Why a declared MTU does not fit in an underlay of `underlayMtu`, or undefined. The overhead
+ * is the underlay's family: `local`'s, else `remote`'s or `group`'s (an IPv6 remote without
+ * `local` still sends IPv6 packets: 70 bytes, not 50).
+ */
+export function mtuProblem(i: Pick<VxlanInputs, "mtu" | "dev" | "local" | "remote" | "group">, underlayMtu: number): string | undefined {
+  const peer = i.local ?? i.remote ?? i.group;
+  const overhead = vxlanOverhead(peer !== undefined && family(peer) === "ipv6" ? "ipv6" : "ipv4");
+  if (i.mtu === undefined || i.mtu <= underlayMtu - overhead) return undefined;
+  return `mtu ${i.mtu} does not fit in its underlay "${i.dev}" (mtu ${underlayMtu}) with VXLAN's ${overhead}-byte overhead: at most ${underlayMtu - overhead}`;
+}
+
 /** ifindex, and the MAC and MTU the kernel uses now (the MTU is the underlay's less VXLAN's overhead unless declared). */
 export type VxlanOutputs = LinkOutputs;
 
@@ -163,10 +175,8 @@ const lifecycle = linkLifecycle<VxlanInputs, VxlanOutputs>(
       if (i.dev === undefined) return;
       const d = await readLink(host, i.dev, i.netns, attempt);
       if (!d) throw goneError(attempt, `its underlay device "${i.dev}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
-      const overhead = vxlanOverhead(i.local !== undefined && family(i.local) === "ipv6" ? "ipv6" : "ipv4");
-      if (i.mtu !== undefined && i.mtu > d.mtu - overhead) {
-        throw objectError(attempt, `mtu ${i.mtu} does not fit in its underlay "${i.dev}" (mtu ${d.mtu}) with VXLAN's ${overhead}-byte overhead: at most ${d.mtu - overhead}`, "invalid");
-      }
+      const problem = mtuProblem(i, d.mtu);
+      if (problem) throw objectError(attempt, problem, "invalid");
     },
     mismatch(i, _link, s: LinkSeen) {
       const k = vxlanOf(s.info);

@@ -7,8 +7,8 @@ import { ownerOf } from "../../provider/core/owner";
 import { CommandError } from "../../provider/core/errors";
 import { closeHosts, run } from "../support/local";
 import { hostFor } from "../../provider/hosts";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { descendants } from "../support/pulumi";
@@ -85,6 +85,80 @@ describe("resources on SSH hosts", () => {
   });
 });
 
+describe("ssh's own configuration", () => {
+  // The provider in a process of its own whose /etc/ssh/ssh_config (a mount namespace of its
+  // own, nothing else sees it) sends every host through a ProxyCommand that fails: what the
+  // operator's configuration would do to the stack if ssh read it.
+  const reach = async (connection: Record<string, unknown>) => {
+    const dir = mkdtempSync(join(tmpdir(), "linuxnet-sshcfg-"));
+    try {
+      writeFileSync(join(dir, "ssh_config"), "Host *\n  ProxyCommand /bin/false\n");
+      const script = [
+        `const { hostFor, closeHosts } = require(${JSON.stringify(join(__dirname, "../../provider/hosts"))});`,
+        "hostFor(JSON.parse(process.argv[1])).run(['echo', 'reached']).then((r) => console.log(r.stdout), (e) => console.log(e.message)).finally(closeHosts);",
+      ].join("\n");
+      const mount = 'mount --bind "$1" /etc/ssh/ssh_config && shift && exec "$@"';
+      const argv = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", mount, "sh", join(dir, "ssh_config"), process.execPath, "-e", script, JSON.stringify({ insecureIgnoreHostKey: false, ...connection })];
+      return (await run(argv)).stdout.trim();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("is not read: the connection's settings alone reach the host; sshConfig: true reads it", async () => {
+    expect(await reach(h1.connection)).toBe("reached");
+    expect(await reach({ ...h1.connection, sshConfig: true })).toMatch(/^`echo reached`: ssh to root@10\.77\.0\.1:22: /);
+  });
+});
+
+describe("the provider's exit", () => {
+  // The engine ends a provider with SIGINT and SIGKILLs it 5 s later. Eight masters that do not
+  // answer (stopped) cost the old hook 2 s each, one after another, before the keys went.
+  it("ends within the engine's 5 s however many masters hang, and leaves no key behind", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "linuxnet-exit-"));
+    const conns = [h1, h2].flatMap((h) => [{}, { sshConfig: false }, { insecureIgnoreHostKey: false }, { sshConfig: false, insecureIgnoreHostKey: false }].map((v) => ({ ...h.connection, ...v })));
+    const script = [
+      `const { hostFor } = require(${JSON.stringify(join(__dirname, "../../provider/hosts"))});`,
+      "process.once('SIGINT', () => process.exit(130));", // as the provider process does (hosts/watchdog.ts)
+      "setInterval(() => undefined, 1000);",
+      "Promise.all(JSON.parse(process.argv[1]).map((c) => hostFor(c).run(['true']))).then(() => console.log('ready'), (e) => console.log(e.message));",
+    ].join("\n");
+    const child = spawn(process.execPath, ["-e", script, JSON.stringify(conns)], { env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "inherit"] });
+    const stopped: number[] = [];
+    try {
+      let said = "";
+      child.stdout!.on("data", (d: Buffer) => (said += d.toString()));
+      for (let t = 0; t < 600 && !said.includes("\n"); t++) await new Promise((r) => setTimeout(r, 50));
+      expect(said.trim()).toBe("ready");
+      const [own] = readdirSync(tmp);
+      const files = readdirSync(join(tmp, own));
+      expect(files.filter((f) => f.startsWith("key-"))).toHaveLength(1);
+      const sockets = files.filter((f) => f.startsWith("cm-"));
+      expect(sockets).toHaveLength(8);
+      for (const sock of sockets) {
+        const { stderr } = await run(["ssh", "-F", "none", "-o", `ControlPath=${join(tmp, own, sock)}`, "-O", "check", "x"]);
+        stopped.push(Number(/pid=(\d+)/.exec(stderr)?.[1]));
+      }
+      for (const pid of stopped) process.kill(pid, "SIGSTOP"); // our masters, by PID: they hang
+      const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once("exit", (code, signal) => r({ code, signal })));
+      child.kill("SIGINT");
+      const engine = setTimeout(() => child.kill("SIGKILL"), 5000);
+      const end = await exited;
+      clearTimeout(engine);
+      expect(end).toEqual({ code: 130, signal: null }); // by itself, before the engine's SIGKILL
+      expect(readdirSync(tmp)).toEqual([]); // no key, no known_hosts file, no socket
+    } finally {
+      for (const pid of stopped) for (const sig of ["SIGKILL", "SIGCONT"] as const) try {
+        process.kill(pid, sig);
+      } catch {
+        /* gone */
+      }
+      child.kill("SIGKILL");
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("commands on an SSH host through its long-lived shells", () => {
   const there = () => hostFor({ ...h1.connection, insecureIgnoreHostKey: false });
 
@@ -108,6 +182,23 @@ describe("commands on an SSH host through its long-lived shells", () => {
   it("runs many commands at once, each answered with its own output", async () => {
     const outs = await Promise.all(Array.from({ length: 40 }, (_, k) => there().run(["sh", "-c", `sleep 0.0${k % 5}; echo ${k}; echo e${k} >&2`])));
     expect(outs.map((o) => `${o.stdout}/${o.stderr}`)).toEqual(Array.from({ length: 40 }, (_, k) => `${k}/e${k}`));
+  });
+
+  it("ends a command past its limit on the host, with what it started, and says so in one line naming the command", async () => {
+    await there().run(["true"]); // a connected shell: the limit is the command's alone
+    process.env.LINUXNET_TIMEOUT_COMMAND = "1";
+    try {
+      await expect(there().run(["sh", "-c", "sleep 37 & sleep 38; echo late"])).rejects.toThrow(
+        /^`sh -c sleep 37 & sleep 38; echo late`: on root@10\.77\.0\.1:22: timed out after 1 s \(the limit for one command; LINUXNET_TIMEOUT_COMMAND changes it\); it was ended on the host$/,
+      );
+    } finally {
+      delete process.env.LINUXNET_TIMEOUT_COMMAND;
+    }
+    // (The test hosts share this machine's PIDs: what runs there is seen here.)
+    const left = () => execFileSync("sh", ["-c", "pgrep -f '^sleep 3[78]$' || true"], { encoding: "utf8" }).trim();
+    for (let t = 0; t < 100 && left(); t++) await new Promise((r) => setTimeout(r, 50));
+    expect(left()).toBe("");
+    expect((await there().run(["echo", "next"])).stdout).toBe("next");
   });
 
   it("says a tool is missing on that host, naming it and the host", async () => {

@@ -1,4 +1,4 @@
-import { transaction } from "../../provider/core/undo";
+import { rollback, transaction } from "../../provider/core/undo";
 
 describe("transaction", () => {
   it("undoes completed steps in reverse order and rethrows the original error", async () => {
@@ -30,5 +30,16 @@ describe("transaction", () => {
     let undone = false;
     await expect(transaction(async (onFailure) => (onFailure(async () => (undone = true)), 42))).resolves.toBe(42);
     expect(undone).toBe(false);
+  });
+
+  it("rolls a failed step back and rethrows its error, saying in the same line when putting back failed too", async () => {
+    let undone = "";
+    await expect(rollback(new Error("add failed"), async (e) => (undone = (e as Error).message))).rejects.toThrow(/^add failed$/);
+    expect(undone).toBe("add failed");
+    await expect(
+      rollback(new Error("add failed"), async () => {
+        throw new Error("the old rule was not put back: Index of insertion too big");
+      }),
+    ).rejects.toThrow(/^add failed; cleanup also failed: the old rule was not put back: Index of insertion too big$/);
   });
 });

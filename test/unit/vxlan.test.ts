@@ -1,4 +1,4 @@
-import { argv, schema, tunnelProblem, vxlanOf } from "../../provider/kinds/vxlan";
+import { argv, mtuProblem, schema, tunnelProblem, vxlanOf } from "../../provider/kinds/vxlan";
 import { checkWith } from "../../provider/core/validate";
 
 const check = (v: Record<string, unknown>) => checkWith(schema, v);
@@ -54,5 +54,18 @@ describe("VxlanInterface argv", () => {
     expect(argv.change(moved, INFO)).toEqual([["link", "set", "dev", "vx0", "type", "vxlan", "remote", "10.0.0.9", "local", "0.0.0.0", "learning", "ttl", "auto"]]);
     expect(tunnelProblem(moved, INFO)).toBe("remote is 10.0.0.2; local is 10.0.0.1; learning is false; ttl is 10");
     expect(argv.change(inputs({ name: "vx0", vni: 42, local: "10.0.0.1", dev: "va", learning: false, ttl: 10 }), INFO)).toEqual([["link", "set", "dev", "vx0", "type", "vxlan", "remote", "0.0.0.0"]]);
+  });
+});
+
+describe("VxlanInterface MTU against its underlay", () => {
+  it("counts IPv6's 70-byte overhead for an IPv6 remote or group without local, IPv4's 50 otherwise", () => {
+    const v6 = inputs({ name: "vx0", vni: 1, remote: "fd00::2", dev: "eth0", mtu: 1450 });
+    expect(mtuProblem(v6, 1500)).toBe('mtu 1450 does not fit in its underlay "eth0" (mtu 1500) with VXLAN\'s 70-byte overhead: at most 1430');
+    expect(mtuProblem({ ...v6, mtu: 1430 }, 1500)).toBeUndefined();
+    expect(mtuProblem(inputs({ name: "vx0", vni: 1, group: "ff05::1", dev: "eth0", mtu: 1431 }), 1500)).toMatch(/70-byte overhead: at most 1430$/);
+    expect(mtuProblem(inputs({ name: "vx0", vni: 1, local: "fd00::1", remote: "fd00::2", dev: "eth0", mtu: 1431 }), 1500)).toMatch(/70-byte overhead/);
+    expect(mtuProblem(inputs({ name: "vx0", vni: 1, remote: "10.0.0.2", dev: "eth0", mtu: 1450 }), 1500)).toBeUndefined();
+    expect(mtuProblem(inputs({ name: "vx0", vni: 1, remote: "10.0.0.2", dev: "eth0", mtu: 1451 }), 1500)).toMatch(/50-byte overhead: at most 1450$/);
+    expect(mtuProblem(inputs({ name: "vx0", vni: 1, dev: "eth0" }), 1500)).toBeUndefined();
   });
 });

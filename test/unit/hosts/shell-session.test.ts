@@ -7,7 +7,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ShellSession } from "../../../provider/hosts/shell-session";
+import { execFile } from "node:child_process";
+import { ShellSession, STOP_TREE } from "../../../provider/hosts/shell-session";
 import { descendants } from "../../support/pulumi";
 
 const dir = mkdtempSync(join(tmpdir(), "linuxnet-shell-"));
@@ -130,10 +131,22 @@ describe("a long-lived shell's framing, against a local sh", () => {
     }
     const r = await running;
     kill([...seen]);
-    expect(r).toMatchObject({ shellFailed: true, stdout: "" });
-    expect(r.stderr).toMatch(/timed out after 500 ms/);
+    expect(r).toMatchObject({ shellFailed: true, timedOut: true, stdout: "" });
+    expect(r.stderr).toBe("timed out after 0.5 s (the shell's limit); it may still run on the host"); // no way to end it given
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(s.dead).toBe(true);
+  });
+
+  it("ends a command past its limit where it runs, with every process under it, and says so", async () => {
+    // What the SSH host gives: STOP_TREE run beside the shell (here: locally).
+    const stop = (pid: number) => new Promise<void>((resolve, reject) => execFile("sh", ["-c", STOP_TREE, "sh", String(pid)], (e) => (e ? reject(e) : resolve())));
+    const s = new ShellSession(["sh", "-s"], { TMPDIR: dir }, 30_000, stop);
+    shells.push(s);
+    const running = s.run(["sh", "-c", "sleep 31 & sleep 32; wait"], undefined, { ms: 500, why: "the test's limit" });
+    await waitFor(() => (ours("sleep", "31").length && ours("sleep", "32").length ? true : undefined), "the command's two sleeps");
+    const r = await running;
+    expect(r).toMatchObject({ shellFailed: true, timedOut: true, stdout: "", stderr: "timed out after 0.5 s (the test's limit); it was ended on the host" });
+    await waitFor(() => (ours("sleep", "31").length + ours("sleep", "32").length ? undefined : true), "the end of both sleeps");
   });
 
   it("leaves no file behind once closed", async () => {

@@ -41,6 +41,12 @@ describe("ssh's argv", () => {
     expect(argv.at(-1)).toBe("ip link show");
   });
 
+  it("runs with only the connection's settings (-F none), and reads the operator's ssh config only when asked", () => {
+    const { argv } = sshArgv(conn, ["true"]);
+    expect(argv.slice(0, 3)).toEqual(["ssh", "-F", "none"]);
+    expect(sshArgv({ ...conn, sshConfig: true }, ["true"]).argv).not.toContain("-F");
+  });
+
   it("checks the host key against the user's known_hosts unless told otherwise, and skips the check only when asked", () => {
     expect(sshArgv(conn, ["true"]).argv).toEqual(expect.arrayContaining(["StrictHostKeyChecking=yes"]));
     expect(sshArgv({ ...conn, insecureIgnoreHostKey: true }, ["true"]).argv).toEqual(expect.arrayContaining(["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"]));
