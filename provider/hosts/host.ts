@@ -210,12 +210,12 @@ export abstract class Host {
 
   /** Writes a record whole, as one locked step (a change that depends on the record is `records.change`). */
   writeRecord(target: Target, kind: string, key: string, value: unknown): Promise<void> {
-    return this.records.change(target, kind, key, () => ({ record: value }));
+    return this.records.set(target, kind, key, value);
   }
 
-  /** Removes a record, as one locked step; one already gone is fine. */
+  /** Removes a record (a corrupt one too), as one locked step; one already gone is fine. */
   removeRecord(target: Target, kind: string, key: string): Promise<void> {
-    return this.records.change(target, kind, key, () => ({ record: undefined }));
+    return this.records.set(target, kind, key, undefined);
   }
 
   /** The keys of a namespace's records of one kind (what a listing of the marked objects reads). */

@@ -143,6 +143,12 @@ export class Records {
     return outcome.result as R;
   }
 
+  /** Writes (undefined: removes) a record whole, under the lock, whatever it held (a corrupt one too). */
+  async set(target: Target, kind: string, key: string, record: unknown): Promise<void> {
+    const path = await this.path(target, kind, key);
+    await this.locked(() => this.put(path, target, record));
+  }
+
   private async put(path: string | undefined, target: Target, record: unknown): Promise<void> {
     if (record === undefined) {
       if (path) await this.files.remove(path);
