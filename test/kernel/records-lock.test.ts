@@ -20,6 +20,7 @@ jest.setTimeout(120_000);
 
 const made = new Set<string>();
 afterEach(async () => {
+  for (const ns of made) await local.removeRecords({ netns: ns });
   await removeNamespaces(made);
   made.clear();
 });
@@ -48,13 +49,13 @@ async function raceOwners(a: Host, b: Host, netns: string): Promise<string[]> {
   let bothRead = () => undefined as void;
   const both = new Promise<void>((r) => (bothRead = r));
   const join = (host: Host, me: string) =>
-    host.records.change<Owners>(target, "test", "owners", async (r) => {
+    host.records.change<Owners>(target, "lock-test", "owners", async (r) => {
       if (++reads >= 2) bothRead();
       await within(both, 1500);
       return { record: { owners: [...(r?.owners ?? []), me] } };
     });
   await Promise.all([join(a, "a"), join(b, "b")]);
-  return ((await a.readRecord<Owners>(target, "test", "owners"))?.owners ?? []).sort();
+  return ((await a.readRecord<Owners>(target, "lock-test", "owners"))?.owners ?? []).sort();
 }
 
 /** A process that takes the host's records lock and holds it until killed; resolves once it holds it. */
@@ -75,7 +76,7 @@ async function holder(connection: object | undefined): Promise<ChildProcess> {
 async function survivesKilledHolder(host: Host, connection: object | undefined, netns: string): Promise<void> {
   const child = await holder(connection);
   try {
-    const step = host.records.change({ netns }, "test", "after-kill", () => ({ record: { done: true } }));
+    const step = host.records.change({ netns }, "lock-test", "after-kill", () => ({ record: { done: true } }));
     step.catch(() => undefined);
     expect(await within(step, 1000)).toBe("pending"); // held by the other process
     child.kill("SIGKILL");
@@ -83,7 +84,7 @@ async function survivesKilledHolder(host: Host, connection: object | undefined, 
   } finally {
     child.kill("SIGKILL");
   }
-  expect(await host.readRecord({ netns }, "test", "after-kill")).toEqual({ done: true });
+  expect(await host.readRecord({ netns }, "lock-test", "after-kill")).toEqual({ done: true });
 }
 
 describe("the records lock on this machine", () => {
@@ -105,11 +106,11 @@ describe("the records lock on this machine", () => {
 
   it("fails a change that meets a corrupt record, naming the file, before its step runs", async () => {
     const ns = await freshNamespace(made);
-    await local.writeRecord({ netns: ns }, "test", "k", { owners: ["a"] });
-    const path = (await run(["find", "/run/pulumi-linuxnet", "-path", "*/test/k", "-type", "f"])).stdout.trim();
+    await local.writeRecord({ netns: ns }, "lock-test", "k", { owners: ["a"] });
+    const path = (await run(["find", "/run/pulumi-linuxnet", "-path", "*/lock-test/k", "-type", "f"])).stdout.trim();
     await run(["sh", "-c", 'printf "{\\"owners\\": [" > "$1"', "sh", path]);
     let ran = false;
-    const step = local.records.change<Owners>({ netns: ns }, "test", "k", () => ((ran = true), { record: { owners: [] } }));
+    const step = local.records.change<Owners>({ netns: ns }, "lock-test", "k", () => ((ran = true), { record: { owners: [] } }));
     await expect(step).rejects.toThrow(new RegExp(`^the record ${path} is corrupt`));
     expect(ran).toBe(false);
   });
@@ -117,32 +118,32 @@ describe("the records lock on this machine", () => {
   it("puts a record saved by a step back when the step fails, and undoes a step only where the record is still what it wrote", async () => {
     const ns = await freshNamespace(made);
     const target = { netns: ns };
-    await local.writeRecord(target, "test", "k", { owners: ["a"] });
-    const failing = local.records.change<Owners>(target, "test", "k", async (_r, save) => {
+    await local.writeRecord(target, "lock-test", "k", { owners: ["a"] });
+    const failing = local.records.change<Owners>(target, "lock-test", "k", async (_r, save) => {
       await save({ owners: ["a", "b"] });
       throw new Error("the kernel said no");
     });
     await expect(failing).rejects.toThrow("the kernel said no");
-    expect(await local.readRecord(target, "test", "k")).toEqual({ owners: ["a"] });
+    expect(await local.readRecord(target, "lock-test", "k")).toEqual({ owners: ["a"] });
 
     // undone with the transaction it belongs to
     await expect(
       transaction(async (onFailure) => {
-        await local.records.change<Owners>(target, "test", "k", (r) => ({ record: { owners: [...r!.owners, "b"] } }), { onFailure });
+        await local.records.change<Owners>(target, "lock-test", "k", (r) => ({ record: { owners: [...r!.owners, "b"] } }), { onFailure });
         throw new Error("a later step failed");
       }),
     ).rejects.toThrow("a later step failed");
-    expect(await local.readRecord(target, "test", "k")).toEqual({ owners: ["a"] });
+    expect(await local.readRecord(target, "lock-test", "k")).toEqual({ owners: ["a"] });
 
     // a record another step changed since is left to it
     await expect(
       transaction(async (onFailure) => {
-        await local.records.change<Owners>(target, "test", "k", () => ({ record: { owners: ["a", "b"] } }), { onFailure });
-        await local.writeRecord(target, "test", "k", { owners: ["a", "b", "c"] });
+        await local.records.change<Owners>(target, "lock-test", "k", () => ({ record: { owners: ["a", "b"] } }), { onFailure });
+        await local.writeRecord(target, "lock-test", "k", { owners: ["a", "b", "c"] });
         throw new Error("a later step failed");
       }),
     ).rejects.toThrow("a later step failed");
-    expect(await local.readRecord(target, "test", "k")).toEqual({ owners: ["a", "b", "c"] });
+    expect(await local.readRecord(target, "lock-test", "k")).toEqual({ owners: ["a", "b", "c"] });
   });
 });
 
@@ -163,6 +164,8 @@ describe("the records lock on an SSH host", () => {
     const host = hostFor(connection);
     const other = new SshHost(connection);
     try {
+      // Each connects first, one after the other: two masters of one connection starting at once is not what is tested here.
+      for (const on of [host, other]) expect(await on.readRecord({ netns: "lock1" }, "lock-test", "owners")).toBeUndefined();
       expect(await raceOwners(host, other, "lock1")).toEqual(["a", "b"]);
       await survivesKilledHolder(host, connection, "lock1");
     } finally {
