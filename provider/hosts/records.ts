@@ -201,9 +201,10 @@ export class Records {
 
   private async acquire(): Promise<void> {
     for (let tries = 0; ; tries++) {
-      // 4: the lock file was removed and made anew since the shell opened it (someone removed
-      // the folder): a lock on the old file excludes nobody; a fresh shell opens the new one.
-      const r = await this.lockShell().run(["sh", "-c", 'flock -x -w "$1" 9 || exit 5; [ /dev/fd/9 -ef "$2" ] || exit 4', "sh", String(LOCK_WAIT_S), LOCK_FILE]);
+      // 5: not within the wait. 4: the lock file was removed and made anew since the shell opened
+      // it (someone removed the folder): a lock on the old file excludes nobody; a fresh shell
+      // opens the new one. Any other status is flock's own (127: not installed).
+      const r = await this.lockShell().run(["sh", "-c", 'flock -E 5 -x -w "$1" 9 || exit; [ /dev/fd/9 -ef "$2" ] || exit 4', "sh", String(LOCK_WAIT_S), LOCK_FILE]);
       if (r.exitCode === 0) return;
       this.shell?.close();
       if (r.exitCode === 4 && tries < 2) continue;

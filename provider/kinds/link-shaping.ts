@@ -12,7 +12,7 @@
  * Ownership: a qdisc has no alias. The stack's root qdiscs carry the handle 148: (as its
  * routes carry proto 148), which tells them apart in the kernel from a qdisc set by hand or by
  * another tool (those get 0: from the kernel or 8001: and up from tc); which resource made one
- * is kept in a record on the host (hosts/host.ts) keyed by the interface's name and ifindex, so
+ * is kept in a record on the host (hosts/records.ts) keyed by the interface's name and ifindex, so
  * a link deleted and made again under the same name is a new link whose qdisc no record
  * claims. The record is written before the qdisc is set, so a create interrupted after the
  * `tc` still finds its own qdisc next time.

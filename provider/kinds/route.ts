@@ -87,7 +87,7 @@ export const argv = {
 // ── who made a route ────────────────────────────────────────────────────────────────────
 /**
  * `proto 148` says only that pulumi-linuxnet made a route, not which resource of which stack:
- * that is kept in a record under /run (hosts/host.ts), written before the route is added.
+ * that is kept in a record under /run (hosts/records.ts), written before the route is added.
  * MacvlanEndpoint records the routes it makes the same way.
  */
 export interface RouteKey {

@@ -2,7 +2,7 @@
  * Sysctl: one kernel setting in a namespace (`sysctl -w net.ipv4.ip_forward=1`). Delete puts
  * back the value found before create, if the setting still holds the value the stack set.
  * A setting has no place for a mark, so what was found, and by whom it was changed, is kept
- * in a record under /run (see hosts/host.ts): a second stack setting the same key is refused,
+ * in a record under /run (see hosts/records.ts): a second stack setting the same key is refused,
  * and a create retried after a crash still knows the original value.
  */
 import { z } from "zod";
