@@ -126,8 +126,8 @@ async function moveHostRoute(host: Host, o: EndpointInputs | undefined, n: Endpo
   if (hasHostRoute(n)) await makeHostRoute(host, n!, verb);
 }
 
-// In the parent's namespace the add, the mark (from inside: an exec'd ip) and the host route,
-// in one process; in the endpoint's namespace the address, up, the default route and the read-back.
+// In the parent's namespace the add and the mark (from inside: an exec'd ip), in one process; in
+// the endpoint's namespace the address, up, the default route and the read-back. The host route after.
 const lifecycle = linkLifecycle<EndpointInputs, EndpointOutputs>(
   {
     subject,
