@@ -42,8 +42,6 @@ export interface Add {
   netns?: string;
   argv: string[];
   marks: string[][];
-  /** Lines that belong to the add and must not be lost with it (a host route through a shim): same process. */
-  with?: string[][];
 }
 
 export interface LinkKind<I> {
@@ -90,7 +88,7 @@ export interface Job {
 export async function applyAndRead(host: Host, owner: string | undefined, jobs: Job[], attempt: (link: OwnedLink, line?: readonly string[]) => Attempt, add?: Add): Promise<Seen[]> {
   const groups = new Map<string | undefined, { head: string[][]; lines: string[][]; jobs: Job[] }>();
   const group = (netns: string | undefined) => groups.get(netns) ?? groups.set(netns, { head: [], lines: [], jobs: [] }).get(netns)!;
-  if (add) group(add.netns).head.push(add.argv, ...add.marks, ...(add.with ?? []));
+  if (add) group(add.netns).head.push(add.argv, ...add.marks);
   for (const job of jobs) {
     const g = group(job.link.config.netns);
     g.lines.push(...job.lines);

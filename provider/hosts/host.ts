@@ -11,6 +11,7 @@
  */
 import { type Attempt, CommandError } from "../core/errors";
 import { type Limit, probeLimit } from "./limits";
+import { Records } from "./records";
 import { type AttemptOf, attemptFor, batchable, batchError, batchLine, execArgv, familyOf, ipArgv, needsOwnProcess, parsePrinted, sessionable, type Target, withoutOptions } from "./batch";
 
 export type { AttemptOf, Target } from "./batch";
@@ -33,15 +34,8 @@ export interface BatchOptions {
 /** Where `ip netns` keeps its named namespaces (iproute2's NETNS_RUN_DIR). */
 export const NETNS_RUN_DIR = "/run/netns";
 
-/**
- * Some kernel state has no place for an ownership mark (a sysctl's value, a parent's
- * promiscuous flag, which stack made a route). What the provider must remember about it is
- * kept in a small file under /run, a tmpfs: it survives any crash of the CLI or the provider
- * and goes when the kernel state does (a reboot). Records are kept per namespace: a named one
- * by its inode and the time its nsfs inode came to be (inode numbers are reused at once; a
- * bind-mounted namespace's inode time is stable), the provider's own by its inode.
- */
-export const RECORD_DIR = "/run/pulumi-linuxnet";
+/** Where the records live (hosts/records.ts). */
+export { RECORD_DIR } from "./records";
 
 /** "session" (default): long-lived processes; "spawn": one process (or ssh session) per command. */
 export const spawnEach = () => process.env.LINUXNET_TRANSPORT === "spawn";
@@ -202,53 +196,59 @@ export abstract class Host {
     return (await this.statNetns(name)) !== undefined;
   }
 
-  // ── records ───────────────────────────────────────────────────────────────────────────
+  // ── records (hosts/records.ts) ────────────────────────────────────────────────────────
+  /** An argv (and environment) that runs `argv` on this host as a long-lived process with pipes. */
+  protected abstract longLived(argv: readonly string[]): { argv: string[]; env: Record<string, string> };
+
+  /** This host's records, changed under its cross-process lock (see records.ts). */
+  readonly records = new Records({
+    label: () => this.label,
+    readFile: (p) => this.readFile(p),
+    writeFile: (p, c) => this.writeFile(p, c),
+    remove: (p) => this.remove(p),
+    listDir: (p) => this.listDir(p),
+    namespaceId: (t) => this.namespaceId(t),
+    longLived: (argv) => this.longLived(argv),
+  });
+
   private async namespaceId(target: Target): Promise<string | undefined> {
     if (!target.netns) return String(await this.ownNetnsInode());
     const s = await this.statNetns(target.netns);
     return s && `${s.ino}-${s.ctimeNs}`;
   }
 
-  private async recordPath(target: Target, kind: string, key: string): Promise<string | undefined> {
-    if (!/^[A-Za-z0-9_.@+:\/%-]+$/.test(key) || key.includes("..")) throw new Error(`record key ${JSON.stringify(key)} cannot name a file safely`);
-    const id = await this.namespaceId(target);
-    return id && `${RECORD_DIR}/${id}/${kind}/${encodeURIComponent(key)}`;
+  /** A record; undefined when there is none (or no such namespace). A record that cannot be read or parsed is an error naming the file and host. */
+  readRecord<T>(target: Target, kind: string, key: string): Promise<T | undefined> {
+    return this.records.read<T>(target, kind, key);
   }
 
-  /** A record; undefined when there is none (or no such namespace). A record that cannot be read or parsed is an error. */
-  async readRecord<T>(target: Target, kind: string, key: string): Promise<T | undefined> {
-    const path = await this.recordPath(target, kind, key);
-    const text = path && (await this.readFile(path));
-    if (text === undefined || text === "") return undefined;
-    try {
-      return JSON.parse(text) as T;
-    } catch (e) {
-      throw new Error(`the record ${path}${this.label ? ` on ${this.label}` : ""} is corrupt (${(e as Error).message}); remove it by hand after checking the setting it describes`);
-    }
+  /** Writes a record whole, as one locked step (a change that depends on the record is `records.change`). */
+  writeRecord(target: Target, kind: string, key: string, value: unknown): Promise<void> {
+    return this.records.set(target, kind, key, value);
   }
 
-  async writeRecord(target: Target, kind: string, key: string, value: unknown): Promise<void> {
-    const path = await this.recordPath(target, kind, key);
-    if (!path) throw new CommandError([], `Cannot open network namespace "${target.netns}": No such file or directory`, 1);
-    await this.writeFile(path, JSON.stringify(value));
-  }
-
-  async removeRecord(target: Target, kind: string, key: string): Promise<void> {
-    const path = await this.recordPath(target, kind, key);
-    if (path) await this.remove(path);
+  /** Removes a record (a corrupt one too), as one locked step; one already gone is fine. */
+  removeRecord(target: Target, kind: string, key: string): Promise<void> {
+    return this.records.set(target, kind, key, undefined);
   }
 
   /** The keys of a namespace's records of one kind (what a listing of the marked objects reads). */
-  async recordKeys(target: Target, kind: string): Promise<string[]> {
-    const id = await this.namespaceId(target);
-    const names = id ? await this.listDir(`${RECORD_DIR}/${id}/${kind}`) : [];
-    return names.filter((n) => n && !/\.tmp\d+\.\d+$/.test(n)).map((n) => decodeURIComponent(n)); // not a write in flight
+  recordKeys(target: Target, kind: string): Promise<string[]> {
+    return this.records.keys(target, kind);
+  }
+
+  /** The name of a namespace's record folder, to remove it once the namespace is gone (`removeRecordFolder`). */
+  recordFolder(target: Target): Promise<string | undefined> {
+    return this.records.folder(target);
+  }
+
+  removeRecordFolder(id: string): Promise<void> {
+    return this.records.removeFolder(id);
   }
 
   /** Forgets every record of a namespace (when the stack deletes it: its state goes with it). */
-  async removeRecords(target: Target): Promise<void> {
-    const id = await this.namespaceId(target);
-    if (id) await this.remove(`${RECORD_DIR}/${id}`);
+  removeRecords(target: Target): Promise<void> {
+    return this.records.removeAll(target);
   }
 
   /** Any other tool inside a namespace of this host; `limit` as for run, or a probe's own seconds (limits.ts adds the command limit). */

@@ -11,6 +11,7 @@ import { SshHost } from "./ssh-host";
 
 export type { Connection } from "./connection";
 export { hostLabel } from "./connection";
+export { type ChangeOptions, type Outcome, Records, type Step } from "./records";
 export { execArgv, Host, ipArgv, NETNS_RUN_DIR, RECORD_DIR, type BatchOptions, type RunResult, type Target } from "./host";
 
 /** The machine the provider runs on. */
@@ -31,6 +32,7 @@ export function hostFor(connection: Connection | undefined): Host {
 /** Ends every long-lived process of every host (their processes exit at the end of their input). */
 export function closeHosts(): void {
   local.close();
-  for (const h of remote.values()) h.close();
+  local.records.close();
+  for (const h of remote.values()) (h.close(), h.records.close());
   remote.clear();
 }

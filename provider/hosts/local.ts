@@ -171,6 +171,10 @@ export class LocalHost extends Host {
     }
   }
 
+  protected longLived(argv: readonly string[]): { argv: string[]; env: Record<string, string> } {
+    return { argv: [...argv], env: {} };
+  }
+
   protected async ownNetnsInode(): Promise<number> {
     return Number((await stat("/proc/self/ns/net")).ino);
   }

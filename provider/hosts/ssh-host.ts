@@ -149,6 +149,10 @@ export class SshHost extends Host {
     }
   }
 
+  protected longLived(argv: readonly string[]): { argv: string[]; env: Record<string, string> } {
+    return sshArgv(this.connection, argv);
+  }
+
   protected async ownNetnsInode(): Promise<number> {
     return Number((await this.run(["stat", "-L", "-c", "%i", "/proc/self/ns/net"])).stdout.trim());
   }

@@ -10,7 +10,7 @@ import { CommandError, isKind, objectError, reworded, unlessGone } from "../core
 import { handlers, type KindSpec } from "../core/kind";
 import { markOf } from "../core/owner";
 import { rollback } from "../core/undo";
-import type { Host, Target } from "../hosts";
+import type { Host, Step, Target } from "../hosts";
 import { netnsName, ownership } from "../core/validate";
 import { KINDS } from "../registry";
 
@@ -175,15 +175,32 @@ async function tableExists(host: Host, i: RuleInputs): Promise<boolean | undefin
   }
 }
 
+/**
+ * One locked step on the table's record (hosts/records.ts): what the kernel's table is and the
+ * record of who made it change together, also across processes (two stacks), so a rule's add
+ * never slips between another's "the table is empty now" and the table's removal.
+ */
+const onTable = <R>(host: Host, i: RuleInputs, step: Step<{ owner?: string }, R>) => host.records.change(target(i), "iptables-table", tableKey(i), step);
+
+/** Adds the rule; a table it makes is recorded first. */
+const addRule = (host: Host, i: RuleInputs) =>
+  onTable(host, i, async (_r, save) => {
+    const made = (await tableExists(host, i)) === false;
+    if (made) await save({ owner: i.owner });
+    await host.exec(argv.add(i), target(i), attempt("create", i));
+    return made ? { record: { owner: i.owner } } : { keep: true };
+  });
+
 /** After a delete: a table this stack created goes again once no rule or chain of anyone is left in it. */
-async function dropTableIfEmptied(host: Host, i: RuleInputs): Promise<void> {
-  if (!(await host.readRecord(target(i), "iptables-table", tableKey(i)))) return;
-  const { stdout } = await host.exec([binary(i), "-w", "-t", i.table, "-S"], target(i), attempt("delete", i));
-  const empty = stdout.split("\n").every((l) => !l.trim() || /^-P \S+ ACCEPT$/.test(l.trim()));
-  if (!empty) return;
-  await unlessGone(host.exec(["nft", "delete", "table", nftFamily(i), i.table], target(i), attempt("delete", i)), undefined);
-  await host.removeRecord(target(i), "iptables-table", tableKey(i));
-}
+const dropTableIfEmptied = (host: Host, i: RuleInputs) =>
+  onTable(host, i, async (r) => {
+    if (!r) return { keep: true };
+    const { stdout } = await host.exec([binary(i), "-w", "-t", i.table, "-S"], target(i), attempt("delete", i));
+    const empty = stdout.split("\n").every((l) => !l.trim() || /^-P \S+ ACCEPT$/.test(l.trim()));
+    if (!empty) return { keep: true };
+    await unlessGone(host.exec(["nft", "delete", "table", nftFamily(i), i.table], target(i), attempt("delete", i)), undefined);
+    return { record: undefined };
+  });
 
 const spec: KindSpec<typeof schema, RuleOutputs> = {
   kind: KINDS.iptables.kind,
@@ -199,8 +216,7 @@ const spec: KindSpec<typeof schema, RuleOutputs> = {
       if ((await present(host, i, "create")) || (mark(i) && (await present(host, i, "create", i.rule)))) {
         throw objectError(attempt("create", i), "the rule is already in the chain", "exists");
       }
-      if ((await tableExists(host, i)) === false) await host.writeRecord(target(i), "iptables-table", tableKey(i), { owner: i.owner });
-      await host.exec(argv.add(i), target(i), attempt("create", i));
+      await addRule(host, i);
       if (!(await present(host, i, "create"))) throw objectError(attempt("create", i), "the kernel did not apply it: the rule is not in the chain");
       return outputs(i);
     }),

@@ -12,7 +12,7 @@
  * Ownership: a qdisc has no alias. The stack's root qdiscs carry the handle 148: (as its
  * routes carry proto 148), which tells them apart in the kernel from a qdisc set by hand or by
  * another tool (those get 0: from the kernel or 8001: and up from tc); which resource made one
- * is kept in a record on the host (hosts/host.ts) keyed by the interface's name and ifindex, so
+ * is kept in a record on the host (hosts/records.ts) keyed by the interface's name and ifindex, so
  * a link deleted and made again under the same name is a new link whose qdisc no record
  * claims. The record is written before the qdisc is set, so a create interrupted after the
  * `tc` still finds its own qdisc next time.
@@ -26,7 +26,7 @@ import { argv, describeQdisc, DISTRIBUTIONS, HANDLE, isDefault, NETEM_FIELDS, ob
 import { rollback } from "../core/undo";
 import { duration, percent, rate, size } from "../core/units";
 import { ifName, netnsName, ownership } from "../core/validate";
-import type { Host, Target } from "../hosts";
+import type { Host, Step, Target } from "../hosts";
 import { KINDS } from "../registry";
 
 // ── schema ──────────────────────────────────────────────────────────────────────────────
@@ -97,6 +97,8 @@ const subject = (i: ShapingInputs) => ({ kind: "link shaping", name: i.dev, netn
 const attempt = (verb: string, i: ShapingInputs): Attempt => ({ verb, ...subject(i) });
 const target = (i: ShapingInputs): Target => ({ netns: i.netns });
 const recordKey = (dev: string, ifindex: number) => `${dev}@${ifindex}`;
+/** One locked step on the record of the interface (hosts/records.ts). */
+const onQdisc = <R = void>(host: Host, i: ShapingInputs, ifindex: number, step: Step<QdiscRecord, R>) => host.records.change(target(i), "qdisc", recordKey(i.dev, ifindex), step);
 
 async function tc(host: Host, i: ShapingInputs, args: readonly string[], a: Attempt): Promise<string> {
   return (await host.run(tcArgv(args, target(i)), a)).stdout;
@@ -174,28 +176,30 @@ const spec: KindSpec<typeof schema, ShapingOutputs> = {
   subject,
   id: (i) => `${i.netns ?? ""}/${i.dev}`,
 
+  // One step on the record: whose the root qdisc is, the record (written before the qdisc is
+  // set, so a create interrupted after the `tc` still finds its own qdisc), and the qdisc.
   async create(host, i) {
     const a = attempt("create", i);
     const s = await theLink(host, i, a);
-    const key = recordKey(i.dev, s.ifindex);
-    const record = await host.readRecord<QdiscRecord>(target(i), "qdisc", key);
-    const root = await readRoot(host, i, a);
-    const h = holder(root, record, i.owner);
-    refuse(h, root, i, a);
-    // Our own leftover (a create interrupted after the record was written) keeps what it found.
-    const found = h === "ours" && record ? record.found : describeQdisc(root);
-    await host.writeRecord(target(i), "qdisc", key, { owner: i.owner, dev: i.dev, ifindex: s.ifindex, distribution: i.distribution, found } satisfies QdiscRecord);
-    try {
-      const leftover = h === "ours" && record ? { ...i, distribution: record.distribution as ShapingInputs["distribution"] } : undefined;
-      const made = await apply(host, i, root, leftover, s.mtu, a);
-      return { qdisc: made.kind, ifindex: s.ifindex, found };
-    } catch (e) {
-      // Nothing of this resource stays: not the record, nor a qdisc it made.
-      const now = await readRoot(host, i, a).catch(() => undefined);
-      if (now?.handle === HANDLE && (h !== "unmarked" || root?.handle !== HANDLE)) await tc(host, i, argv.del(i.dev), a).catch(() => undefined);
-      await host.removeRecord(target(i), "qdisc", key).catch(() => undefined);
-      throw e;
-    }
+    return onQdisc(host, i, s.ifindex, async (record, save) => {
+      const root = await readRoot(host, i, a);
+      const h = holder(root, record, i.owner);
+      refuse(h, root, i, a);
+      // Our own leftover (a create interrupted after the record was written) keeps what it found.
+      const found = h === "ours" && record ? record.found : describeQdisc(root);
+      const next: QdiscRecord = { owner: i.owner, dev: i.dev, ifindex: s.ifindex, distribution: i.distribution, found };
+      await save(next);
+      try {
+        const leftover = h === "ours" && record ? { ...i, distribution: record.distribution as ShapingInputs["distribution"] } : undefined;
+        const made = await apply(host, i, root, leftover, s.mtu, a);
+        return { record: next, result: { qdisc: made.kind, ifindex: s.ifindex, found } };
+      } catch (e) {
+        // Nothing of this resource stays: not a qdisc it made (the step puts the record back).
+        const now = await readRoot(host, i, a).catch(() => undefined);
+        if (now?.handle === HANDLE && (h !== "unmarked" || root?.handle !== HANDLE)) await tc(host, i, argv.del(i.dev), a).catch(() => undefined);
+        throw e;
+      }
+    });
   },
 
   async existing() {
@@ -216,18 +220,19 @@ const spec: KindSpec<typeof schema, ShapingOutputs> = {
   async update(host, o, n, state) {
     const a = attempt("update", n);
     const s = await theLink(host, n, a);
-    const key = recordKey(n.dev, s.ifindex);
-    const record = await host.readRecord<QdiscRecord>(target(n), "qdisc", key);
-    const root = await readRoot(host, n, a);
-    const h = holder(root, record, n.owner);
-    if (h === "unmarked" && !n.adopt) {
-      throw objectError(a, `its root qdisc is ${describeQdisc(root)} now, not this resource's (changed by hand?); run \`pulumi refresh\`, and set adopt: true to replace it`);
-    }
-    refuse(h, root, n, a);
-    const found = state.found ?? record?.found ?? describeQdisc(root);
-    await host.writeRecord(target(n), "qdisc", key, { owner: n.owner, dev: n.dev, ifindex: s.ifindex, distribution: n.distribution, found } satisfies QdiscRecord);
-    const made = await apply(host, n, root, { ...o, distribution: (record?.distribution as ShapingInputs["distribution"]) ?? o.distribution }, s.mtu, a);
-    return { qdisc: made.kind, ifindex: s.ifindex, found };
+    return onQdisc(host, n, s.ifindex, async (record, save) => {
+      const root = await readRoot(host, n, a);
+      const h = holder(root, record, n.owner);
+      if (h === "unmarked" && !n.adopt) {
+        throw objectError(a, `its root qdisc is ${describeQdisc(root)} now, not this resource's (changed by hand?); run \`pulumi refresh\`, and set adopt: true to replace it`);
+      }
+      refuse(h, root, n, a);
+      const found = state.found ?? record?.found ?? describeQdisc(root);
+      const next: QdiscRecord = { owner: n.owner, dev: n.dev, ifindex: s.ifindex, distribution: n.distribution, found };
+      await save(next);
+      const made = await apply(host, n, root, { ...o, distribution: (record?.distribution as ShapingInputs["distribution"]) ?? o.distribution }, s.mtu, a);
+      return { record: next, result: { qdisc: made.kind, ifindex: s.ifindex, found } };
+    });
   },
 
   // Back to the kernel's default qdisc, if the root qdisc is still ours; an interface gone took it along.
@@ -235,15 +240,15 @@ const spec: KindSpec<typeof schema, ShapingOutputs> = {
     const a = attempt("delete", i);
     const s = await readLink(host, i.dev, i.netns, a);
     if (!s) {
-      if (typeof state.ifindex === "number") await unlessGone(host.removeRecord(target(i), "qdisc", recordKey(i.dev, state.ifindex)), undefined);
+      if (typeof state.ifindex === "number") await unlessGone(onQdisc(host, i, state.ifindex, () => ({ record: undefined })), undefined);
       return;
     }
-    const key = recordKey(i.dev, s.ifindex);
-    const record = await host.readRecord<QdiscRecord>(target(i), "qdisc", key);
-    if (!record || record.owner !== i.owner) return; // not ours (any more)
-    const root = await readRoot(host, i, a);
-    if (root?.handle === HANDLE) await unlessGone(tc(host, i, argv.del(i.dev), a), undefined);
-    await host.removeRecord(target(i), "qdisc", key);
+    await onQdisc(host, i, s.ifindex, async (record) => {
+      if (!record || record.owner !== i.owner) return { keep: true }; // not ours (any more)
+      const root = await readRoot(host, i, a);
+      if (root?.handle === HANDLE) await unlessGone(tc(host, i, argv.del(i.dev), a), undefined);
+      return { record: undefined };
+    });
   },
 };
 

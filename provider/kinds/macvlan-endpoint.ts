@@ -7,14 +7,14 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
-import { unlessGone } from "../core/errors";
+import { CommandError, describe, objectError } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
 import { type LinkConfig, linkFields, type LinkOutputs, linkOutputs, reconcileArgv } from "../core/link";
 import { linkLifecycle, type OwnedLink, type Seen } from "../core/link-engine";
 import { macvlanMode } from "./macvlan-network";
 import { hostPrefix, hostProblem, ipAddress, prefixOf, subnet } from "../core/net";
 import { markOf, ROUTE_PROTO } from "../core/owner";
-import { forgetRoute, recordRoute, routeJson, type RouteKey } from "./route";
+import { makeRoute, removeRoute, routeJson, type RouteInputs } from "./route";
 import type { Host } from "../hosts";
 import { transaction } from "../core/undo";
 import { bool, ifName, netnsName, ownership } from "../core/validate";
@@ -66,7 +66,6 @@ export const argv = {
   mark: (i: EndpointInputs) => ["netns", "exec", i.netns, "ip", "link", "set", "dev", i.name, "alias", markOf(i.owner!)],
   defaultRoute: (i: EndpointInputs) => ["route", "replace", "default", "via", i.network.gateway, "dev", i.name, "proto", ROUTE_PROTO],
   showDefault: () => ["route", "show", "default"],
-  hostRoute: (i: EndpointInputs, verb: "replace" | "del") => ["route", verb, hostRoute(i), "dev", i.network.shim!.name, "proto", ROUTE_PROTO],
 };
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
@@ -97,30 +96,43 @@ const link = (i: EndpointInputs): OwnedLink => ({
   },
 });
 
-/** The host route through the network's shim: made, moved or removed in the parent's namespace. */
-async function syncHostRoute(host: Host, o: EndpointInputs | undefined, n: EndpointInputs | undefined, verb: string): Promise<void> {
-  const valid = (e?: EndpointInputs) => e?.network.shim && isIP(e.address) !== 0; // a state read with its address gone has none
-  const same = valid(o) && valid(n) && hostRoute(o!) === hostRoute(n!) && o!.network.shim!.name === n!.network.shim!.name;
-  if (valid(o) && !same) {
-    await unlessGone(host.ip(argv.hostRoute(o!, "del"), { netns: o!.network.netns }, attempt(verb, o!)), undefined);
-    await forgetRoute(host, hostKey(o!)).catch(() => undefined);
-  }
-  if (valid(n)) {
-    await recordRoute(host, hostKey(n!), n!.owner);
-    await host.ip(argv.hostRoute(n!, "replace"), { netns: n!.network.netns }, attempt(verb, n!));
+// ── the host route through the network's shim: a route by Route's rules (route.ts) ───────
+/** The host route as a Route: its key as Route records it, so ownership is decided one way for both. */
+const hostRouteOf = (i: EndpointInputs): RouteInputs => ({
+  destination: hostRoute(i),
+  dev: i.network.shim!.name,
+  table: "main",
+  family: isIP(i.address) === 6 ? "ipv6" : "ipv4",
+  netns: i.network.netns,
+  owner: i.owner,
+  adopt: i.adopt, // Route's rule: an unmarked route only with adopt, another owner's never
+});
+const hasHostRoute = (e?: EndpointInputs) => Boolean(e?.network.shim) && isIP(e!.address) !== 0; // a state read with its address gone has none
+
+/** Makes the host route, or takes over this endpoint's own; another's (or one made by hand) fails the step naming it. */
+async function makeHostRoute(host: Host, i: EndpointInputs, verb: string): Promise<void> {
+  try {
+    await makeRoute(host, hostRouteOf(i));
+  } catch (e) {
+    const cause = e instanceof CommandError && e.attempt ? e.message.slice(describe(e.attempt).length) : (e as Error).message;
+    throw objectError(attempt(verb, i), `its host route ${hostRoute(i)} through "${i.network.shim!.name}": ${cause}`, e instanceof CommandError && e.kind !== "exists" ? e.kind : "failed");
   }
 }
 
-/** The host route's key, as Route records it (so a Route resource never takes it for its own). */
-const hostKey = (i: EndpointInputs): RouteKey => ({ netns: i.network.netns, family: isIP(i.address) === 6 ? "ipv6" : "ipv4", table: "main", destination: hostRoute(i), metric: isIP(i.address) === 6 ? 1024 : 0 });
+/** The host route moved from what `o` had to what `n` declares: the old one goes only if it is ours. */
+async function moveHostRoute(host: Host, o: EndpointInputs | undefined, n: EndpointInputs | undefined, verb: string): Promise<void> {
+  const same = hasHostRoute(o) && hasHostRoute(n) && hostRoute(o!) === hostRoute(n!) && o!.network.shim!.name === n!.network.shim!.name;
+  if (hasHostRoute(o) && !same) await removeRoute(host, hostRouteOf(o!));
+  if (hasHostRoute(n)) await makeHostRoute(host, n!, verb);
+}
 
-// In the parent's namespace the add, the mark (from inside: an exec'd ip) and the host route,
-// in one process; in the endpoint's namespace the address, up, the default route and the read-back.
+// In the parent's namespace the add and the mark (from inside: an exec'd ip), in one process; in
+// the endpoint's namespace the address, up, the default route and the read-back. The host route after.
 const lifecycle = linkLifecycle<EndpointInputs, EndpointOutputs>(
   {
     subject,
     links: (i) => [link(i)],
-    add: (i) => ({ netns: i.network.netns, argv: argv.add(i), marks: i.owner === undefined ? [] : [argv.mark(i)], with: i.network.shim ? [argv.hostRoute(i, "replace")] : [] }),
+    add: (i) => ({ netns: i.network.netns, argv: argv.add(i), marks: i.owner === undefined ? [] : [argv.mark(i)] }),
     observed(i, [c], [s]) {
       const inSubnet = s.addresses.map((a) => a.split("/")[0]);
       return {
@@ -144,24 +156,25 @@ const spec: KindSpec<typeof schema, EndpointOutputs> = {
   existing: lifecycle.existing,
   read: lifecycle.read,
 
-  // The host route's record first: a route of ours is never in the kernel without its owner written down.
+  // The link, then the host route (by Route's rules); a host route that cannot be made takes the link back with it.
   create: (host, i) =>
     transaction(async (onFailure) => {
-      onFailure(() => syncHostRoute(host, i, undefined, "clean up"));
-      if (i.network.shim) await recordRoute(host, hostKey(i), i.owner);
-      return lifecycle.create(host, i);
+      const outs = await lifecycle.create(host, i);
+      onFailure(() => lifecycle.delete(host, i));
+      if (hasHostRoute(i)) await makeHostRoute(host, i, "create");
+      return outs;
     }),
 
   async update(host, o, n) {
     const outs = await lifecycle.update(host, o, n);
-    await syncHostRoute(host, o, n, "update");
+    await moveHostRoute(host, o, n, "update");
     return outs;
   },
 
-  // The host route goes too, also when the endpoint went with its namespace already.
+  // The host route goes too (only if it is ours), also when the endpoint went with its namespace already.
   async delete(host, i) {
     await lifecycle.delete(host, i);
-    await syncHostRoute(host, i, undefined, "delete");
+    await moveHostRoute(host, i, undefined, "delete");
   },
 };
 

@@ -14,8 +14,8 @@ import { aliasFor, deleteOwnLink, parseLink, readLink, showArgv, verifyApplied, 
 import { linkLines, type OwnedLink, takenBy } from "../core/link-engine";
 import { hostPrefix, hostProblem, ipAddress, subnet } from "../core/net";
 import { claimOf, notOurs, observedOwner, stillOurs } from "../core/owner";
-import type { Host } from "../hosts";
-import { transaction } from "../core/undo";
+import type { ChangeOptions, Host, Step } from "../hosts";
+import { transaction, type Undo } from "../core/undo";
 import { bool, ifName, ifNameProblem, netnsName, ownership } from "../core/validate";
 import { KINDS, shimDefaultName } from "../registry";
 
@@ -129,39 +129,52 @@ function verify(i: NetworkInputs, seen: Seen, verb: string): void {
 // ── the parent's promiscuous flag: shared, put back by the last network that set it ────────
 /**
  * Networks that set a parent's flag, and what the flag was before the first of them did: kept
- * in a record under /run (hosts/host.ts), written before the flag changes, so a create retried
- * after a crash still knows what was found, and only the last network on a parent puts it back.
+ * in a record under /run (hosts/records.ts). Joining and leaving are each one locked step that
+ * reads the record, changes the flag and writes the record, so two networks made or removed
+ * at once (two stacks) never lose an owner, and the flag is put back only by the last one.
  */
 interface PromiscRecord {
   found: boolean;
   owners: string[];
 }
-const promiscRecord = (host: Host, i: NetworkInputs) => host.readRecord<PromiscRecord>({ netns: i.netns }, "promisc", i.parent);
+const onPromisc = <R>(host: Host, i: NetworkInputs, step: Step<PromiscRecord, R>, options?: ChangeOptions<PromiscRecord>) => host.records.change({ netns: i.netns }, "promisc", i.parent, step, options);
+const setPromisc = (host: Host, i: NetworkInputs, on: boolean, verb: string) => host.ipBatch([argv.promisc(i.parent, on)], { netns: i.netns }, attempt(verb, i));
+const me = (i: NetworkInputs) => i.owner ?? "";
 
-/** Joins the networks that set the flag; returns what was found before the first of them. */
-async function joinPromisc(host: Host, i: NetworkInputs, now: boolean): Promise<boolean> {
-  const r = await promiscRecord(host, i);
-  const found = r ? r.found : now;
-  await host.writeRecord({ netns: i.netns }, "promisc", i.parent, { found, owners: [...new Set([...(r?.owners ?? []), i.owner ?? ""])] } satisfies PromiscRecord);
-  return found;
-}
-
-/** Leaves them; returns what to put the flag back to, if this was the last (else undefined). */
-async function leavePromisc(host: Host, i: NetworkInputs, fallback: boolean | undefined): Promise<boolean | undefined> {
-  const r = await promiscRecord(host, i).catch(() => undefined);
-  const owners = (r?.owners ?? []).filter((o) => o !== (i.owner ?? ""));
-  if (r && owners.length) {
-    await host.writeRecord({ netns: i.netns }, "promisc", i.parent, { ...r, owners } satisfies PromiscRecord);
-    return undefined;
+/** The step that leaves the networks that set the flag; the last one puts back what was found (`fallback`: what the state says, without a record). */
+const leaving = (host: Host, i: NetworkInputs, fallback: boolean | undefined, verb: string): Step<PromiscRecord, void> => async (r) => {
+  const owners = (r?.owners ?? []).filter((o) => o !== me(i));
+  if (r && owners.length) return { record: { ...r, owners } }; // another network still wants it
+  const back = r?.found ?? fallback;
+  if (back !== undefined && back !== i.promiscuous) {
+    const parent = await readLink(host, i.parent, i.netns, attempt(verb, i));
+    if (parent && isPromisc(parent) === i.promiscuous) await setPromisc(host, i, back, verb); // not changed by hand since
   }
-  await host.removeRecord({ netns: i.netns }, "promisc", i.parent).catch(() => undefined);
-  return r?.found ?? fallback;
+  return { record: undefined };
+};
+
+/** Joins the networks that set the flag, and sets it; returns what was found before the first of them. Undone by leaving again. */
+function joinPromisc(host: Host, i: NetworkInputs, verb: string, onFailure?: (undo: Undo) => void): Promise<boolean> {
+  return onPromisc<boolean>(
+    host,
+    i,
+    async (r) => {
+      const parent = await readLink(host, i.parent, i.netns, attempt(verb, i));
+      if (!parent) throw goneError(attempt(verb, i), `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
+      const found = r ? r.found : isPromisc(parent);
+      if (isPromisc(parent) !== i.promiscuous) await setPromisc(host, i, i.promiscuous!, verb);
+      return { record: { found, owners: [...new Set([...(r?.owners ?? []), me(i)])] }, result: found };
+    },
+    { onFailure, undo: (r, save) => leaving(host, i, r?.found, "clean up")(r, save) },
+  );
 }
 
-/** Lines that move the parent's flag to `want` (undefined: leave it) and the shim to what `n` declares. */
-function reconcileLines(n: NetworkInputs, seen: Seen, want: boolean | undefined): string[][] {
+/** Leaves them (the last one puts the flag back). */
+const leavePromisc = (host: Host, i: NetworkInputs, fallback: boolean | undefined, verb: string) => onPromisc(host, i, leaving(host, i, fallback, verb));
+
+/** Lines that move the shim to what `n` declares (the flag is joinPromisc's and leavePromisc's). */
+function reconcileLines(n: NetworkInputs, seen: Seen): string[][] {
   const lines: string[][] = [];
-  if (want !== undefined && isPromisc(seen.parent) !== want) lines.push(argv.promisc(n.parent, want));
   const shim = shimOf(n);
   if (shim) lines.push(...(seen.shim ? [] : [argv.addShim(n, shim)]), ...argv.shim(n, shim, seen.shim ?? { addresses: [], up: false }));
   return lines;
@@ -174,23 +187,17 @@ const spec: KindSpec<typeof schema, NetworkOutputs> = {
   subject,
   id: (i) => `${i.netns ?? ""}/${i.parent}/${i.name}`,
 
-  // One read of the parent (its promiscuous flag before), then one batch: the flag, the shim
-  // (added and marked first), and the read-back.
+  // One read of the parent, the flag (one locked step with its record), then one batch: the
+  // shim (added and marked first), and the read-back.
   create: async (host, i) => {
     const before = await observe(host, { ...i, hostAccess: undefined }, "create");
     if (!before) throw goneError(attempt("create", i), `its parent "${i.parent}" does not exist${i.netns ? ` in netns "${i.netns}"` : ""}`);
     const shim = shimOf(i);
     const add = shim && argv.addShim(i, shim);
     return transaction(async (onFailure) => {
-      const found = i.promiscuous === undefined ? undefined : await joinPromisc(host, i, isPromisc(before.parent));
-      if (found !== undefined) {
-        onFailure(async () => {
-          const back = await leavePromisc(host, i, found);
-          if (back !== undefined && back !== i.promiscuous) await host.ipBatch([argv.promisc(i.parent, back)], { netns: i.netns });
-        });
-      }
+      const found = i.promiscuous === undefined ? undefined : await joinPromisc(host, i, "create", onFailure);
       if (add) onFailure(async (e) => failedAt(e, add) || deleteOwnLink(host, shim.name, i.netns, i.owner, "shim", attempt("clean up", i), "macvlan"));
-      const lines = [...(i.promiscuous !== undefined && isPromisc(before.parent) !== i.promiscuous ? [argv.promisc(i.parent, i.promiscuous)] : []), ...(add && shim ? [add, ...argv.shim(i, shim, { addresses: [], up: false })] : [])];
+      const lines = add && shim ? [add, ...argv.shim(i, shim, { addresses: [], up: false })] : [];
       const seen = await look(host, i, "configure", lines, add);
       verify(i, seen, "configure");
       return outputsOf(i, seen, found);
@@ -229,12 +236,11 @@ const spec: KindSpec<typeof schema, NetworkOutputs> = {
     // The flag: newly declared joins the networks that set it; no longer declared leaves them
     // (and the last one puts back what was found).
     let found = state.promiscFound;
-    let want = n.promiscuous;
-    if (n.promiscuous !== undefined) found = await joinPromisc(host, n, isPromisc(seen.parent));
-    else if (o.promiscuous !== undefined) want = await leavePromisc(host, o, found);
+    if (n.promiscuous !== undefined) found = await joinPromisc(host, n, "update");
+    else if (o.promiscuous !== undefined) await leavePromisc(host, o, found, "update");
     if (oldShim && oldShim.name !== newShim?.name) await deleteOwnLink(host, oldShim.name, n.netns, o.owner, "shim", attempt("update", n), "macvlan");
     const current = oldShim && oldShim.name !== newShim?.name ? { ...seen, shim: undefined } : seen;
-    const after = await look(host, n, "update", reconcileLines(n, current, want));
+    const after = await look(host, n, "update", reconcileLines(n, current));
     verify(n, after, "update");
     return outputsOf(n, after, n.promiscuous === undefined ? undefined : found);
   },
@@ -242,11 +248,7 @@ const spec: KindSpec<typeof schema, NetworkOutputs> = {
   async delete(host, i, state) {
     const shim = shimOf(i);
     if (shim) await deleteOwnLink(host, shim.name, i.netns, i.owner, "shim", attempt("delete", i), "macvlan");
-    if (i.promiscuous === undefined) return;
-    const back = await leavePromisc(host, i, state.promiscFound);
-    if (back === undefined || back === i.promiscuous) return; // another network still wants it, or nothing changed
-    const parent = await readLink(host, i.parent, i.netns, attempt("delete", i));
-    if (parent && isPromisc(parent) === i.promiscuous) await host.ipBatch([argv.promisc(i.parent, back)], { netns: i.netns }, attempt("delete", i));
+    if (i.promiscuous !== undefined) await leavePromisc(host, i, state.promiscFound, "delete");
   },
 };
 

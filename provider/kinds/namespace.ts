@@ -106,8 +106,11 @@ const spec: KindSpec<typeof schema, NamespaceOutputs> = {
       throw objectError(attempt("delete", i), unreadableProblem(e.message));
     });
     if (others.length) throw objectError(attempt("delete", i), othersProblem(others), "busy");
-    await host.removeRecords({ netns: i.name }); // what was recorded about its state goes with it
+    // What was recorded about its state goes with it, once it is gone: a failed delete keeps
+    // the values to put back. The records' folder is named by the namespace's identity: taken first.
+    const records = await host.recordFolder({ netns: i.name });
     await unlessGone(host.ip(argv.del(i.name), {}, attempt("delete", i)), undefined);
+    if (records) await host.removeRecordFolder(records);
   },
 };
 

@@ -7,11 +7,11 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { goneError, objectError, unlessGone } from "../core/errors";
-import { handlers, type KindSpec } from "../core/kind";
+import { createOrTakeOver, handlers, type KindSpec } from "../core/kind";
 import { ipAddress, subnet } from "../core/net";
 import { ROUTE_PROTO } from "../core/owner";
-import type { Host } from "../hosts";
-import { transaction } from "../core/undo";
+import type { Host, Step } from "../hosts";
+import { transaction, type Undo } from "../core/undo";
 import { ifName, netnsName, ownership } from "../core/validate";
 import { KINDS } from "../registry";
 
@@ -87,7 +87,7 @@ export const argv = {
 // ── who made a route ────────────────────────────────────────────────────────────────────
 /**
  * `proto 148` says only that pulumi-linuxnet made a route, not which resource of which stack:
- * that is kept in a record under /run (hosts/host.ts), written before the route is added.
+ * that is kept in a record under /run (hosts/records.ts), written before the route is added.
  * MacvlanEndpoint records the routes it makes the same way.
  */
 export interface RouteKey {
@@ -98,9 +98,12 @@ export interface RouteKey {
   metric: number;
 }
 const recordKey = (k: RouteKey) => `${k.family}/${k.table === 254 ? "main" : k.table}/${k.destination}/${k.metric}`;
-export const routeOwner = async (host: Host, k: RouteKey) => (await host.readRecord<{ owner?: string }>({ netns: k.netns }, "route", recordKey(k)))?.owner;
-export const recordRoute = (host: Host, k: RouteKey, owner: string | undefined) => host.writeRecord({ netns: k.netns }, "route", recordKey(k), { owner });
-export const forgetRoute = (host: Host, k: RouteKey) => host.removeRecord({ netns: k.netns }, "route", recordKey(k));
+interface RouteRecord {
+  owner?: string;
+}
+export const routeOwner = async (host: Host, k: RouteKey) => (await host.records.read<RouteRecord>({ netns: k.netns }, "route", recordKey(k)))?.owner;
+/** One locked step on the route's owner record (hosts/records.ts). */
+const onRecord = <R = void>(host: Host, k: RouteKey, step: Step<RouteRecord, R>, onFailure?: (undo: Undo) => void) => host.records.change({ netns: k.netns }, "route", recordKey(k), step, { onFailure });
 const keyOf = (i: RouteInputs): RouteKey => ({ netns: i.netns, family: i.family ?? "ipv4", table: i.table, destination: i.destination, metric: metricOf(i) });
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
@@ -123,11 +126,8 @@ async function readRoute(host: Host, i: RouteInputs, verb: string): Promise<Seen
 const marked = (r: Seen) => r.protocol === ROUTE_PROTO;
 
 /** Whether the route at the key is this resource's: marked, and recorded as its own (or made before records). */
-async function isOurs(host: Host, i: RouteInputs, r: Seen): Promise<boolean> {
-  if (!marked(r)) return false;
-  const owner = await routeOwner(host, keyOf(i));
-  return owner === undefined ? i.owner === undefined : owner === i.owner;
-}
+const ownedBy = (i: RouteInputs, r: Seen, record: RouteRecord | undefined) => marked(r) && (record?.owner === undefined ? i.owner === undefined : record.owner === i.owner);
+const isOurs = async (host: Host, i: RouteInputs, r: Seen) => marked(r) && ownedBy(i, r, { owner: await routeOwner(host, keyOf(i)) });
 
 function verify(i: RouteInputs, r: Seen | undefined, verb: string): RouteOutputs {
   if (!r) throw goneError(attempt(verb, i), "the route vanished while it was being set");
@@ -147,17 +147,21 @@ const spec: KindSpec<typeof schema, RouteOutputs> = {
   subject,
   id: (i) => `${i.netns ?? ""}/${i.family}/${i.table}/${i.destination}/${metricOf(i)}`,
 
-  // The record first: a route of ours is never in the kernel without its owner written down.
+  // One step on the owner record: the record first (a route of ours is never in the kernel
+  // without its owner written down), the add, then the record as the kernel decided it.
   create: (host, i) =>
     transaction(async (onFailure) => {
-      const previous = await routeOwner(host, keyOf(i));
-      if (previous === undefined) {
-        await recordRoute(host, keyOf(i), i.owner);
-        onFailure(() => forgetRoute(host, keyOf(i)));
-      }
-      await host.ip(argv.set("add", i), { netns: i.netns }, attempt("create", i));
-      await recordRoute(host, keyOf(i), i.owner); // the kernel took it: whatever was recorded before was stale
-      onFailure(async () => unlessGone(host.ip(argv.del(i), { netns: i.netns }), undefined));
+      await onRecord(
+        host,
+        keyOf(i),
+        async (r, save) => {
+          if (r?.owner === undefined) await save({ owner: i.owner });
+          await host.ip(argv.set("add", i), { netns: i.netns }, attempt("create", i));
+          onFailure(async () => unlessGone(host.ip(argv.del(i), { netns: i.netns }), undefined));
+          return { record: { owner: i.owner } }; // the kernel took it: whatever was recorded before was stale
+        },
+        onFailure,
+      );
       return verify(i, await readRoute(host, i, "create"), "create");
     }),
 
@@ -180,21 +184,35 @@ const spec: KindSpec<typeof schema, RouteOutputs> = {
   },
 
   async update(host, _o, n) {
-    const r = await readRoute(host, n, "update");
-    if (r && !n.adopt && !(await isOurs(host, n, r))) {
-      throw objectError(attempt("update", n), `a route not made by this resource (proto ${r.protocol ?? "none"}) holds its key now; run \`pulumi refresh\``, "exists");
-    }
-    await recordRoute(host, keyOf(n), n.owner);
-    await host.ip(argv.set("replace", n), { netns: n.netns }, attempt("update", n));
+    await onRecord(host, keyOf(n), async (record) => {
+      const r = await readRoute(host, n, "update");
+      if (r && !n.adopt && !ownedBy(n, r, record)) {
+        throw objectError(attempt("update", n), `a route not made by this resource (proto ${r.protocol ?? "none"}) holds its key now; run \`pulumi refresh\``, "exists");
+      }
+      await host.ip(argv.set("replace", n), { netns: n.netns }, attempt("update", n));
+      return { record: { owner: n.owner } };
+    });
     return verify(n, await readRoute(host, n, "update"), "update");
   },
 
   // Only a route this resource made: marked, recorded as its own, at exactly its key.
-  async delete(host, i) {
-    const r = await readRoute(host, i, "delete");
-    if (r && (await isOurs(host, i, r))) await unlessGone(host.ip(argv.del(i), { netns: i.netns }, attempt("delete", i)), undefined);
-    if (!r || (await isOurs(host, i, r))) await forgetRoute(host, keyOf(i)).catch(() => undefined);
-  },
+  delete: (host, i) =>
+    onRecord(host, keyOf(i), async (record) => {
+      const r = await readRoute(host, i, "delete");
+      if (r && !ownedBy(i, r, record)) return { keep: true };
+      if (r) await unlessGone(host.ip(argv.del(i), { netns: i.netns }, attempt("delete", i)), undefined);
+      return { record: undefined };
+    }),
 };
 
 export const route = handlers(spec);
+
+/**
+ * A route another kind makes as part of its object (a MacvlanEndpoint's host route through
+ * the network's shim), by Route's rules: made with its owner recorded first, its own leftover
+ * taken over, a route that is not its own (another owner's, or one made by hand) refused with
+ * one line, and a failed create undoing only what it made.
+ */
+export const makeRoute = (host: Host, i: RouteInputs) => createOrTakeOver(spec, host, i);
+/** Deletes such a route, only if it is the resource's own (marked and recorded so); its record with it. */
+export const removeRoute = (host: Host, i: RouteInputs) => spec.delete(host, i, {});

@@ -2,13 +2,14 @@
  * Sysctl: one kernel setting in a namespace (`sysctl -w net.ipv4.ip_forward=1`). Delete puts
  * back the value found before create, if the setting still holds the value the stack set.
  * A setting has no place for a mark, so what was found, and by whom it was changed, is kept
- * in a record under /run (see hosts/host.ts): a second stack setting the same key is refused,
+ * in a record under /run (see hosts/records.ts): a second stack setting the same key is refused,
  * and a create retried after a crash still knows the original value.
  */
 import { z } from "zod";
 import { CommandError, isKind, objectError } from "../core/errors";
 import { handlers, type KindSpec } from "../core/kind";
 import { describeOwner } from "../core/owner";
+import { transaction, type Undo } from "../core/undo";
 import type { Host, Target } from "../hosts";
 import { bool, netnsName, ownership, type CheckFailure } from "../core/validate";
 import { NOT_NET, scopeOf, scopeProblem } from "../core/sysctl-scope";
@@ -95,13 +96,31 @@ async function set(host: Host, i: SysctlInputs, value: string, verb: string): Pr
   if (now !== value) throw objectError(attempt(verb, i), `the kernel did not apply it: the value is "${now}", wanted "${value}"`);
 }
 
-/** The record of who set this key in this namespace, refusing one made by another owner. */
-async function ownRecord(host: Host, i: SysctlInputs, verb: string): Promise<SysctlRecord | undefined> {
-  const r = await host.readRecord<SysctlRecord>(target(i), "sysctl", i.key);
+/** Refuses a record made by another owner. */
+function refuseOthers(r: SysctlRecord | undefined, i: SysctlInputs, verb: string): void {
   if (r && r.owner !== undefined && i.owner !== undefined && r.owner !== i.owner) {
     throw objectError(attempt(verb, i), `it is set by ${describeOwner(r.owner)}; one setting has one owner: remove it from there first`, "exists");
   }
-  return r;
+}
+
+/**
+ * Takes the setting, as one step on the record: refuses another owner's, and records what was
+ * found (`found`, else a record of our own keeps what an interrupted create found, else the
+ * value now) before the value changes; undone with the step (`onFailure`) that fails.
+ */
+function claim(host: Host, i: SysctlInputs, verb: string, found: string | undefined, onFailure: (undo: Undo) => void): Promise<{ found: string; now: string }> {
+  return host.records.change<SysctlRecord, { found: string; now: string }>(
+    target(i),
+    "sysctl",
+    i.key,
+    async (r) => {
+      refuseOthers(r, i, verb);
+      const now = await existing(host, i, verb);
+      const kept = found ?? (r && (verb === "update" || r.owner === i.owner) ? r.found : now);
+      return { record: { owner: i.owner, found: kept, value: i.value }, result: { found: kept, now } };
+    },
+    { onFailure },
+  );
 }
 
 /** Keys that name an interface (net.ipv4.conf.eth0.forwarding) exist only once the interface does. */
@@ -137,15 +156,13 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     }
   },
 
-  async create(host, i) {
-    const record = await ownRecord(host, i, "create");
-    const now = await existing(host, i, "create");
-    // A record of our own is what an interrupted create found; keep it, not our own value.
-    const found = record?.owner === i.owner && record ? record.found : now;
-    await host.writeRecord(target(i), "sysctl", i.key, { owner: i.owner, found, value: i.value } satisfies SysctlRecord);
-    if (now !== i.value) await set(host, i, i.value, "create");
-    return { found };
-  },
+  // The record first, then the value; a failed set takes the record back with it.
+  create: (host, i) =>
+    transaction(async (onFailure) => {
+      const { found, now } = await claim(host, i, "create", undefined, onFailure);
+      if (now !== i.value) await set(host, i, i.value, "create");
+      return { found };
+    }),
 
   async existing() {
     return undefined; // a setting always exists: create never meets "File exists"
@@ -160,26 +177,25 @@ const spec: KindSpec<typeof schema, SysctlOutputs> = {
     return { inputs: { ...i, value }, outs: { found: state.found ?? record?.found ?? value } };
   },
 
-  async update(host, _o, n, state) {
-    await ownRecord(host, n, "update");
-    const now = await existing(host, n, "update");
-    const found = state.found ?? (await host.readRecord<SysctlRecord>(target(n), "sysctl", n.key))?.found ?? now;
-    await host.writeRecord(target(n), "sysctl", n.key, { owner: n.owner, found, value: n.value } satisfies SysctlRecord);
-    if (now !== n.value) await set(host, n, n.value, "update");
-    return { found };
-  },
+  update: (host, _o, n, state) =>
+    transaction(async (onFailure) => {
+      const { found, now } = await claim(host, n, "update", state.found, onFailure);
+      if (now !== n.value) await set(host, n, n.value, "update");
+      return { found };
+    }),
 
   // Puts back what was found, if the setting still holds what the stack set (a value changed
-  // by hand since is left as it is); a namespace gone already took the setting with it.
-  async delete(host, i, state) {
-    const record = await host.readRecord<SysctlRecord>(target(i), "sysctl", i.key).catch(() => undefined);
-    if (record?.owner !== undefined && i.owner !== undefined && record.owner !== i.owner) return;
-    const found = state.found ?? record?.found;
-    const now = await current(host, i, "delete");
-    if (now === undefined) return; // gone with its namespace or interface: nothing to put back
-    if (found !== undefined && now === i.value && now !== found) await set(host, i, found, "delete");
-    await host.removeRecord(target(i), "sysctl", i.key);
-  },
+  // by hand since is left as it is); a namespace gone already took the setting with it. The
+  // record goes only once the value is back: a failed restore keeps what to restore.
+  delete: (host, i, state) =>
+    host.records.change<SysctlRecord>(target(i), "sysctl", i.key, async (record) => {
+      if (record?.owner !== undefined && i.owner !== undefined && record.owner !== i.owner) return { keep: true };
+      const found = state.found ?? record?.found;
+      const now = await current(host, i, "delete");
+      if (now === undefined) return { keep: true }; // gone with its namespace or interface: nothing to put back
+      if (found !== undefined && now === i.value && now !== found) await set(host, i, found, "delete");
+      return { record: undefined };
+    }),
 };
 
 export const sysctl = handlers(spec);

@@ -53,7 +53,7 @@ async function recordRules(host: Host, netns: string, sh: (script: string, ...ar
   expect(await host.readRecord(target, "test", "k")).toBeUndefined();
   await sh('mkdir -p "$1" && mount -t tmpfs linuxnet-test "$1"', path);
   try {
-    await expect(host.readRecord(target, "test", "k")).rejects.toThrow(/directory/i); // cannot be read: not "none"
+    await expect(host.readRecord(target, "test", "k")).rejects.toThrow(new RegExp(`^the record ${path}${label} cannot be read: .*directory`, "i")); // not "none"
     await expect(host.removeRecord(target, "test", "k")).rejects.toThrow(/busy/i);
     await expect(host.removeRecords(target)).rejects.toThrow(/busy/i);
   } finally {
