@@ -13,6 +13,7 @@ import { namedNamespaces } from "../support/kernel";
 import { faultyPath } from "../support/faulty-path";
 import { ip, run } from "../support/local";
 import { type CliResult, PulumiStack, stepsDone, testProgramDir } from "../support/pulumi";
+import { SshHosts, type TestHost } from "../support/ssh-hosts";
 
 jest.setTimeout(600_000);
 
@@ -257,5 +258,40 @@ describe("a provider SIGKILLed while it writes records: the next up converges an
     await stack.destroy();
     for (const r of resources) expect(`${r.args.key}=${await sysctlIn(ns, r.args.key)}`).toBe(`${r.args.key}=${before[r.args.key]}`);
     expect(recordFiles(ns, "sysctl")).toEqual([]);
+  });
+});
+
+describe("an SSH host that drops off mid-up: one line naming the host, and the next up converges", () => {
+  const hosts = new SshHosts(79);
+  const stack = new PulumiStack(testProgramDir("resources"));
+  const N = 8;
+  let host: TestHost;
+  const names = Array.from({ length: N }, (_, k) => `${stack.stack}d${k}`);
+
+  beforeAll(async () => {
+    [host] = await hosts.start(1, "sshdrop");
+    const resources = names.map((name, k) => ({ kind: "Namespace", name: `n${k}`, args: { name, connection: host.connection } }));
+    await stack.init({ resources: JSON.stringify(resources) });
+  });
+  afterAll(async () => {
+    await stack.dispose();
+    await hosts.stop();
+  });
+
+  it("fails naming the host, then converges once it is back, and destroy leaves nothing there", async () => {
+    const up = stack.cliKilled(["up", "--yes", "--skip-preview"], () => false, "cli");
+    // Drop the host as soon as the first namespace is there.
+    for (let t = 0; t < 600 && !(await hosts.on(host, "ip", "netns", "list").catch(() => "")).trim(); t++) await new Promise((r) => setTimeout(r, 100));
+    hosts.drop(host);
+    const r = await up;
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain(`${host.connection.user}@${host.address}`);
+    await hosts.restart(host);
+    await stack.cli(["cancel", "--yes"], true);
+    await stack.up();
+    const listed = await hosts.on(host, "ip", "netns", "list");
+    for (const n of names) expect(listed).toContain(n);
+    await stack.destroy();
+    expect((await hosts.on(host, "ip", "netns", "list")).trim()).toBe("");
   });
 });

@@ -36,6 +36,7 @@ export class SshHosts {
     this.bridge = `sshlan${net}`;
   }
   private readonly lans: string[] = [];
+  private readonly starts = new Map<string, { start: () => ChildProcess; said: () => string }>();
 
   /**
    * `count` hosts at 10.NET.0.1, .2, … ; the control machine at 10.NET.0.254. `sshdConfig`:
@@ -88,11 +89,15 @@ export class SshHosts {
       const script = 'mount -t tmpfs h /run/netns && mkdir -p /run/pulumi-linuxnet /run/sshd && mount -t tmpfs r /run/pulumi-linuxnet && exec /usr/sbin/sshd -D -e -f "$1"';
       // Its log to a file, not a pipe: sshd's session processes (kept by ssh masters) would hold a pipe open.
       const log = join(this.dir, `sshd_${k}.log`);
-      const sshd = spawn("ip", ["netns", "exec", name, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", config], {
-        stdio: ["ignore", "ignore", openSync(log, "w")],
-      });
+      const startSshd = () =>
+        spawn("ip", ["netns", "exec", name, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", config], {
+          stdio: ["ignore", "ignore", openSync(log, "a")],
+        });
+      writeFileSync(log, "");
+      const sshd = startSshd();
       const said = () => readFileSync(log, "utf8");
       this.sshds.push(sshd);
+      this.starts.set(name, { start: startSshd, said });
       const host: TestHost = {
         name,
         netns: name,
@@ -119,6 +124,30 @@ export class SshHosts {
       await ip(["link", "set", "dev", `${name}h${k + 1}`, "master", name, "up"]);
       await ip(["link", "set", "dev", ifname, "up"], { netns: h.netns });
     }
+  }
+
+  /**
+   * The host drops off the network: its sshd and every session under it (the provider's
+   * masters and shells) are SIGKILLed, so every connection to it ends at once.
+   */
+  drop(host: TestHost): void {
+    const index = this.hosts.indexOf(host);
+    const sshd = this.sshds[index];
+    for (const pid of sshd?.pid && sshd.exitCode === null ? [...descendants(sshd.pid).reverse(), sshd.pid] : []) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Starts the host's sshd again after `drop`, and waits until it answers. */
+  async restart(host: TestHost): Promise<void> {
+    const index = this.hosts.indexOf(host);
+    const s = this.starts.get(host.name)!;
+    this.sshds[index] = s.start();
+    await this.waitFor(host, s.said);
   }
 
   /** Runs argv on a host through ssh (as the tests check what the provider made there). */
