@@ -85,7 +85,10 @@ export class SshHosts {
         ].join("\n"),
       );
       // A mount namespace of the host's own: its /run/netns and records are its own.
-      const script = 'mount -t tmpfs h /run/netns && mkdir -p /run/pulumi-linuxnet /run/sshd && mount -t tmpfs r /run/pulumi-linuxnet && exec /usr/sbin/sshd -D -e -f "$1"';
+      // A home of its own too: the machine's /root/.bashrc (sourced by bash for every ssh command)
+      // may run slow or locking set-up (pyenv's rehash takes a lock file that a killed session leaves
+      // behind, and every later shell waits 60 s for it), which a fresh host does not have.
+      const script = 'mount -t tmpfs h /run/netns && mkdir -p /run/pulumi-linuxnet /run/sshd && mount -t tmpfs r /run/pulumi-linuxnet && mount -t tmpfs home /root && exec /usr/sbin/sshd -D -e -f "$1"';
       // Its log to a file, not a pipe: sshd's session processes (kept by ssh masters) would hold a pipe open.
       const log = join(this.dir, `sshd_${k}.log`);
       const sshd = spawn("ip", ["netns", "exec", name, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", config], {
@@ -119,6 +122,25 @@ export class SshHosts {
       await ip(["link", "set", "dev", `${name}h${k + 1}`, "master", name, "up"]);
       await ip(["link", "set", "dev", ifname, "up"], { netns: h.netns });
     }
+  }
+
+  /**
+   * Every connection to the host ends at once, as when it drops off the network: the session
+   * processes under its sshd (the provider's masters and shells) are SIGKILLed. The listener
+   * stays (a restarted one would come up in a new mount namespace, with an empty /run/netns:
+   * another machine), so the host answers again at once.
+   */
+  dropConnections(host: TestHost): number {
+    const sshd = this.sshds[this.hosts.indexOf(host)];
+    const sessions = sshd?.pid && sshd.exitCode === null ? descendants(sshd.pid).reverse() : [];
+    for (const pid of sessions) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    return sessions.length;
   }
 
   /** Runs argv on a host through ssh (as the tests check what the provider made there). */
