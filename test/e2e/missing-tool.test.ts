@@ -1,6 +1,6 @@
 /**
  * A tool missing on the machine, through the real CLI: `pulumi refresh` and `pulumi destroy`
- * run with a PATH that lacks `sysctl` (or `iptables`) fail in one line naming the tool and its
+ * run with a PATH that lacks `sysctl` (or `iptables`, or `tc`) fail in one line naming the tool and its
  * package, and keep the resource in the state with what it owes (the Sysctl's old value);
  * with the tool back, refresh and destroy converge. (Before, the refresh dropped the Sysctl
  * from the state, and the destroy passed without putting the old value back.)
@@ -47,6 +47,8 @@ describe("refresh and destroy with a tool missing", () => {
         { kind: "Namespace", name: "ns", args: { name: ns } },
         { kind: "Sysctl", name: "fwd", args: { key: "net.ipv4.ip_forward", value: 1, netns: "$ns.name" } },
         { kind: "IptablesRule", name: "rule", args: { chain: "FORWARD", rule: ["-i", "x0", "-j", "ACCEPT"], netns: "$ns.name" } },
+        { kind: "VethPair", name: "v", args: { end: { name: "sh0", netns: "$ns.name" }, peer: { name: "sh1", netns: "$ns.name" } } },
+        { kind: "LinkShaping", name: "slow", args: { link: "$v", side: "end", rate: "10mbit" } },
       ]),
     });
     await stack.up();
@@ -56,14 +58,15 @@ describe("refresh and destroy with a tool missing", () => {
     for (const f of folders) rmSync(f, { recursive: true, force: true });
   });
 
-  it("fails refresh in one line, and keeps the Sysctl and the rule in the state", async () => {
-    for (const [tool, pkg] of [["sysctl", "procps"], ["iptables", "iptables"]]) {
+  it("fails refresh in one line, and keeps the Sysctl, the rule and the shaping in the state", async () => {
+    for (const [tool, pkg] of [["sysctl", "procps"], ["iptables", "iptables"], ["tc", "iproute2"]]) {
       const r = await without(tool, ["refresh", "--yes", "--skip-preview"]);
       expect(r.code).not.toBe(0);
       expect(`${r.stdout}\n${r.stderr}`).toContain(`\`${tool}\` is not installed on this machine: install ${pkg}`);
       const exported = await state();
       expect(exported).toContain('"key": "net.ipv4.ip_forward"');
       expect(exported).toContain('"x0"');
+      expect(exported).toContain('"rate": "10mbit"');
     }
   });
 
@@ -81,5 +84,34 @@ describe("refresh and destroy with a tool missing", () => {
     expect(await rules()).not.toContain("linuxnet:"); // the rule went in that destroy: iptables was there
     await stack.destroy();
     expect(namedNamespaces()).not.toContain(ns);
+  });
+});
+
+describe("a TCP probe where nc is missing", () => {
+  const stack = new PulumiStack(testProgramDir("resources"));
+  const ns = `${stack.stack}p`;
+  beforeAll(() =>
+    stack.init({
+      resources: JSON.stringify([
+        { kind: "Namespace", name: "ns", args: { name: ns } },
+        { kind: "Probe", name: "tcp", args: { netns: "$ns.name", to: "127.0.0.1", port: 9, expect: "unreachable" } },
+      ]),
+    }),
+  );
+  afterAll(() => stack.dispose());
+
+  it("is refused before anything is made, in one line naming nc and its package; with nc there, up goes through", async () => {
+    stack.extraEnv.PATH = pathWithout("nc");
+    let r;
+    try {
+      r = await stack.cli(["up", "--yes"], true);
+    } finally {
+      delete stack.extraEnv.PATH;
+    }
+    expect(r.code).not.toBe(0);
+    expect(`${r.stdout}\n${r.stderr}`).toMatch(/`nc` is not installed on this machine[^\n]*netcat-openbsd|nc[^\n]*netcat-openbsd/);
+    expect(namedNamespaces()).not.toContain(ns);
+    await stack.up();
+    expect(namedNamespaces()).toContain(ns);
   });
 });

@@ -21,6 +21,7 @@ const kinds = {
   IptablesRule: linuxnet.IptablesRule,
   VxlanInterface: linuxnet.VxlanInterface,
   LinkShaping: linuxnet.LinkShaping,
+  Probe: linuxnet.Probe,
 };
 const made: Record<string, unknown> = {};
 
