@@ -11,10 +11,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { handlersFor } from "../provider";
 import { kernelSays } from "../provider/core/errors";
 import { deleteLink, readLink } from "../provider/core/link";
-import { describeMarked, type Marked, markedObjects, REMOVAL_ORDER, stackOf } from "../provider/core/marked";
+import { describeMarked, type Marked, type MarkedKind, markedObjects, REMOVAL_ORDER, stackOf } from "../provider/core/marked";
 import { describeOwner, encodePart, markOf, ownerInMark } from "../provider/core/owner";
 import { connection as connectionSchema } from "../provider/core/validate";
 import { closeHosts, type Connection, hostFor, hostLabel, local } from "../provider/hosts";
+import type { KindKey } from "../provider/registry";
 import { CliError } from "./errors";
 import { revealed } from "./values";
 
@@ -177,7 +178,8 @@ export async function orphans(cmd: OrphansCommand): Promise<string> {
  */
 export async function removeMarked(m: Marked, connection?: Connection): Promise<void> {
   const withHost = (props: Record<string, unknown>) => ({ ...props, ...(connection ? { connection } : {}) });
-  if (m.kind === "link") {
+  const key = REMOVED_AS[m.kind];
+  if (key === "link") {
     const host = hostFor(connection);
     const attempt = { verb: "remove", kind: "link", name: m.name, netns: m.netns };
     if ((await readLink(host, m.name, m.netns, attempt))?.alias === m.mark) await deleteLink(host, m.name, m.netns, attempt);
@@ -189,9 +191,11 @@ export async function removeMarked(m: Marked, connection?: Connection): Promise<
   if (m.mark !== undefined && SHORTENED.test(m.mark)) {
     throw new Error(`its mark is shortened (${m.mark}), so its owner cannot be read back whole: remove it by hand`);
   }
-  const key = ({ namespace: "namespace", route: "route", "iptables rule": "iptables", sysctl: "sysctl" } as const)[m.kind];
   await handlersFor(key).delete(m.name, withHost({ ...m.inputs, ...m.state }));
 }
+
+/** How `--delete` removes each marked kind: as a link (of whichever kind), or by that kind's own delete (its registry key). */
+export const REMOVED_AS: Readonly<Record<MarkedKind, KindKey | "link">> = { link: "link", namespace: "namespace", route: "route", "iptables rule": "iptables", sysctl: "sysctl" };
 
 /** The end of a mark shortened to the kernel's 255 bytes: `~` and 16 hex digits of the whole's hash. */
 const SHORTENED = /~[0-9a-f]{16}$/;
