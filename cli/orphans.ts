@@ -13,10 +13,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { handlersFor } from "../provider";
 import { deleteLink, readLink } from "../provider/core/link";
-import { describeMarked, type Marked, markedObjects, REMOVAL_ORDER, REMOVED_BY, stackOf } from "../provider/core/marked";
+import { describeMarked, type Marked, type MarkedKind, markedObjects, REMOVAL_ORDER, REMOVED_BY, stackOf } from "../provider/core/marked";
 import { describeOwner, encodePart, markOf, ownerInMark } from "../provider/core/owner";
 import { connection as connectionSchema } from "../provider/core/validate";
 import { closeHosts, type Connection, hostFor, hostLabel } from "../provider/hosts";
+import type { KindKey } from "../provider/registry";
 import { CliError } from "./errors";
 import { backendUrl, readStates, type States, stacksNow } from "./stacks";
 
@@ -163,7 +164,8 @@ async function statesNow(backend: string, project: string, last: States): Promis
  */
 export async function removeMarked(m: Marked, connection?: Connection): Promise<void> {
   const withHost = (props: Record<string, unknown>) => ({ ...props, ...(connection ? { connection } : {}) });
-  if (m.kind === "link") {
+  const key = REMOVED_AS[m.kind];
+  if (key === "link") {
     const host = hostFor(connection);
     const attempt = { verb: "remove", kind: "link", name: m.name, netns: m.netns };
     if ((await readLink(host, m.name, m.netns, attempt))?.alias === m.mark) await deleteLink(host, m.name, m.netns, attempt);
@@ -177,6 +179,9 @@ export async function removeMarked(m: Marked, connection?: Connection): Promise<
   }
   await handlersFor(REMOVED_BY[m.kind]).delete(m.name, withHost({ ...m.inputs, ...m.state }));
 }
+
+/** How `--delete` removes each marked kind: as a link (of whichever kind), or by that kind's own delete (its registry key). */
+export const REMOVED_AS: Readonly<Record<MarkedKind, KindKey | "link">> = { link: "link", ...REMOVED_BY };
 
 /** The end of a mark shortened to the kernel's 255 bytes: `~` and 16 hex digits of the whole's hash. */
 const SHORTENED = /~[0-9a-f]{16}$/;

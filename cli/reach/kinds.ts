@@ -200,20 +200,27 @@ export const REACH_KINDS: Readonly<Record<string, ReachEntry>> = {
   Sysctl: sysctl,
   IptablesRule: iptables,
   Router: nothing,
-  VxlanTunnel: nothing, // a component: its two ends are VxlanInterface resources (not modelled: unknown)
+  VxlanTunnel: nothing, // a component: its two ends are VxlanInterface resources
+  // A tunnel to another machine's link: what crosses it is not modelled yet, so its namespace is unknown.
+  VxlanInterface: (r, b) => outsideKind(r, b, "VXLAN is outside the model: what crosses the tunnel is not known"),
   // A probe makes nothing in the kernel: it only looks.
   Probe: nothing,
   // Delay and rate do not change whether an echo is answered; loss, corruption or duplication might.
-  LinkShaping: (r, b) => (["loss", "corrupt", "duplicate"].some((f) => Number(String(at(r.props, f) ?? "0").replace("%", "")) > 0) ? unknownKind(r, b) : undefined),
+  LinkShaping: (r, b) =>
+    ["loss", "corrupt", "duplicate"].some((f) => Number(String(at(r.props, f) ?? "0").replace("%", "")) > 0)
+      ? outsideKind(r, b, "loss, corruption or duplication is outside the model: an echo may go unanswered")
+      : undefined,
 };
 
-/** A kind the model does not know: whatever it does in its namespace is unknown. */
-export const unknownKind: ReachEntry = (r, b) => {
+/** Whatever an object of this kind does in its namespace is unknown, for `why`. */
+function outsideKind(r: Resource, b: Builder, why: string): void {
   const x = new Reader(r, b);
   const ns = typeof at(r.props, "netns") === "string" || at(r.props, "netns") === undefined ? x.ns() : undefined;
-  b.outside(ns, `${r.kind} ${r.name} is a kind the reachability model does not cover`);
-};
+  b.outside(ns, `${r.kind} ${r.name}: ${why}`);
+}
 
+/** A kind the model does not know: whatever it does in its namespace is unknown. */
+export const unknownKind: ReachEntry = (r, b) => outsideKind(r, b, "a kind the reachability model does not cover");
 
 export interface ModelOptions {
   /** Take pulumi's own namespace as a new one holding only what the stack declares (lo up). Default: unknown. */

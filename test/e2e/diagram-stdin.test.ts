@@ -91,11 +91,21 @@ describe("diagram decides between stdin and the stack's own export by what stdin
 
   it("with -, waits for stdin however long it takes", async () => {
     const child = spawn(process.execPath, [BIN, "diagram", "-"], { cwd: dir, env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
+    let [stdout, stderr] = ["", ""];
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    setTimeout(() => child.stdin.end(exported), 1500); // three times the wait
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    expect(code).toBe(0);
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    // Its clock: the same command without -, started after it on a pipe as silent, which gives
+    // up waiting and reads the stack instead. Once that one has ended, this one has waited longer.
+    const twin = spawn(process.execPath, [BIN, "diagram"], { cwd: dir, env, stdio: ["pipe", "pipe", "pipe"] });
+    let twinSaid = "";
+    twin.stderr.on("data", (c: Buffer) => (twinSaid += c.toString()));
+    await new Promise((resolve) => twin.on("close", resolve));
+    twin.stdin.destroy();
+    expect(twinSaid).toContain("sent nothing in 0.5 s");
+    expect({ running: child.exitCode === null && child.signalCode === null, stdout, stderr }).toEqual({ running: true, stdout: "", stderr: "" });
+    child.stdin.end(exported);
+    expect(await closed).toBe(0);
     expect(stdout).toMatch(/^flowchart LR\n/);
   });
 });

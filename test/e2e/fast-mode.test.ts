@@ -8,7 +8,10 @@
  * nothing, an update that replaces every pair (delete before create), `destroy` — is killed
  * once through the CLI and once through the dynamic-provider process, then `pulumi cancel`,
  * the same command again and a `refresh`: every namespace reaches the bridge, a preview shows
- * no changes, and the last destroy leaves nothing.
+ * no changes, and the last destroy leaves nothing. That the checkpoints were skipped is shown,
+ * not assumed: after each CLI kill the state (`pulumi stack export`) holds exactly the
+ * resources it held before the command, though the kill came after a quarter or more of the
+ * steps were done (the default mode would have checkpointed each of them).
  */
 import { Fleet } from "../support/fleet";
 import { PulumiStack, stepsDone, testProgramDir } from "../support/pulumi";
@@ -36,13 +39,22 @@ describe("the fast mode (no checkpoints) converges after kills at any step (200 
    * `pulumi cancel` (a killed CLI leaves the stack locked) and the same command again.
    */
   async function killAndRerun(args: string[], verb: string, after: number, victim: "cli" | "provider"): Promise<void> {
+    const before = victim === "cli" ? await stateResources() : undefined;
     const killed = await stack.cliKilled(args, (out) => stepsDone(out, verb) >= after, victim);
     expect(killed.killed).toBe(true);
     if (victim === "provider") expect(killed.code).not.toBe(0); // the CLI lived to report the failed steps
+    if (before !== undefined) {
+      // A killed CLI never wrote the state: it is what it was before the command, step for step.
+      const now = await stateResources();
+      expect({ resources: now.length, unchanged: JSON.stringify(now) === JSON.stringify(before) }).toEqual({ resources: before.length, unchanged: true });
+    }
     log.push(`${args[0]}${args[0] === "up" && verb !== "created" ? " (replace)" : ""}: ${victim} killed at ${stepsDone(killed.stdout, verb)} ${verb}`);
     await stack.cli(["cancel", "--yes"], true); // after a provider kill there is no lock: "no update in progress"
     await stack.cli(args);
   }
+
+  /** The resources the state holds (the export's resources, in its order). */
+  const stateResources = async () => (JSON.parse((await stack.cli(["stack", "export"])).stdout) as { deployment: { resources?: unknown[] } }).deployment.resources ?? [];
 
   const up = ["up", "--yes", "--skip-preview"];
   const destroy = ["destroy", "--yes", "--skip-preview"];

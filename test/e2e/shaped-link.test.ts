@@ -7,6 +7,7 @@
 import { run } from "../support/local";
 import { removeNamespaces } from "../support/kernel";
 import { exampleDir, planned, PulumiStack } from "../support/pulumi";
+import { expectJudged, judgeReachability } from "../support/reachability";
 import { measure, type Measured } from "../support/throughput";
 
 jest.setTimeout(300_000);
@@ -38,6 +39,8 @@ describe("examples/shaped-link through the real pulumi CLI", () => {
     await stack.up();
     expect(await root()).toMatchObject({ kind: "tbf", handle: "148:", options: { rate: 1_250_000 } });
     expect((await stack.outputs()).qdiscs).toEqual([`tbf on eth0 in ${near}`]);
+    // A rate changes no echo's answer: the model decides every pair across the shaped link.
+    expectJudged(await judgeReachability(stack, "examples/shaped-link after up"), { compared: 4 });
     const ratio = report(10e6, await throughput(2_500_000));
     expect(ratio).toBeGreaterThan(0.8);
     expect(ratio).toBeLessThan(1.2);

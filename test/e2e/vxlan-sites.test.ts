@@ -4,6 +4,7 @@
  * example joins a LAN on each into one over VXLAN, with a tbf-shaped WAN on the tunnel.
  */
 import { SshHosts, type TestHost } from "../support/ssh-hosts";
+import { expectJudged, judgeReachability, onTestHosts } from "../support/reachability";
 import { exampleDir, planned, PulumiStack } from "../support/pulumi";
 
 jest.setTimeout(600_000);
@@ -37,6 +38,8 @@ describe("examples/vxlan-sites: two sites on two SSH hosts joined by VXLAN", () 
     expect(await dfPing(1422)).toBe(true); // 1422 + 8 (ICMP) + 20 (IP) = 1450
     expect(await dfPing(1423)).toBe(false);
     expect((await stack.outputs()).overlayMtu).toBe(1450);
+    // Each container to its own address is decided; the other 6 pairs cross the tunnel's bridges, outside the model until issue 25.
+    expectJudged(await judgeReachability(stack, "examples/vxlan-sites after up", onTestHosts(hosts, h)), { compared: 2, unknown: { count: 6, why: /^VxlanInterface wan-[ab]: VXLAN is outside the model/ } });
     expect((await stack.preview("--expect-no-changes")).code).toBe(0);
   });
 

@@ -38,6 +38,11 @@ async function checked(props: Props): Promise<Props> {
   return c.inputs!;
 }
 const create = async (props: Props) => probe.create(await checked(props));
+/** The namespace's count of packets the kernel found no route for (Ip OutNoRoutes in /proc/net/snmp). */
+async function outNoRoutes(ns: string): Promise<number> {
+  const [names, values] = (await run(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"])).stdout.split("\n").filter((l) => l.startsWith("Ip: ")).map((l) => l.split(" "));
+  return Number(values[names.indexOf("OutNoRoutes")]);
+}
 
 describe("a probe through its handlers", () => {
   it("sees a neighbour reachable with TTL 64, over IPv4 and IPv6, and records what it saw", async () => {
@@ -80,7 +85,10 @@ describe("a probe through its handlers", () => {
     const [x, y] = [await freshNamespace(made, "pq"), await freshNamespace(made, "pz")];
     await link(x, ["10.0.8.2/24"], y, ["10.0.8.1/24", "10.0.9.1/24"], "nr");
     const probing = create({ netns: x, to: "10.0.9.1", timeout: 3 });
-    await new Promise((w) => setTimeout(w, 500)); // the first ping has failed by now: "connect: Network is unreachable"
+    // Until the kernel has refused the first ping ("connect: Network is unreachable": the
+    // namespace's Ip OutNoRoutes counter, 0 in a fresh namespace, counts it), bounded by the timeout.
+    for (let t = 0; t < 60 && (await outNoRoutes(x)) === 0; t++) await new Promise((w) => setTimeout(w, 50));
+    expect(await outNoRoutes(x)).toBeGreaterThan(0);
     await ip(["route", "add", "10.0.9.0/24", "via", "10.0.8.1"], { netns: x });
     expect((await probing).outs).toMatchObject({ holds: true, seen: { reachable: true, ttl: 64 } });
   });

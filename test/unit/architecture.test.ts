@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import * as ts from "typescript";
 
 const ROOT = resolve(__dirname, "../../..");
 const PROVIDER = join(ROOT, "provider");
@@ -16,16 +17,45 @@ const files = sources(PROVIDER);
 const text = (f: string) => readFileSync(f, "utf8");
 const rel = (f: string) => relative(PROVIDER, f);
 
-/** Run-time imports (not `import type`) of a file, resolved to files. */
-function imports(f: string): string[] {
+/**
+ * The modules a file loads at run time, as written: `import … from`, `export … from` (a
+ * re-export loads its module too), `import x = require(…)`, `require(…)` and `import(…)` —
+ * read with the TypeScript parser, leaving out what only types use (`import type`, `export type`).
+ */
+function specifiers(source: string, name = "file.ts"): string[] {
+  const src = ts.createSourceFile(name, source, ts.ScriptTarget.ES2022, true);
   const out: string[] = [];
-  for (const m of text(f).matchAll(/(?:^import(?! type)[^;]*?from\s+|require\()["'](\.[^"']+)["']/gm)) {
-    const target = resolve(dirname(f), m[1]);
-    const hit = [`${target}.ts`, join(target, "index.ts")].find((c) => files.includes(c));
-    if (hit) out.push(hit);
-  }
+  const literal = (e: ts.Node | undefined) => (e && ts.isStringLiteralLike(e) ? out.push(e.text) : undefined);
+  const visit = (n: ts.Node): void => {
+    if (ts.isImportDeclaration(n) && !typesOnly(n.importClause)) literal(n.moduleSpecifier);
+    else if (ts.isExportDeclaration(n) && !n.isTypeOnly) literal(n.moduleSpecifier);
+    else if (ts.isImportEqualsDeclaration(n) && !n.isTypeOnly && ts.isExternalModuleReference(n.moduleReference)) literal(n.moduleReference.expression);
+    else if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === "require"))) literal(n.arguments[0]);
+    ts.forEachChild(n, visit);
+  };
+  visit(src);
   return out;
 }
+
+/** `import type { A }` or `import { type A, type B }`: nothing is loaded at run time. */
+function typesOnly(c: ts.ImportClause | undefined): boolean {
+  if (!c) return false; // `import "./x"`: loaded for its effects
+  if (c.isTypeOnly) return true;
+  const named = c.namedBindings;
+  return !c.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+}
+
+/** Run-time imports of a file within the provider, resolved to files. */
+function imports(f: string): string[] {
+  return specifiers(text(f), f).flatMap((m) => {
+    if (!m.startsWith(".")) return [];
+    const target = resolve(dirname(f), m);
+    return [`${target}.ts`, join(target, "index.ts")].filter((c) => files.includes(c)).slice(0, 1);
+  });
+}
+
+/** Whether a file loads something that spawns processes. */
+const spawns = (source: string) => specifiers(source).some((m) => /^(node:)?child_process$|^execa$/.test(m));
 
 describe("the provider's layout", () => {
   it("has the three rooms and nothing else beside its entry point and registry", () => {
@@ -39,10 +69,10 @@ describe("the provider's layout", () => {
   });
 
   it("spawns processes only in hosts/", () => {
-    const spawning = files.filter((f) => !rel(f).startsWith("hosts/") && /from "(node:)?child_process"|import\("execa"\)|from "execa"/.test(text(f)));
+    const spawning = files.filter((f) => !rel(f).startsWith("hosts/") && spawns(text(f)));
     expect(spawning.map(rel)).toEqual([]);
     // and hosts/ does spawn: the check can see it
-    expect(files.filter((f) => rel(f).startsWith("hosts/") && /child_process|"execa"/.test(text(f))).length).toBeGreaterThan(0);
+    expect(files.filter((f) => rel(f).startsWith("hosts/") && spawns(text(f))).length).toBeGreaterThan(0);
   });
 
   it("has no ambient host: no AsyncLocalStorage, and kinds reach commands only through the host they are given", () => {
@@ -50,7 +80,7 @@ describe("the provider's layout", () => {
     const kinds = files.filter((f) => rel(f).startsWith("kinds/"));
     expect(kinds.length).toBeGreaterThan(5);
     // A kind imports from hosts/ only types (Host, Target): it never picks a host itself.
-    const picking = kinds.filter((f) => [...text(f).matchAll(/^import (?!type )[^;]*from "\.\.\/hosts[^"]*"/gm)].length > 0 || /hostFor\(|\blocal\./.test(text(f)));
+    const picking = kinds.filter((f) => specifiers(text(f), f).some((m) => m.startsWith("../hosts")) || /hostFor\(|\blocal\./.test(text(f)));
     expect(picking.map(rel)).toEqual([]);
   });
 
@@ -72,5 +102,24 @@ describe("the provider's layout", () => {
     expect(cycles).toEqual([]);
     // the walk follows imports at all: kinds import the core
     expect(imports(join(PROVIDER, "kinds", "bridge.ts")).map(rel)).toContain("core/kind.ts");
+  });
+});
+
+describe("the layout checks read every way a module is loaded", () => {
+  it("sees spawning through import, re-export, require, import = require and import(), with or without node:", () => {
+    for (const way of [
+      'import { spawn } from "child_process";',
+      'export { spawn } from "node:child_process";',
+      'export * from "child_process";',
+      'const cp = require("child_process");',
+      'const cp = require("node:child_process");',
+      'import cp = require("node:child_process");',
+      'const { execa } = await import("execa");',
+    ]) expect([way, spawns(way)]).toEqual([way, true]);
+    for (const types of ['import type { ChildProcess } from "node:child_process";', 'import { type ChildProcess } from "child_process";', 'export type { ChildProcess } from "child_process";', '// require("child_process")']) expect([types, spawns(types)]).toEqual([types, false]);
+  });
+
+  it("follows re-exports and require in the import walk", () => {
+    expect(specifiers('export { a } from "./a";\nexport * from "../b";\nconst c = require("./c");\nimport type { D } from "./d";')).toEqual(["./a", "../b", "./c"]);
   });
 });

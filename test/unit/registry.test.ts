@@ -2,8 +2,10 @@
  * One registry of kinds (provider/registry.ts), and everything that must agree with it: the
  * kinds' files and provider dispatch, each kind's schema and replacement fields, the SDK's
  * provider modules and resource classes (their type names, the provider they are wired to,
- * their declared outputs), and the CLI's kind table. A kind in one of them and not the others
- * fails here. The SDK classes are read from their TypeScript sources (declared fields leave
+ * their declared outputs), the CLI's kind table and diagram, and the tables that must cover
+ * every kind: the reachability model's rules, the marked kinds (what `orphans` lists and
+ * removes, and what a Namespace's delete guard looks for). A kind in one of them and not the
+ * others fails here, by name. The SDK classes are read from their TypeScript sources (declared fields leave
  * nothing at run time), with the TypeScript compiler's parser.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -13,7 +15,10 @@ import { COMPONENTS, KINDS, REPLACE_ON_EVERY_KIND, type KindDecl } from "../../p
 import { handlersFor } from "../../provider";
 import { fieldPaths } from "../../provider/core/kind";
 import { providerFor, MODULE } from "../../sdk/provider";
-import { KINDS as CLI_KINDS } from "../../cli/kinds";
+import { KINDS as CLI_KINDS, entryFor } from "../../cli/kinds";
+import { REMOVED_AS } from "../../cli/orphans";
+import { REACH_KINDS } from "../../cli/reach/kinds";
+import { REMOVAL_ORDER } from "../../provider/core/marked";
 import type { z } from "zod";
 
 const ROOT = join(__dirname, "..", "..", "..");
@@ -173,5 +178,53 @@ describe("the CLI's kind table agrees with the registry", () => {
   it("takes each kind's identity fields from its replace-on fields and the connection's host and port; a component has none", () => {
     for (const d of decls) expect([d.kind, sorted(Object.keys(CLI_KINDS[d.kind].identity))]).toEqual([d.kind, sorted([...d.replaceOn, ...REPLACE_ON_EVERY_KIND])]);
     for (const k of COMPONENTS) expect(CLI_KINDS[k].identity).toEqual({});
+  });
+});
+
+describe("every table that must cover every kind does", () => {
+  const everyKind = [...decls.map((d) => d.kind), ...COMPONENTS];
+
+  it("the reachability model has a rule for every kind and component (a kind without one makes its namespaces unknown), and no other", () => {
+    expect(everyKind.filter((k) => !(k in REACH_KINDS))).toEqual([]);
+    expect(Object.keys(REACH_KINDS).filter((k) => !everyKind.includes(k))).toEqual([]);
+  });
+
+  it("the diagram draws every kind and component by its own entry, never the generic one", () => {
+    expect(everyKind.filter((k) => entryFor(k) !== CLI_KINDS[k])).toEqual([]);
+  });
+
+  /**
+   * How each kind's kernel object is found again without a state (provider/core/marked.ts) and
+   * removed by `orphans --delete` (cli/orphans.ts): as a link, by its own marked kind (removed
+   * by its own delete), or not at all because it makes nothing. The keys are checked against
+   * the registry below, so a new kind fails here until it says which.
+   */
+  const FOUND_AS: Record<string, "link" | "its own" | "makes nothing"> = {
+    Namespace: "its own",
+    Bridge: "link",
+    VethPair: "link",
+    VlanInterface: "link",
+    MacvlanNetwork: "link",
+    MacvlanEndpoint: "link",
+    VxlanInterface: "link",
+    LinkShaping: "its own",
+    Sysctl: "its own",
+    Route: "its own",
+    IptablesRule: "its own",
+    Probe: "makes nothing",
+  };
+
+  it("says for every kind how its objects are found without a state (and no other)", () => {
+    expect(sorted(Object.keys(FOUND_AS))).toEqual(sorted(decls.map((d) => d.kind)));
+  });
+
+  it("lists every kind that makes something among the marked kinds, which orphans removes and the namespace guard looks for", () => {
+    // A marked kind of its own is one whose removal is that kind's own delete.
+    const markedAs = (d: KindDecl) => (FOUND_AS[d.kind] === "link" ? "link" : REMOVAL_ORDER.find((m) => REMOVED_AS[m] === d.key));
+    expect(decls.filter((d) => FOUND_AS[d.kind] !== "makes nothing" && markedAs(d) === undefined).map((d) => d.kind)).toEqual([]);
+    // The guard (othersIn) reads every marked kind but the namespace itself; orphans removes each in REMOVAL_ORDER.
+    expect(REMOVAL_ORDER.filter((m) => REMOVED_AS[m] === undefined)).toEqual([]);
+    expect(sorted(Object.keys(REMOVED_AS))).toEqual(sorted(REMOVAL_ORDER));
+    expect(Object.values(REMOVED_AS).filter((k) => k !== "link" && !(k in KINDS))).toEqual([]);
   });
 });

@@ -251,8 +251,8 @@ describe("the reachability model says unknown, with the reason, for what it does
     const hidden = [ns("a"), ns("b"), veth("ab", { name: "eth0", netns: "a", addresses: ["10.0.0.1/24"] }, { name: "eth0", netns: "b", addresses: secret as never })];
     expect(ping(hidden, "a", "10.0.0.1").answer).toBe("reachable");
     expect(ping(hidden, "b", "10.0.0.1").reason).toBe("VethPair ab's peer.addresses is a secret");
-    const vxlan = [...pair(), res("VxlanInterface", "vx", { name: "vx0", netns: "b" })];
-    expect(ping(vxlan, "a", "10.0.0.2").reason).toBe("VxlanInterface vx is a kind the reachability model does not cover");
+    const other = [...pair(), res("Tunnel", "tun", { name: "tun0", netns: "b" })];
+    expect(ping(other, "a", "10.0.0.2").reason).toBe("Tunnel tun: a kind the reachability model does not cover");
     expect(ping(pair(), "a", "10.0.0.9").reason).toBe("10.0.0.9 is not an address of the stack");
     expect(ping(pair(), "a", "fd00::1").reason).toBe("IPv6 is outside the model");
   });
