@@ -177,7 +177,7 @@ export async function removeMarked(m: Marked, connection?: Connection): Promise<
   if (m.mark !== undefined && SHORTENED.test(m.mark)) {
     throw new Error(`its mark is shortened (${m.mark}), so its owner cannot be read back whole: remove it by hand`);
   }
-  await handlersFor(REMOVED_BY[m.kind]).delete(m.name, withHost({ ...m.inputs, ...m.state }));
+  await handlersFor(key).delete(m.name, withHost({ ...m.inputs, ...m.state }));
 }
 
 /** How `--delete` removes each marked kind: as a link (of whichever kind), or by that kind's own delete (its registry key). */
