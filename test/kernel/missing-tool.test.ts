@@ -14,7 +14,7 @@ import { ownerOf } from "../../provider/core/owner";
 import { iptables } from "../../provider/kinds/iptables";
 import { probe } from "../../provider/kinds/probe";
 import { sysctl } from "../../provider/kinds/sysctl";
-import { freshNamespace, removeNamespaces } from "../support/kernel";
+import { checked, freshNamespace, nsExec as exec, removeNamespaces } from "../support/kernel";
 import { readRecord, run } from "../support/local";
 
 const TOOLS = ["ip", "sysctl", "iptables", "ip6tables", "iptables-save", "nft", "ping", "nc", "tc", "sh", "unshare", "stat"];
@@ -48,13 +48,6 @@ afterAll(() => {
   for (const f of folders) rmSync(f, { recursive: true, force: true });
 });
 
-type Props = Record<string, unknown>;
-const checked = async (h: { check: Function }, props: Props): Promise<Props> => {
-  const r = await h.check({}, props);
-  expect(r.failures).toEqual([]);
-  return r.inputs;
-};
-const exec = async (ns: string, ...argv: string[]) => (await run(["ip", "netns", "exec", ns, ...argv])).stdout;
 const owner = (kind: string, name: string) => ownerOf("lab", "dev", kind, name);
 
 describe("IptablesRule without iptables", () => {

@@ -4,8 +4,7 @@
  */
 import { iptables } from "../../provider/kinds/iptables";
 import { ownerOf } from "../../provider/core/owner";
-import { run } from "../support/local";
-import { freshNamespace, removeNamespaces } from "../support/kernel";
+import { checked, freshNamespace, nsExec as exec, removeNamespaces } from "../support/kernel";
 
 const made = new Set<string>();
 afterEach(async () => {
@@ -13,13 +12,6 @@ afterEach(async () => {
   made.clear();
 });
 
-type Props = Record<string, unknown>;
-const checked = async (h: { check: Function }, props: Props): Promise<Props> => {
-  const r = await h.check({}, props);
-  expect(r.failures).toEqual([]);
-  return r.inputs;
-};
-const exec = async (ns: string, ...argv: string[]) => (await run(["ip", "netns", "exec", ns, ...argv])).stdout;
 
 describe("IptablesRule update refused by the kernel", () => {
   it("puts the old rule back at the place it had in its chain, and fails with the kernel's words", async () => {

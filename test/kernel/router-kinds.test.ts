@@ -5,9 +5,9 @@
 import { iptables } from "../../provider/kinds/iptables";
 import { ownerOf } from "../../provider/core/owner";
 import { route } from "../../provider/kinds/route";
-import { ip, ipJson, readRecord, run } from "../support/local";
+import { ip, ipJson, readRecord } from "../support/local";
 import { sysctl } from "../../provider/kinds/sysctl";
-import { freshNamespace, removeNamespaces, uniqueName } from "../support/kernel";
+import { checked, freshNamespace, nsExec as exec, removeNamespaces, uniqueName } from "../support/kernel";
 
 const made = new Set<string>();
 afterEach(async () => {
@@ -15,13 +15,6 @@ afterEach(async () => {
   made.clear();
 });
 
-type Props = Record<string, unknown>;
-const checked = async (h: { check: Function }, props: Props): Promise<Props> => {
-  const r = await h.check({}, props);
-  expect(r.failures).toEqual([]);
-  return r.inputs;
-};
-const exec = async (ns: string, ...argv: string[]) => (await run(["ip", "netns", "exec", ns, ...argv])).stdout;
 const forwarding = (ns: string) => exec(ns, "sysctl", "-n", "net.ipv4.ip_forward").then((v) => v.trim());
 
 describe("Sysctl", () => {

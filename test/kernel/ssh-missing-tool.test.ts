@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dispatch } from "../../provider";
+import { call, create } from "../support/dispatch";
 import { ownerOf } from "../../provider/core/owner";
 import { hostFor } from "../../provider/hosts";
 import { closeHosts, run } from "../support/local";
@@ -16,13 +16,6 @@ import { SshHosts, type TestHost } from "../support/ssh-hosts";
 
 jest.setTimeout(120_000);
 
-type Props = Record<string, unknown>;
-const call = (kind: string, method: string, ...args: unknown[]) => dispatch(kind, method as never, args) as Promise<{ id: string; outs: Props; inputs?: Props; failures?: unknown[] }>;
-async function create(kind: string, props: Props) {
-  const { inputs, failures } = await call(kind, "check", {}, props);
-  expect(failures).toEqual([]);
-  return call(kind, "create", inputs);
-}
 const owner = (kind: string, name: string) => ownerOf("lab", "dev", kind, name);
 
 const TOOLS = ["sh", "mktemp", "rm", "cat", "stat", "mkdir", "mv", "ls", "flock", "ip", "sysctl", "iptables", "nft", "nc", "ping"];

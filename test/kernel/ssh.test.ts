@@ -2,7 +2,7 @@
  * The provider's handlers on other machines, over SSH: three test hosts (namespaces, each with
  * its own sshd and its own /run/netns) reached from the sandbox's own namespace.
  */
-import { dispatch } from "../../provider";
+import { call, create } from "../support/dispatch";
 import { ownerOf } from "../../provider/core/owner";
 import { CommandError } from "../../provider/core/errors";
 import { closeHosts, run } from "../support/local";
@@ -16,13 +16,6 @@ import { SshHosts, type TestHost } from "../support/ssh-hosts";
 
 jest.setTimeout(120_000);
 
-type Props = Record<string, unknown>;
-const call = (kind: string, method: string, ...args: unknown[]) => dispatch(kind, method as never, args) as Promise<{ id: string; outs: Props; inputs?: Props; failures?: unknown[] }>;
-async function create(kind: string, props: Props) {
-  const { inputs, failures } = await call(kind, "check", {}, props);
-  expect(failures).toEqual([]);
-  return call(kind, "create", inputs);
-}
 const owner = (kind: string, name: string) => ownerOf("lab", "dev", kind, name);
 
 const hosts = new SshHosts();

@@ -89,3 +89,15 @@ export async function pings(fromNetns: string | undefined, address: string, wait
     return false;
   }
 }
+
+export type Props = Record<string, unknown>;
+
+/** A handler's check, which must pass: the inputs it returns. */
+export async function checked(h: { check: Function }, props: Props): Promise<Props> {
+  const r = await h.check({}, props);
+  expect(r.failures).toEqual([]);
+  return r.inputs;
+}
+
+/** What a command prints inside a namespace. */
+export const nsExec = async (ns: string, ...argv: string[]) => (await run(["ip", "netns", "exec", ns, ...argv])).stdout;
