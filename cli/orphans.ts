@@ -95,6 +95,9 @@ export async function orphans(cmd: OrphansCommand): Promise<string> {
 
     let found: Found[] = [];
     let failed = false;
+    // A host a state names that cannot be reached as the state says is not looked at: never clean.
+    for (const u of states.unusable) complain(`could not look on ${u}`);
+    failed ||= states.unusable.length > 0;
     for (const p of places) {
       try {
         const { objects, unreadable } = await markedObjects(hostFor(p.connection));

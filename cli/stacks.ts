@@ -18,7 +18,7 @@ import { kernelSays } from "../provider/core/errors";
 import { connection as connectionSchema } from "../provider/core/validate";
 import { type Connection, local } from "../provider/hosts";
 import { CliError } from "./errors";
-import { revealed } from "./values";
+import { revealedAll } from "./values";
 
 async function pulumi(args: string[]): Promise<string> {
   try {
@@ -121,6 +121,7 @@ export function updatesProblem(project: string, running: readonly Running[]): st
 
 interface StateResource {
   type?: string;
+  urn?: string;
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
 }
@@ -132,6 +133,8 @@ export interface States {
   owners: Set<string>;
   /** Every host the states name (also with --stack: a lost stack's hosts are often another stack's too). */
   hosts: Connection[];
+  /** Hosts the states name whose connection cannot be used here (a known_hosts file gone, say): each in words, with why. */
+  unusable: string[];
   /** `stack ls` as it was when they were read: a later one that differs means they changed. */
   version: string;
 }
@@ -171,15 +174,22 @@ export async function readStates(backend: string, project: string): Promise<Stat
 async function exported(listed: readonly Listed[]): Promise<Omit<States, "version">> {
   const owners = new Set<string>();
   const hosts: Connection[] = [];
+  const unusable: string[] = [];
   for (const { name } of listed) {
     const state = JSON.parse(await pulumi(["stack", "export", "--stack", name, "--show-secrets"])) as { deployment?: { resources?: StateResource[] } };
     for (const r of state.deployment?.resources ?? []) {
       if (!r.type?.startsWith("pulumi-nodejs:dynamic/linuxnet:")) continue;
       const props = { ...r.inputs, ...r.outputs };
       if (typeof props.owner === "string") owners.add(props.owner);
-      const c = connectionSchema().safeParse(revealed(props.connection));
+      if (props.connection === undefined) continue;
+      // The key inside a connection is a secret of its own (the SDK makes it one): reveal every level.
+      const c = connectionSchema().safeParse(revealedAll(props.connection));
       if (c.success && c.data) hosts.push(c.data as Connection);
+      else if (!c.success) {
+        const host = (revealedAll(props.connection) as { host?: unknown }).host;
+        unusable.push(`the host ${JSON.stringify(host)} that stack "${stackName(name)}" names (${r.type.split(":").pop()} ${JSON.stringify(r.urn?.split("::").pop())}): ${c.error.issues[0]?.message ?? "its connection is not valid"}`);
+      }
     }
   }
-  return { stacks: listed.map((s) => stackName(s.name)), owners, hosts };
+  return { stacks: listed.map((s) => stackName(s.name)), owners, hosts, unusable };
 }

@@ -36,6 +36,14 @@ export function revealed(v: unknown): unknown {
   }
 }
 
+/** A value with every secret in it revealed, at any depth (a connection whose privateKey alone is secret). */
+export function revealedAll(v: unknown): unknown {
+  const r = revealed(v);
+  if (Array.isArray(r)) return r.map(revealedAll);
+  if (isObject(r)) return Object.fromEntries(Object.entries(r).map(([k, x]) => [k, revealedAll(x)]));
+  return r;
+}
+
 /** Path segments of "end.addresses[0]": ["end", "addresses", 0]. */
 export function segments(path: string): Array<string | number> {
   return path
