@@ -1,13 +1,14 @@
 import * as linuxnet from "pulumi-linuxnet";
 
 // The demo lab. demo-host plays the machine, so nothing here touches the real one:
-//   - scenario 1: demo-p2p is joined to demo-host by one veth pair (192.168.0.0/24);
-//   - scenarios 2/3: demo-c1 and demo-c2 are "containers" whose eth0 peers are ports of
-//     bridge br0 in demo-host (10.10.0.0/24);
-//   - scenario 4: demo-host's enp0s8 is on a LAN (bridge br-lan in demo-lan); macvlan network
-//     mac1 (172.16.10.0/24) on it, containers demo-m1 and demo-m2, and a host shim so
-//     demo-host reaches its own macvlan containers;
-//   - scenario 5: demo-host routes between the bridge network (10.10.0.0/24) and the
+//   - a veth pair into a namespace: demo-p2p is joined to demo-host by one veth pair
+//     (192.168.0.0/24);
+//   - a docker0-style bridge: demo-c1 and demo-c2 are "containers" whose eth0 peers are ports
+//     of bridge br0 in demo-host (10.10.0.0/24);
+//   - Docker's macvlan driver: demo-host's enp0s8 is on a LAN (bridge br-lan in demo-lan);
+//     macvlan network mac1 (172.16.10.0/24) on it, containers demo-m1 and demo-m2, and a host
+//     shim so demo-host reaches its own macvlan containers;
+//   - a router host: demo-host routes between the bridge network (10.10.0.0/24) and the
 //     point-to-point one (192.168.0.0/24): demo-c1 reaches demo-p2p through it, one hop;
 //   - what must hold is stated as probes at the end (a matrix of pairs).
 const host = new linuxnet.Namespace("host", { name: "demo-host" });

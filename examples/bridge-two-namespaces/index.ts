@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as linuxnet from "pulumi-linuxnet";
 
-// Scenario 2: net1 and net2, each with a veth end; the peers are ports of bridge br0.
+// Two namespaces on a bridge, the classic ip netns/brctl experiment: net1 and net2, each with a
+// veth end; the peers are ports of bridge br0.
 // With `withBridge: false` the bridge does not exist yet and the two cannot reach each other.
 const config = new pulumi.Config();
 const withBridge = config.getBoolean("withBridge") ?? true;
@@ -17,7 +18,7 @@ const ends = namespaces.map(
     }),
 );
 
-// The seed's pings as probes: without the bridge net1 and net2 do not reach each other; with
+// The by-hand pings as probes: without the bridge net1 and net2 do not reach each other; with
 // it they do, directly (TTL 64), and reach the bridge's address too. The probes run after the
 // links (and the bridge) are in place.
 const probes = linuxnet.expectReachability(

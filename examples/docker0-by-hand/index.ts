@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as linuxnet from "pulumi-linuxnet";
 
-// Scenario 3: what Docker builds for its default network, by hand. Bridge docker0
+// docker0 built by hand: what Docker builds for its default network. Bridge docker0
 // 172.17.0.1/16; namespaces ns0..ns2 each get an interface named eth0 (172.17.0.101-103/16)
 // whose peer is a port of docker0.
 const config = new pulumi.Config();
@@ -21,7 +21,7 @@ const containers = [0, 1, 2].map((i) => {
   return { namespace: ns.name, address, ifindex: pair.endIfindex, hostPort: pair.peer.name, hostIfindex: pair.peerIfindex };
 });
 
-// The seed's check, as probes: every container reaches docker0 and the other two, directly
+// The by-hand check, as probes: every container reaches docker0 and the other two, directly
 // (a reply TTL of 64), once its eth0 is a port of the bridge.
 const addressOf = (i: number) => containers[i].address;
 const probes = linuxnet.expectReachability("ping", {

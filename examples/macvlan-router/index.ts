@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as linuxnet from "pulumi-linuxnet";
 
-// Scenario 5 (seed 004, part 2), on a kernel without 802.1Q: the two networks are kept apart
-// at layer 2 by one LAN bridge each (lan10, lan20 in namespace "sw") instead of VLANs
-// enp0s8.100/.200 (examples/vlan-macvlan has the VLAN form). Each host has enp0s8 on lan10
-// and enp0s9 on lan20; mac10 (172.16.10.0/24) and mac20 (172.16.20.0/24) are macvlan networks
-// on them; d1/d3 are on mac10, d2/d4 on mac20. host3 has 172.16.10.1 on lan10 and
-// 172.16.20.1 on lan20 and, with config `router` (default true), routes between them.
+// Macvlan networks joined by a router host, on a kernel without 802.1Q: the two networks are kept
+// apart at layer 2 by one LAN bridge each (lan10, lan20 in namespace "sw") instead of VLANs
+// enp0s8.100/.200 (examples/vlan-macvlan and examples/vlan-router have the VLAN form). Each host
+// has enp0s8 on lan10 and enp0s9 on lan20; mac10 (172.16.10.0/24) and mac20 (172.16.20.0/24) are
+// macvlan networks on them; d1/d3 are on mac10, d2/d4 on mac20. host3 has 172.16.10.1 on lan10
+// and 172.16.20.1 on lan20 and, with config `router` (default true), routes between them.
 const config = new pulumi.Config();
 const routing = config.getBoolean("router") ?? true;
 
@@ -50,12 +50,12 @@ const made = [
   return { container: c.name, address: ep.address, ns, ep };
 });
 
-// host3: the gateways 172.16.10.1 and 172.16.20.1, then (seed 004) sysctl -w
-// net.ipv4.ip_forward=1 and the MASQUERADE / FORWARD rules.
+// host3: the gateways 172.16.10.1 and 172.16.20.1, then, as done by hand,
+// sysctl -w net.ipv4.ip_forward=1 and the MASQUERADE / FORWARD rules.
 const host3 = host(3, { enp0s8: "172.16.10.1/24", enp0s9: "172.16.20.1/24" });
 const router = routing ? new linuxnet.Router("host3", { netns: host3.ns, legs: ["enp0s8", "enp0s9"], masquerade: ["enp0s8", "enp0s9"] }, { dependsOn: host3.nics }) : undefined;
 
-// The seed's pings, as probes. Same network: direct, reply TTL 64. Across networks: nothing
+// The by-hand pings, as probes. Same network: direct, reply TTL 64. Across networks: nothing
 // without the router; through host3 one hop, reply TTL 63.
 const [d1, d2, d3, d4] = made;
 const probes = linuxnet.expectReachability(

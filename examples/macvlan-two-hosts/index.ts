@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as linuxnet from "pulumi-linuxnet";
 
-// Scenario 4 (seed 004, part 1): two hosts on one LAN, a macvlan network mac1
-// (172.16.10.0/24, gateway .1) on each host's enp0s8, container c1 (.2) on host1 and c2 (.3)
-// on host2. The hosts and containers are namespaces; the LAN is bridge br-lan in namespace
-// "lan", and each host's enp0s8 is a veth end whose peer is a port of it.
+// Docker's macvlan driver across two hosts, without Docker: two hosts on one LAN, a macvlan
+// network mac1 (172.16.10.0/24, gateway .1) on each host's enp0s8, container c1 (.2) on host1 and
+// c2 (.3) on host2. The hosts and containers are namespaces; the LAN is bridge br-lan in
+// namespace "lan", and each host's enp0s8 is a veth end whose peer is a port of it.
 //   config hostAccess (default false): give host1 a shim so it reaches its own container c1.
 //   config c1Address, c1Name: exercised by the end-to-end test (update vs replace).
 const config = new pulumi.Config();

@@ -54,7 +54,8 @@ const containers = [
   return { container: c.name, host: hosts[c.host].name, address: ep.address };
 });
 
-// host3: its legs on both networks are the gateways; ip_forward and the seed's rules in r3.
+// host3: its legs on both networks are the gateways; ip_forward and the MASQUERADE/FORWARD
+// rules in r3.
 const r3 = new linuxnet.Namespace("r3", { name: "r3", connection: hosts[2] });
 const legs = networks.map((n, i) => new linuxnet.MacvlanEndpoint(`r3-${n.leg}`, { network: nets[2][i], netns: r3, name: n.leg, address: n.gateway, defaultRoute: false }));
 const router = new linuxnet.Router("host3", { netns: r3, connection: hosts[2], legs: networks.map((n) => n.leg), masquerade: networks.map((n) => n.leg) }, { dependsOn: legs });

@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as linuxnet from "pulumi-linuxnet";
 
-// Seed 004 on three machines, one stack, over SSH. host1 and host2 each have enp0s8 on the
-// LAN of network mac10 (172.16.10.0/24) and enp0s9 on that of mac20 (172.16.20.0/24); d1, d2
-// run on host1 and d3, d4 on host2. host3 is the router: a namespace r3 whose legs on the two
-// networks carry the gateways 172.16.10.1 and 172.16.20.1, forwarding and masquerading.
+// Macvlan networks joined by a router, on three machines, one stack, over SSH. host1 and host2
+// each have enp0s8 on the LAN of network mac10 (172.16.10.0/24) and enp0s9 on that of mac20
+// (172.16.20.0/24); d1, d2 run on host1 and d3, d4 on host2. host3 is the router: a namespace
+// r3 whose legs on the two networks carry the gateways 172.16.10.1 and 172.16.20.1, forwarding
+// and masquerading.
 //   config hosts: [{ name, address, hostKey }] (three), privateKey (secret): how to reach them.
 //   config d1Address: exercised by the end-to-end test.
 const config = new pulumi.Config();
@@ -34,7 +35,7 @@ const containers = [
 });
 
 // host3: its legs on both networks are the gateways; then sysctl -w net.ipv4.ip_forward=1 and
-// the seed's MASQUERADE and FORWARD rules, in namespace r3.
+// the MASQUERADE and FORWARD rules one adds by hand, in namespace r3.
 const r3 = new linuxnet.Namespace("r3", { name: "r3", connection: hosts[2] });
 const legs = networks.map((n, i) => new linuxnet.MacvlanEndpoint(`r3-${n.leg}`, { network: nets[2][i], netns: r3, name: n.leg, address: n.gateway, defaultRoute: false }));
 const router = new linuxnet.Router("host3", { netns: r3, connection: hosts[2], legs: networks.map((n) => n.leg), masquerade: networks.map((n) => n.leg) }, { dependsOn: legs });

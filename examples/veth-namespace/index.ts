@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as linuxnet from "pulumi-linuxnet";
 
-// Scenario 1: namespace net1; veth1 inside it, its peer veth1_p in the root namespace.
+// One veth pair into a network namespace, the classic first `ip netns` experiment: namespace
+// net1; veth1 inside it, its peer veth1_p in the root namespace.
 // Config (all optional) lets the end-to-end test exercise updates and renames.
 const config = new pulumi.Config();
 
@@ -16,8 +17,8 @@ const veth = new linuxnet.VethPair("veth1", {
 export const veth1 = { ifindex: veth.endIfindex, peerIfindex: veth.peerIfindex, mac: veth.endMac };
 export const veth1_p = { ifindex: veth.peerIfindex, peerIfindex: veth.endIfindex, mac: veth.peerMac };
 
-// What the seed checks by hand, stated as probes (checked by `up`, looked at again by `refresh`):
-// each side pings the other directly (a reply TTL of 64: no router between them).
+// What one checks by hand with ping, stated as probes (checked by `up`, looked at again by
+// `refresh`): each side pings the other directly (a reply TTL of 64: no router between them).
 const probes = linuxnet.expectReachability("ping", {
   from: { net1, root: {} }, // {}: the namespace pulumi runs in
   to: { veth1_p: veth.peer.addresses[0], veth1: veth.end.addresses[0] },

@@ -1,6 +1,6 @@
 import * as linuxnet from "pulumi-linuxnet";
 
-// Scenario 5 at layer 2 (seed 004, part 2): on each of two hosts, VLAN sub-interfaces
+// VLAN-separated macvlan networks, no router yet: on each of two hosts, VLAN sub-interfaces
 // enp0s8.100 and enp0s8.200 of enp0s8; macvlan networks mac10 (172.16.10.0/24) on .100 and
 // mac20 (172.16.20.0/24) on .200; containers d1 (mac10) and d2 (mac20) on host1, d3 (mac10)
 // and d4 (mac20) on host2. Same-network pairs reach each other, other pairs do not: the VLANs

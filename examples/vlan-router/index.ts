@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as linuxnet from "pulumi-linuxnet";
 
-// Scenario 5 in the seed's exact form (seed 004, part 2). Three hosts (namespaces host1,
-// host2, host3) have enp0s8 on one LAN (bridge br-lan in namespace lan). On host1 and host2:
-// VLAN sub-interfaces enp0s8.100 and enp0s8.200, macvlan network mac10 (172.16.10.0/24) on
-// .100 and mac20 (172.16.20.0/24) on .200, containers d1 (mac10) and d2 (mac20) on host1, d3
-// and d4 on host2. host3 has the gateways on its own enp0s8.100/.200 and routes between the
-// networks: d1 reaches d3 directly (reply TTL 64) and d2, d4 through host3 (TTL 63).
+// VLAN-separated macvlan networks joined by a router host, as built by hand with vconfig,
+// Docker's macvlan driver and iptables. Three hosts (namespaces host1, host2, host3) have enp0s8
+// on one LAN (bridge br-lan in namespace lan). On host1 and host2: VLAN sub-interfaces enp0s8.100
+// and enp0s8.200, macvlan network mac10 (172.16.10.0/24) on .100 and mac20 (172.16.20.0/24) on
+// .200, containers d1 (mac10) and d2 (mac20) on host1, d3 and d4 on host2. host3 has the gateways
+// on its own enp0s8.100/.200 and routes between the networks: d1 reaches d3 directly (reply TTL
+// 64) and d2, d4 through host3 (TTL 63).
 //
 // It all lives on one machine: this one, or another over SSH when config `host` is set
 // (`port`, default 22; `hostKey`, its public host key; secret `privateKey`). The machine's
@@ -56,7 +57,7 @@ const containers = [
 });
 
 // host3: 172.16.10.1 on enp0s8.100 and 172.16.20.1 on enp0s8.200; sysctl -w
-// net.ipv4.ip_forward=1 and the seed's MASQUERADE and FORWARD rules.
+// net.ipv4.ip_forward=1 and the MASQUERADE and FORWARD rules one adds by hand.
 const host3 = host(3, { 100: "172.16.10.1/24", 200: "172.16.20.1/24" });
 const legs = ["enp0s8.100", "enp0s8.200"];
 const router = new linuxnet.Router("host3", { netns: host3.ns, legs, masquerade: legs, ...on }, { dependsOn: host3.vlans });

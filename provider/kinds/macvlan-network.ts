@@ -2,10 +2,11 @@
  * MacvlanNetwork: a Docker-style macvlan network on one host (`docker network create -d
  * macvlan --subnet … --gateway … -o parent=enp0s8 mac1`). Like Docker's, it is mostly
  * configuration its endpoints take (parent, mode, subnet, gateway); in the kernel it may
- * switch the parent promiscuous (seed 004 does; delete puts back what it found, and only if it
- * changed it) and make a host "shim": a macvlan interface of the host itself on the same
- * parent, since a parent cannot talk to its own macvlan children. Endpoints add their /32
- * route through the shim, so the host reaches its containers.
+ * switch the parent promiscuous (as macvlan setups by hand do with `ip link set enp0s8
+ * promisc on`; delete puts back what it found, and only if it changed it) and make a host
+ * "shim": a macvlan interface of the host itself on the same parent, since a parent cannot
+ * talk to its own macvlan children. Endpoints add their /32 route through the shim, so the
+ * host reaches its containers.
  */
 import { z } from "zod";
 import { failedAt, goneError, objectError } from "../core/errors";
