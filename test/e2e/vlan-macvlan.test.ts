@@ -2,7 +2,7 @@
  * examples/vlan-macvlan through the real CLI on this machine's kernel, which has no 802.1Q:
  * preview plans the whole topology, up stops at the first VLAN with one line saying what the
  * kernel lacks and how to get it, and destroy removes what was made before that. The
- * topology itself is proven in the full-kernel tier (test/fullkernel/scenario5.test.ts).
+ * topology itself is proven in the full-kernel tier (test/fullkernel/vlan-router.test.ts).
  */
 import { links, namedNamespaces } from "../support/kernel";
 import { exampleDir, PulumiStack } from "../support/pulumi";

@@ -1,5 +1,5 @@
 /**
- * Scenario 5 (seed 004, part 2) in the seed's exact form, on a kernel with 802.1Q, built by
+ * VLAN-separated macvlan networks joined by a router host (the hand-made experiment the vlan-router example reproduces), on a kernel with 802.1Q, built by
  * the provider's handlers through `dispatch`: VLAN sub-interfaces enp0s8.100 and enp0s8.200 on
  * two hosts, macvlan networks mac10 and mac20 on them, d1/d3 on mac10 and d2/d4 on mac20; then
  * host3 with the gateways on its own enp0s8.100/.200 becomes the router the Router component
@@ -44,7 +44,7 @@ afterAll(async () => {
   for (const ns of namespaces) await ip(["netns", "del", ns]).catch(() => undefined);
 });
 
-describe("scenario 5: two VLAN-separated macvlan networks across two hosts, then host3 as their router", () => {
+describe("two VLAN-separated macvlan networks across two hosts, then host3 as their router", () => {
   const nets: Record<string, Made> = {};
   const vlans: Record<string, Made> = {};
   const endpoints: Record<string, Made> = {};
