@@ -35,11 +35,16 @@ async function stateHolds(stack: PulumiStack): Promise<string[]> {
 
 const sysctlIn = async (netns: string, key: string) => (await run(["ip", "netns", "exec", netns, "sysctl", "-n", key])).stdout.trim();
 
-/** Every record file of one kind kept for a named namespace (its records' folder is named by the namespace's inode first). */
+/**
+ * Every record file of one kind kept for a named namespace: its folder is named by the
+ * namespace's inode and the time its nsfs inode came to be (inode numbers are reused at once,
+ * and records of namespaces deleted by hand stay behind).
+ */
 function recordFiles(netns: string, kind: string): string[] {
   const out: string[] = [];
-  const ino = statSync(`/run/netns/${netns}`).ino;
-  for (const id of readdirSync(RECORDS).filter((d) => d.startsWith(`${ino}-`))) {
+  const st = statSync(`/run/netns/${netns}`, { bigint: true });
+  const folder = `${st.ino}-${st.ctimeNs}`;
+  for (const id of readdirSync(RECORDS).filter((d) => d === folder)) {
     let names: string[] = [];
     try {
       names = readdirSync(join(RECORDS, id, kind));
