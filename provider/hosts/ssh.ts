@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Connection } from "./connection";
@@ -58,9 +58,19 @@ function privateDir(): string {
   return dir;
 }
 
+const written = new Set<string>();
+/**
+ * A file of the provider's holding `content` (a key, a known_hosts line), named by its hash:
+ * written once, whole (a temporary file renamed), since an ssh started at the same moment may
+ * be reading it — rewriting it in place let one read a truncated key ("Permission denied").
+ */
 const fileFor = (kind: string, content: string) => {
   const path = join(privateDir(), `${kind}-${createHash("sha256").update(content).digest("hex").slice(0, 16)}`);
-  writeFileSync(path, content.endsWith("\n") ? content : `${content}\n`, { mode: 0o600 });
+  if (written.has(path)) return path;
+  const tmp = `${path}.tmp${process.pid}`;
+  writeFileSync(tmp, content.endsWith("\n") ? content : `${content}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+  written.add(path);
   return path;
 };
 

@@ -69,3 +69,31 @@ describe("what ssh said", () => {
     expect(sshProblem(127, "sh: 1: ip: not found")).toBeUndefined();
   });
 });
+
+describe("the key file ssh reads", () => {
+  it("is never seen part-written by an ssh that starts while the key is handed out again", async () => {
+    const privateKey = `-----BEGIN OPENSSH PRIVATE KEY-----\n${"k".repeat(4000)}\n-----END OPENSSH PRIVATE KEY-----`;
+    const c = { ...conn, host: "10.0.0.9", privateKey, hostKey: "ssh-ed25519 AAAAC3Nza" };
+    const argv = sshArgv(c, ["true"]).argv;
+    const file = argv[argv.indexOf("-i") + 1];
+    const size = String(Buffer.byteLength(`${privateKey}\n`));
+    // A reader as fast as a shell loop can be, counting every size it sees, while the key is
+    // handed out (each new ssh's argv) a thousand times.
+    const { spawn } = await import("node:child_process");
+    const reader = spawn("sh", ["-c", 'while :; do wc -c < "$1"; done', "sh", file], { stdio: ["ignore", "pipe", "ignore"] });
+    let seen = "";
+    reader.stdout.on("data", (d: Buffer) => (seen += d.toString()));
+    try {
+      for (let k = 0; k < 1000; k++) {
+        sshArgv(c, ["true"]);
+        if (k % 50 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      reader.kill("SIGKILL");
+    }
+    const sizes = seen.split("\n").filter(Boolean);
+    expect(sizes.length).toBeGreaterThan(10);
+    expect([...new Set(sizes)]).toEqual([size]);
+  });
+});
