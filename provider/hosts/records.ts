@@ -204,7 +204,8 @@ export class Records {
       // 5: not within the wait. 4: the lock file was removed and made anew since the shell opened
       // it (someone removed the folder): a lock on the old file excludes nobody; a fresh shell
       // opens the new one. Any other status is flock's own (127: not installed).
-      const r = await this.lockShell().run(["sh", "-c", 'flock -E 5 -x -w "$1" 9 || exit; [ /dev/fd/9 -ef "$2" ] || exit 4', "sh", String(LOCK_WAIT_S), LOCK_FILE]);
+      // /proc/self/fd, not /dev/fd: a host without udev (a minimal VM) has no /dev/fd link.
+      const r = await this.lockShell().run(["sh", "-c", 'flock -E 5 -x -w "$1" 9 || exit; [ /proc/self/fd/9 -ef "$2" ] || exit 4', "sh", String(LOCK_WAIT_S), LOCK_FILE]);
       if (r.exitCode === 0) return;
       this.shell?.close();
       if (r.exitCode === 4 && tries < 2) continue;
@@ -213,7 +214,9 @@ export class Records {
           ? `another process has held it for over ${LOCK_WAIT_S} s`
           : /flock: (?:command )?not found|flock: No such file/.test(r.stderr)
             ? "`flock` is not installed there (install util-linux)"
-            : r.stderr.split("\n").filter(Boolean).pop() || `exit status ${r.exitCode}`;
+            : r.exitCode === 4
+              ? "the lock file it holds open is not the one at that path, also from a fresh shell (something keeps replacing it)"
+              : r.stderr.split("\n").filter(Boolean).pop() || `exit status ${r.exitCode}`;
       throw new Error(`cannot lock the records (${this.where(LOCK_FILE)}): ${why}`);
     }
   }
