@@ -170,7 +170,7 @@ describe("a provider SIGKILLed while it writes records: the next up converges an
 describe("an SSH host that drops off mid-up: one line naming the host, and the next up converges", () => {
   const hosts = new SshHosts(79);
   const stack = new PulumiStack(testProgramDir("resources"));
-  const N = 30;
+  const N = 16;
   let host: TestHost;
   const names = Array.from({ length: N }, (_, k) => `${stack.stack}d${k}`);
 
@@ -185,7 +185,7 @@ describe("an SSH host that drops off mid-up: one line naming the host, and the n
   });
 
   it("fails naming the host, then converges once it is back, and destroy leaves nothing there", async () => {
-    // Every connection to the host ends once two namespaces are made (the others are under way).
+    // Every connection to the host ends once two of the 16 namespaces are made (the others are under way).
     let dropped = 0;
     const up = stack.cliKilled(["up", "--yes", "--skip-preview"], (out) => {
       if (!dropped && stepsDone(out, "created") >= 2) dropped = hosts.dropConnections(host);
