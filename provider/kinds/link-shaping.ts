@@ -195,9 +195,11 @@ const spec: KindSpec<typeof schema, ShapingOutputs> = {
         return { record: next, result: { qdisc: made.kind, ifindex: s.ifindex, found } };
       } catch (e) {
         // Nothing of this resource stays: not a qdisc it made (the step puts the record back).
-        const now = await readRoot(host, i, a).catch(() => undefined);
-        if (now?.handle === HANDLE && (h !== "unmarked" || root?.handle !== HANDLE)) await tc(host, i, argv.del(i.dev), a).catch(() => undefined);
-        throw e;
+        // A clean-up that cannot look or cannot remove is said with the error, never passed over.
+        return rollback(e, async () => {
+          const now = await readRoot(host, i, a);
+          if (now?.handle === HANDLE && (h !== "unmarked" || root?.handle !== HANDLE)) await tc(host, i, argv.del(i.dev), a);
+        });
       }
     });
   },
