@@ -11,7 +11,7 @@
  * `:end`, its port `:peer` (as a VethPair's ends).
  */
 import { objectError, unlessGone } from "./errors";
-import { othersIn, othersProblem, unreadableProblem } from "./marked";
+import { type LinkJson, type Marked, markedLinks, othersIn, othersProblem, rulesIn, SAVE_BOTH, stackOf, unreadableProblem } from "./marked";
 import { describeOwner, markOf, ownerInMark } from "./owner";
 import { transaction } from "./undo";
 import type { Host } from "../hosts";
@@ -215,9 +215,14 @@ async function clearWay(host: Host, i: FleetShape, members: readonly Member[]): 
   return { adopted };
 }
 
-/** Makes members (none of which exists, or adopted ones as namespaces only); what a failure leaves is removed. */
-export async function makeMembers(host: Host, i: FleetShape, members: readonly Member[]): Promise<void> {
-  if (!members.length) return;
+/**
+ * Makes members (none of which exists, or adopted ones as namespaces only) and returns what
+ * each is now; what a failure leaves is removed. The batches print each new link back, so
+ * nothing is read again after.
+ */
+export async function makeMembers(host: Host, i: FleetShape, members: readonly Member[]): Promise<Map<string, MemberState>> {
+  const states = new Map<string, MemberState>();
+  if (!members.length) return states;
   const { adopted } = await clearWay(host, i, members);
   await transaction(async (onFailure) => {
     const made: Member[] = [];
@@ -226,28 +231,53 @@ export async function makeMembers(host: Host, i: FleetShape, members: readonly M
       made.push(...part); // a failed batch may have made some of its members: all of them are removed
       await once(host, part.flatMap((m) => argv.make(i, m, adopted.has(m.name))), undefined, (line) => memberAttempt("create", line[0] === "netns" ? line[2] : line[3]));
     }
-    await once(host, members.flatMap((m) => argv.port(i, m)), i.netns, (line) => memberAttempt("create", line[3], i.netns));
-    await eachLimited(members, PARALLEL, (m) => once(host, argv.inside(i, m), m.name, () => memberAttempt("create", m.name)));
+    const ports = (await once(host, [...members.flatMap((m) => argv.port(i, m)), ...members.map((m) => ["link", "show", "dev", m.name])], i.netns, (line) => memberAttempt("create", line[3], i.netns))) as AddrJson[][];
+    await eachLimited(members, PARALLEL, async (m, k) => {
+      const [[own]] = (await once(host, [...argv.inside(i, m), ["link", "show", "dev", i.ifname]], m.name, () => memberAttempt("create", m.name))) as AddrJson[][];
+      states.set(m.name, { name: m.name, inode: await host.netnsInode(m.name), ifindex: own.ifindex, portIfindex: ports[k][0].ifindex });
+    });
   });
+  return states;
 }
 
-/** Removes members: each only if it is still the fleet's and holds no other stack's objects (`guard`). */
+/** Links (with their marks) and both families' rules in a namespace, in one process: what the guard needs to look at there. */
+const LOOK_INSIDE = `ip -json -details addr show || exit $?; echo; ${SAVE_BOTH}`;
+
+/**
+ * A member as a delete sees it, in one process: the mark on its `lo`, and (the namespace
+ * guard, as a Namespace's delete has it) the other stacks' objects in it: its links and
+ * rules; and, only where the member has records (routes, sysctls, shaping), the full look.
+ * Undefined: it is gone.
+ */
+async function lookInside(host: Host, i: FleetShape, name: string, verb: string): Promise<{ loAlias?: string; others: Marked[] } | undefined> {
+  try {
+    const { stdout } = await host.exec(["sh", "-c", LOOK_INSIDE], { netns: name });
+    const [first, ...saved] = stdout.split("\n");
+    const links = JSON.parse(first) as LinkJson[];
+    let others = [...markedLinks(links, name), ...rulesIn(saved.join("\n"), name)].filter((m) => m.kind !== "namespace");
+    const recorded = async (kind: string) => (await host.recordKeys({ netns: name }, kind)).length > 0;
+    if ((await host.recordFolder({ netns: name })) !== undefined && ((await recorded("route")) || (await recorded("sysctl")) || (await recorded("qdisc")))) others = await othersIn(host, name, i.owner);
+    return { loAlias: links.find((l) => l.ifname === "lo")?.ifalias || undefined, others: others.filter((m) => i.owner === undefined || stackOf(m.owner) !== stackOf(i.owner)) };
+  } catch (e) {
+    if (!(await host.netnsExists(name))) return undefined;
+    throw objectError(memberAttempt(verb, name), unreadableProblem((e as Error).message));
+  }
+}
+
+/** Removes members: each only if it is still the fleet's and (`guard`) holds no other stack's objects. */
 export async function removeMembers(host: Host, i: FleetShape, members: readonly Member[], verb: string, guard = true): Promise<void> {
   if (!members.length) return;
   const present = await netnsNames(host);
-  const gone = members.filter((m) => present.has(m.name));
-  const ours = await eachLimited(gone, PARALLEL, async (m) => {
-    const [lo] = (await unlessGone(once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt(verb, m.name)), [[]]))[0] as AddrJson[];
-    if (i.owner !== undefined && lo?.ifalias !== markOf(i.owner)) return undefined; // another's now, or unmarked: left alone
-    if (guard) {
-      const others = await othersIn(host, m.name, i.owner).catch(async (e: Error) => {
-        if (!(await host.netnsExists(m.name))) return [];
-        throw objectError(memberAttempt(verb, m.name), unreadableProblem(e.message));
-      });
-      if (others.length) throw objectError(memberAttempt(verb, m.name), othersProblem(others), "busy");
-    }
-    return m;
-  });
+  const ours = await eachLimited(
+    members.filter((m) => present.has(m.name)),
+    PARALLEL,
+    async (m) => {
+      const seen = guard ? await lookInside(host, i, m.name, verb) : { loAlias: ((await unlessGone(once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt(verb, m.name)), [[]]))[0] as AddrJson[])[0]?.ifalias, others: [] };
+      if (!seen || (i.owner !== undefined && seen.loAlias !== markOf(i.owner))) return undefined; // gone, another's now, or unmarked: left alone
+      if (seen.others.length) throw objectError(memberAttempt(verb, m.name), othersProblem(seen.others), "busy");
+      return m;
+    },
+  );
   for (const part of chunks(ours.filter((m): m is Member => m !== undefined), CHUNK * 3)) {
     await once(host, part.map(argv.del), undefined, (line) => memberAttempt(verb, line[2]));
   }
