@@ -48,7 +48,7 @@ describe("pulumi-linuxnet reachability (bin)", () => {
     const json = JSON.parse(runCli(["reachability", "--format", "json"], fixtureText("macvlan-export")).stdout);
     expect(json.counts).toEqual({ reachable: 11, unreachable: 14, unknown: 0 });
     expect(json.ownNetns).toBe("unknown");
-    expect(json.pairs[0]).toEqual({ from: "c1", to: "172.16.10.2", answer: "reachable", ttl: 64, reason: "its own address, through lo", path: ["c1 lo"] });
+    expect(json.pairs[0]).toEqual({ from: "c1", to: "172.16.10.2", family: "ipv4", answer: "reachable", ttl: 64, reason: "its own address, through lo", path: ["c1 lo"] });
   });
 
   it("refuses a namespace or an address it does not know, naming what it knows", () => {
