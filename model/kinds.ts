@@ -92,7 +92,9 @@ function link(x: Reader, ns: string | undefined, kind: IfaceKind, prefix: string
     return undefined;
   }
   const side = prefix.slice(0, -1);
-  const mac = macOf(x.r, `${prefix}mac`, side ? `${side}Mac` : "actualMac", "actualMac");
+  // A bridge without a MAC of its own takes its ports' lowest as they come and go: the MAC its
+  // link-local address was derived from is not the one read back, so only a set one counts.
+  const mac = kind === "bridge" ? macOf(x.r, "mac") : macOf(x.r, `${prefix}mac`, side ? `${side}Mac` : "actualMac", "actualMac");
   return x.b.iface({ ns, name, kind, up: x.bool(`${prefix}up`, true), ...split(x, ns, x.list(`${prefix}addresses`)), mac, origin: x.origin(side || undefined), ...extra });
 }
 
