@@ -1,9 +1,10 @@
-import { filterVerdict, natEffect, parseRule } from "../../../../cli/reach/firewall";
-import { v4 } from "../../../../cli/reach/ip";
-import type { RuleEntry } from "../../../../cli/reach/model";
+import { filterVerdict, natEffect, parseRule } from "../../../model/firewall";
+import { v4 } from "../../../model/ip";
+import type { RuleEntry } from "../../../model/model";
 
 const entry = (chain: string, tokens: string[], table = chain === "POSTROUTING" ? "nat" : "filter", first = false): RuleEntry => ({
   ns: "|r",
+  family: "ipv4",
   table,
   chain,
   tokens,
