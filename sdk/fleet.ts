@@ -74,6 +74,8 @@ export interface FleetMemberState {
   ifindex: number;
   /** Its port's ifindex (in `netns`). */
   portIfindex: number;
+  /** After a refresh: what differs in this member from the fleet's settings (null: none), repaired by the next `up`. */
+  drift?: { gateway?: string | null; gateway6?: string | null; loopbackUp?: boolean; up?: boolean };
 }
 
 /** The members' names as the provider gives them (`namePrefix` + number, or as listed): for the preview's claims. */

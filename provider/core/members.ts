@@ -8,12 +8,10 @@
  *   3. one `ip -n MEMBER -batch` per member, several at once: the own end's mark, addresses,
  *      MTU, default routes.
  * A member's namespace carries the fleet's mark on its `lo` (as a Namespace's), its own end
- * `:end`, its port `:peer` (as a VethPair's ends).
+ * `:end`, its port `:peer` (as a VethPair's ends). Making and removing them: core/member-lifecycle.ts.
  */
-import { objectError, unlessGone } from "./errors";
-import { type LinkJson, type Marked, markedLinks, othersIn, othersProblem, rulesIn, SAVE_BOTH, stackOf, unreadableProblem } from "./marked";
-import { describeOwner, markOf, ownerInMark } from "./owner";
-import { transaction } from "./undo";
+import { unlessGone } from "./errors";
+import { markOf } from "./owner";
 import type { Host } from "../hosts";
 import { familyOf, type Member } from "./fleet-plan";
 
@@ -41,11 +39,15 @@ export interface MemberState {
   ifindex: number;
   /** The port's ifindex (in `netns`). */
   portIfindex: number;
+  /** What a refresh found differ from the fleet's settings in this member (null: none). */
+  drift?: Drift;
 }
+
+export type Drift = Partial<Record<"gateway" | "gateway6" | "loopbackUp" | "up", string | boolean | null>>;
 
 // ── argv builders ───────────────────────────────────────────────────────────────────────
 export const ROLE_END = "end";
-const ROLE_PORT = "peer";
+export const ROLE_PORT = "peer";
 
 export const argv = {
   /** The namespace, its mark and the pair, in the provider's own namespace: ports made directly in `netns`, inside ends in the member. */
@@ -72,12 +74,14 @@ export const argv = {
       lines.push(["link", "set", "dev", i.ifname, ...(i.owner === undefined ? [] : ["alias", markOf(i.owner, ROLE_END)]), ...(i.mtu ? ["mtu", String(i.mtu)] : []), "up"]);
     }
     if (was && was.loopbackUp !== i.loopbackUp) lines.push(["link", "set", "dev", "lo", i.loopbackUp ? "up" : "down"]);
-    for (const a of was?.addresses ?? []) if (!m.addresses.includes(a)) lines.push(["addr", "del", a, "dev", i.ifname]);
+    const gone = (was?.addresses ?? []).filter((a) => !m.addresses.includes(a));
+    for (const a of gone) lines.push(["addr", "del", a, "dev", i.ifname]);
     // nodad: the fleet's addresses are its own by construction; duplicate address detection
     // would only delay them (and multiply the multicast a big fleet floods).
     for (const a of m.addresses) if (!was?.addresses.includes(a)) lines.push(["addr", "add", a, "dev", i.ifname, ...(familyOf(a) === "ipv6" ? ["nodad"] : [])]);
-    for (const [gw, had] of [[i.gateway, was?.gateway], [i.gateway6, was?.gateway6]] as const) {
-      if (gw === had) continue;
+    for (const [gw, had, family] of [[i.gateway, was?.gateway, "ipv4"], [i.gateway6, was?.gateway6, "ipv6"]] as const) {
+      // An address removed may take the default route with it (a link's last IPv4 address takes every route through it).
+      if (gw === had && !(gw !== undefined && gone.some((a) => familyOf(a) === family))) continue;
       if (gw === undefined) lines.push(["route", "del", "default", "via", had!]);
       else lines.push(["route", "replace", "default", "via", gw, "dev", i.ifname]);
     }
@@ -88,11 +92,11 @@ export const argv = {
 
 // ── running many ────────────────────────────────────────────────────────────────────────
 /** Members per batch of the provider's namespace: three lines each, well under a pipe's 64 KiB, so `ip` gets a batch whole even if the provider dies the moment after. */
-const CHUNK = 100;
+export const CHUNK = 100;
 /** Per-member processes at once. */
 export const PARALLEL = 8;
 
-const chunks = <T>(list: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(list.length / n) }, (_, k) => list.slice(k * n, k * n + n));
+export const chunks = <T>(list: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(list.length / n) }, (_, k) => list.slice(k * n, k * n + n));
 
 /** Runs `work` on every item, `parallel` at once; the first failure is thrown once all started work ended. */
 export async function eachLimited<T, R>(items: readonly T[], parallel: number, work: (item: T, k: number) => Promise<R>): Promise<R[]> {
@@ -128,6 +132,7 @@ export interface AddrJson {
   mtu: number;
   flags?: string[];
   master?: string;
+  linkinfo?: { info_kind?: string };
   addr_info?: Array<{ family: string; local: string; prefixlen: number; scope?: string }>;
 }
 
@@ -147,7 +152,7 @@ export interface Seen1 {
 }
 
 /** The namespaces of the host (one `ip netns list`). */
-async function netnsNames(host: Host): Promise<Set<string>> {
+export async function netnsNames(host: Host): Promise<Set<string>> {
   const { stdout } = await host.run(["ip", "-json", "netns", "list"]);
   return new Set(stdout.trim() ? (JSON.parse(stdout) as Array<{ name: string }>).map((n) => n.name) : []);
 }
@@ -178,109 +183,9 @@ async function seeMember(host: Host, i: FleetShape, m: Member, verb: string): Pr
 }
 
 /** The ports in `netns` by name (one `ip link show`). */
-async function portsOf(host: Host, i: FleetShape, verb: string): Promise<Map<string, AddrJson>> {
+export async function portsOf(host: Host, i: FleetShape, verb: string): Promise<Map<string, AddrJson>> {
   const { stdout } = await host.run(["ip", ...(i.netns ? ["-n", i.netns] : []), "-json", "-details", "link", "show"], { verb, kind: "namespace fleet ports", name: i.netns ?? "(pulumi's netns)" });
   return new Map((stdout.trim() ? (JSON.parse(stdout) as AddrJson[]) : []).map((l) => [l.ifname, l]));
-}
-
-// ── making and removing members ─────────────────────────────────────────────────────────
-/**
- * What holds each member's name now, and whether the fleet may build there: its own leftover
- * (removed first), an unmarked namespace with `adopt` (built into), nothing; anything else is
- * refused with one line.
- */
-async function clearWay(host: Host, i: FleetShape, members: readonly Member[]): Promise<{ adopted: Set<string> }> {
-  const present = await netnsNames(host);
-  const ports = await portsOf(host, i, "create");
-  const leftovers: Member[] = [];
-  const adopted = new Set<string>();
-  for (const m of members) {
-    const port = ports.get(m.name);
-    if (port && !(i.owner !== undefined && port.ifalias === markOf(i.owner, ROLE_PORT))) {
-      const other = ownerInMark(port.ifalias);
-      throw objectError(memberAttempt("create", m.name, i.netns), `its port name "${m.name}" is taken in ${i.netns ? `netns "${i.netns}"` : "pulumi's own namespace"} by a link that ${other ? `belongs to ${describeOwner(other)}` : "the fleet did not make"}; rename the member or remove that link`, "exists");
-    }
-    if (!present.has(m.name)) continue;
-    const [lo] = (await once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt("create", m.name)))[0] as AddrJson[];
-    const alias = lo?.ifalias || undefined;
-    if (i.owner !== undefined && alias === markOf(i.owner)) leftovers.push(m);
-    else if (ownerInMark(alias) !== undefined)
-      throw objectError(memberAttempt("create", m.name), `namespace "${m.name}" already exists and belongs to ${describeOwner(ownerInMark(alias)!)}; a fleet never takes over another's objects: rename the member, or remove it from that stack first`, "exists");
-    else if (!i.adopt)
-      throw objectError(memberAttempt("create", m.name), `namespace "${m.name}" already exists and was not made by pulumi-linuxnet (${alias ? `its lo's alias is "${alias}"` : "it carries no ownership mark"}); set adopt: true to build the member into it`, "exists");
-    else adopted.add(m.name);
-  }
-  // The fleet's own leftovers (a killed `up`): made again from nothing.
-  await removeMembers(host, i, leftovers, "create");
-  return { adopted };
-}
-
-/**
- * Makes members (none of which exists, or adopted ones as namespaces only) and returns what
- * each is now; what a failure leaves is removed. The batches print each new link back, so
- * nothing is read again after.
- */
-export async function makeMembers(host: Host, i: FleetShape, members: readonly Member[]): Promise<Map<string, MemberState>> {
-  const states = new Map<string, MemberState>();
-  if (!members.length) return states;
-  const { adopted } = await clearWay(host, i, members);
-  await transaction(async (onFailure) => {
-    const made: Member[] = [];
-    onFailure(() => removeMembers(host, i, made.filter((m) => !adopted.has(m.name)), "create", false));
-    for (const part of chunks(members, CHUNK)) {
-      made.push(...part); // a failed batch may have made some of its members: all of them are removed
-      await once(host, part.flatMap((m) => argv.make(i, m, adopted.has(m.name))), undefined, (line) => memberAttempt("create", line[0] === "netns" ? line[2] : line[3]));
-    }
-    const ports = (await once(host, [...members.flatMap((m) => argv.port(i, m)), ...members.map((m) => ["link", "show", "dev", m.name])], i.netns, (line) => memberAttempt("create", line[3], i.netns))) as AddrJson[][];
-    await eachLimited(members, PARALLEL, async (m, k) => {
-      const [[own]] = (await once(host, [...argv.inside(i, m), ["link", "show", "dev", i.ifname]], m.name, () => memberAttempt("create", m.name))) as AddrJson[][];
-      states.set(m.name, { name: m.name, inode: await host.netnsInode(m.name), ifindex: own.ifindex, portIfindex: ports[k][0].ifindex });
-    });
-  });
-  return states;
-}
-
-/** Links (with their marks) and both families' rules in a namespace, in one process: what the guard needs to look at there. */
-const LOOK_INSIDE = `ip -json -details addr show || exit $?; echo; ${SAVE_BOTH}`;
-
-/**
- * A member as a delete sees it, in one process: the mark on its `lo`, and (the namespace
- * guard, as a Namespace's delete has it) the other stacks' objects in it: its links and
- * rules; and, only where the member has records (routes, sysctls, shaping), the full look.
- * Undefined: it is gone.
- */
-async function lookInside(host: Host, i: FleetShape, name: string, verb: string): Promise<{ loAlias?: string; others: Marked[] } | undefined> {
-  try {
-    const { stdout } = await host.exec(["sh", "-c", LOOK_INSIDE], { netns: name });
-    const [first, ...saved] = stdout.split("\n");
-    const links = JSON.parse(first) as LinkJson[];
-    let others = [...markedLinks(links, name), ...rulesIn(saved.join("\n"), name)].filter((m) => m.kind !== "namespace");
-    const recorded = async (kind: string) => (await host.recordKeys({ netns: name }, kind)).length > 0;
-    if ((await host.recordFolder({ netns: name })) !== undefined && ((await recorded("route")) || (await recorded("sysctl")) || (await recorded("qdisc")))) others = await othersIn(host, name, i.owner);
-    return { loAlias: links.find((l) => l.ifname === "lo")?.ifalias || undefined, others: others.filter((m) => i.owner === undefined || stackOf(m.owner) !== stackOf(i.owner)) };
-  } catch (e) {
-    if (!(await host.netnsExists(name))) return undefined;
-    throw objectError(memberAttempt(verb, name), unreadableProblem((e as Error).message));
-  }
-}
-
-/** Removes members: each only if it is still the fleet's and (`guard`) holds no other stack's objects. */
-export async function removeMembers(host: Host, i: FleetShape, members: readonly Member[], verb: string, guard = true): Promise<void> {
-  if (!members.length) return;
-  const present = await netnsNames(host);
-  const ours = await eachLimited(
-    members.filter((m) => present.has(m.name)),
-    PARALLEL,
-    async (m) => {
-      const seen = guard ? await lookInside(host, i, m.name, verb) : { loAlias: ((await unlessGone(once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt(verb, m.name)), [[]]))[0] as AddrJson[])[0]?.ifalias, others: [] };
-      if (!seen || (i.owner !== undefined && seen.loAlias !== markOf(i.owner))) return undefined; // gone, another's now, or unmarked: left alone
-      if (seen.others.length) throw objectError(memberAttempt(verb, m.name), othersProblem(seen.others), "busy");
-      return m;
-    },
-  );
-  for (const part of chunks(ours.filter((m): m is Member => m !== undefined), CHUNK * 3)) {
-    await once(host, part.map(argv.del), undefined, (line) => memberAttempt(verb, line[2]));
-  }
 }
 
 /** Each member's identity and ifindexes, and the members missing or broken (a port or inside end gone). */
@@ -302,10 +207,11 @@ export async function observe(host: Host, i: FleetShape, verb: string): Promise<
 export const whole = (i: FleetShape, s: Seen1 | undefined, port: AddrJson | undefined) =>
   s !== undefined && s.ifindex !== undefined && port !== undefined && i.owner !== undefined && s.loAlias === markOf(i.owner) && port.ifalias === markOf(i.owner, ROLE_PORT);
 
+/** The whole members' identities (a member missing or broken has none: the next `up` makes it again). */
 export function statesOf(i: FleetShape, seen: Map<string, Seen1>, ports: Map<string, AddrJson>): MemberState[] {
   return i.members.flatMap((m) => {
     const s = seen.get(m.name);
     const p = ports.get(m.name);
-    return s && s.ifindex !== undefined && p ? [{ name: m.name, inode: s.inode, ifindex: s.ifindex, portIfindex: p.ifindex }] : [];
+    return whole(i, s, p) ? [{ name: m.name, inode: s!.inode, ifindex: s!.ifindex!, portIfindex: p!.ifindex }] : [];
   });
 }
