@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { placeholders } from "../provider/registry";
 import { Bridge, netnsInput } from "./bridge";
-import type { NetnsRef } from "./link";
+import { type NetnsRef, placeOf as linkPlaceOf } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
 import { claimAddresses, claimInterface, claimNamespace, hostOf, knownOf, netnsWords, place, placeOf, remember, who } from "./topology";
 import provider = require("./providers/namespace-fleet");
@@ -108,7 +108,9 @@ export class NamespaceFleet extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: NamespaceFleetArgs, opts?: pulumi.CustomResourceOptions) {
     const bridge = args.bridge instanceof Bridge ? args.bridge.name : args.bridge;
-    const netns = netnsInput(args.netns) ?? (args.bridge instanceof Bridge ? args.bridge.netns : undefined);
+    // The bridge's namespace as its inputs say (its `netns` output is absent for pulumi's own
+    // namespace, and an absent output reads as unknown at preview: every preview would replace).
+    const netns = netnsInput(args.netns) ?? (args.bridge instanceof Bridge ? linkPlaceOf(args.bridge)?.netns : undefined);
     const names = memberNames(args);
     const host = hostOf(args.connection);
     if (names && host !== undefined) {
