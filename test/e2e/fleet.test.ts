@@ -5,8 +5,9 @@
  * as exactly those members' paths in `preview --diff`, `--json`'s detailedDiff and
  * `preview-summary`, and `up` applies them leaving the other members' namespaces and links as
  * they were; an address flushed by hand shows in `refresh` as that member's change (its lost
- * default route its own drift) and the next `up` repairs it in place; `pulumi up` SIGKILLed
- * while the fleet grows to 100 members, the next `up` takes over what it made and converges
+ * default route its own drift) and the next `up` repairs it in place; the fleet lost from the
+ * state, `orphans` lists its members and `--delete` removes exactly them; `pulumi up`
+ * SIGKILLed while it makes a fleet of 100, the next `up` takes over what it made and converges
  * with every member whole; `diagram` draws the fleet as one group with its count; destroy
  * leaves no namespace.
  */
@@ -38,7 +39,7 @@ describe("examples/fleet-clients through the real pulumi CLI", () => {
   const fleetState = async () => {
     const exported = JSON.parse((await stack.cli(["stack", "export"])).stdout);
     const r = exported.deployment.resources.find((x: { urn: string }) => x.urn.endsWith("::clients"));
-    return r.outputs as { members: Array<{ name: string; addresses: string[] }>; memberStates: Array<{ name: string; inode: number; ifindex: number; drift?: object }>; expectation?: unknown };
+    return r?.outputs as { members: Array<{ name: string; addresses: string[] }>; memberStates: Array<{ name: string; inode: number; ifindex: number; drift?: object }>; expectation?: unknown };
   };
 
   beforeAll(() => stack.init({ lab, prefix }));
@@ -115,16 +116,34 @@ describe("examples/fleet-clients through the real pulumi CLI", () => {
     expect(await identity(4)).toEqual(before[4]);
   });
 
-  it(`pulumi up SIGKILLed while the fleet grows to ${BIG}: the next up takes over what it made and converges with every member whole`, async () => {
+  it("the fleet lost from the state: orphans lists its 7 members, --delete removes exactly them", async () => {
+    const exported = JSON.parse((await stack.cli(["stack", "export"])).stdout);
+    const urn = exported.deployment.resources.find((x: { urn: string }) => x.urn.endsWith("::clients")).urn as string;
+    await stack.cli(["state", "delete", urn, "--target-dependents", "--yes"]); // the fleet and the Probe on it leave the state; the kernel keeps them
+    const r = cli("orphans", "--stack", stack.stack, "--delete");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const [listing, removal] = r.stdout.split("removing them:\n");
+    const lines = listing.split("\n").filter((l) => l.startsWith("  "));
+    const owner = ` — resource NamespaceFleet "clients" of stack "${stack.stack}" (project "fleet-clients")`;
+    expect(lines.filter((l) => !l.endsWith(owner))).toEqual([]); // the fleet's objects only: nothing of the lab's Namespace and Bridge, still held
+    const namespaces = lines.flatMap((l) => /^ {2}this machine: namespace "([^"]+)"/.exec(l)?.[1] ?? []);
+    expect(namespaces.sort()).toEqual(Array.from({ length: 7 }, (_, k) => member(k)).sort());
+    expect(removal).toMatch(new RegExp(`removed ${lines.length} of ${lines.length}\n$`));
+    expect(ours()).toEqual([lab]);
+    expect((await links(lab)).map((l) => l.ifname).sort()).toEqual(["br0", "lo"]); // the ports went with their members
+  });
+
+  it(`pulumi up SIGKILLed while it makes a fleet of ${BIG}: the next up takes over what it made and converges with every member whole`, async () => {
     await stack.setConfig("clients", String(BIG));
-    let updating: number | undefined;
-    const killed = await stack.cliKilled(["up", "--yes", "--skip-preview"], (out) => /NamespaceFleet clients updating/.test(out) && Date.now() - (updating ??= Date.now()) >= 1000, "cli");
+    let creating: number | undefined;
+    const killed = await stack.cliKilled(["up", "--yes", "--skip-preview"], (out) => /NamespaceFleet clients creating/.test(out) && Date.now() - (creating ??= Date.now()) >= 1000, "cli");
     expect(killed.killed).toBe(true);
-    // The engine never heard back: the state still holds 7 members, the kernel what the provider made.
-    expect((await fleetState()).members).toHaveLength(7);
+    // The engine never heard back: the state holds no fleet, the kernel what the provider made.
+    expect(await fleetState()).toBeUndefined();
     const made = ours().filter((n) => n !== lab).length;
-    process.stdout.write(`fleet e2e: the CLI killed 1 s into the update; ${made} of ${BIG} members' namespaces there after its plugins ended\n`);
-    expect(made).toBeGreaterThan(7);
+    process.stdout.write(`fleet e2e: the CLI killed 1 s into the create; ${made} of ${BIG} members' namespaces there after its plugins ended\n`);
+    expect(made).toBeGreaterThan(0);
     await stack.cli(["cancel", "--yes"]);
     await stack.up();
     const names = Array.from({ length: BIG }, (_, k) => member(k));
