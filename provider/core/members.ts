@@ -16,6 +16,9 @@ import { describeOwner, markOf, ownerInMark } from "./owner";
 import { transaction } from "./undo";
 import type { Host } from "../hosts";
 import { familyOf, type Member } from "./fleet-plan";
+import { CHUNK, chunks, eachLimited, once, PARALLEL } from "./many";
+
+export { eachLimited, once, PARALLEL };
 
 /** What the member engine reads of a fleet's inputs (members expanded). */
 export interface FleetShape {
@@ -51,7 +54,6 @@ export const argv = {
   /** The namespace, its mark and the pair, in the provider's own namespace: ports made directly in `netns`, inside ends in the member. */
   make: (i: FleetShape, m: Member, existingNetns: boolean): string[][] => [
     ...(existingNetns ? [] : [["netns", "add", m.name]]),
-    ["netns", "exec", m.name, "ip", "link", "set", "dev", "lo", ...(i.owner === undefined ? [] : ["alias", markOf(i.owner)]), i.loopbackUp ? "up" : "down"],
     [
       "link", "add", "name", m.name, ...(i.netns ? ["netns", i.netns] : []), ...(i.mtu ? ["mtu", String(i.mtu)] : []),
       "type", "veth", "peer", "name", i.ifname, ...(i.mtu ? ["mtu", String(i.mtu)] : []), "netns", m.name,
@@ -67,6 +69,7 @@ export const argv = {
   inside: (i: FleetShape, m: Member, was?: Seen1): string[][] => {
     const ipv6 = m.addresses.some((a) => familyOf(a) === "ipv6");
     const lines: string[][] = [];
+    if (!was) lines.push(["link", "set", "dev", "lo", ...(i.owner === undefined ? [] : ["alias", markOf(i.owner)]), i.loopbackUp ? "up" : "down"]);
     if (!was && !ipv6) lines.push(["link", "set", "dev", i.ifname, "addrgenmode", "none"]);
     if (!was || was.alias !== (i.owner && markOf(i.owner, ROLE_END)) || !was.up || (i.mtu !== undefined && was.mtu !== i.mtu)) {
       lines.push(["link", "set", "dev", i.ifname, ...(i.owner === undefined ? [] : ["alias", markOf(i.owner, ROLE_END)]), ...(i.mtu ? ["mtu", String(i.mtu)] : []), "up"]);
@@ -85,38 +88,6 @@ export const argv = {
   },
   del: (m: { name: string }) => ["netns", "del", m.name],
 };
-
-// ── running many ────────────────────────────────────────────────────────────────────────
-/** Members per batch of the provider's namespace: three lines each, well under a pipe's 64 KiB, so `ip` gets a batch whole even if the provider dies the moment after. */
-const CHUNK = 100;
-/** Per-member processes at once. */
-export const PARALLEL = 8;
-
-const chunks = <T>(list: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(list.length / n) }, (_, k) => list.slice(k * n, k * n + n));
-
-/** Runs `work` on every item, `parallel` at once; the first failure is thrown once all started work ended. */
-export async function eachLimited<T, R>(items: readonly T[], parallel: number, work: (item: T, k: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  let failure: { e: unknown } | undefined;
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const k = next++;
-      try {
-        out[k] = await work(items[k], k);
-      } catch (e) {
-        failure ??= { e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
-  if (failure) throw failure.e;
-  return out;
-}
-
-/** `ip … -batch` as one process of its own (never a long-lived session: a thousand members would be a thousand processes kept). */
-export const once = (host: Host, lines: string[][], netns: string | undefined, attempt: (line: readonly string[]) => { verb: string; kind: string; name: string; netns?: string }) =>
-  lines.length ? host.ipBatch(lines, { netns }, attempt, { atomic: lines.length }) : Promise.resolve([]);
 
 // ── looking ─────────────────────────────────────────────────────────────────────────────
 export const memberAttempt = (verb: string, name: string, netns?: string) => ({ verb, kind: "fleet member", name, netns });
@@ -184,12 +155,21 @@ async function portsOf(host: Host, i: FleetShape, verb: string): Promise<Map<str
 }
 
 // ── making and removing members ─────────────────────────────────────────────────────────
+/** The record of the members a create is making (kept by the host's records, keyed by the fleet's owner). */
+const FLEET_RECORD = "fleet";
+
+/** The members a create of this fleet was making when it stopped (a killed `up`): unmarked yet, but the fleet's. */
+async function pending(host: Host, i: FleetShape): Promise<Set<string>> {
+  if (i.owner === undefined) return new Set();
+  return new Set((await host.readRecord<{ making?: string[] }>({}, FLEET_RECORD, i.owner))?.making ?? []);
+}
 /**
  * What holds each member's name now, and whether the fleet may build there: its own leftover
  * (removed first), an unmarked namespace with `adopt` (built into), nothing; anything else is
  * refused with one line.
  */
 async function clearWay(host: Host, i: FleetShape, members: readonly Member[]): Promise<{ adopted: Set<string> }> {
+  const making = await pending(host, i);
   const present = await netnsNames(host);
   const ports = await portsOf(host, i, "create");
   const leftovers: Member[] = [];
@@ -203,7 +183,7 @@ async function clearWay(host: Host, i: FleetShape, members: readonly Member[]): 
     if (!present.has(m.name)) continue;
     const [lo] = (await once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt("create", m.name)))[0] as AddrJson[];
     const alias = lo?.ifalias || undefined;
-    if (i.owner !== undefined && alias === markOf(i.owner)) leftovers.push(m);
+    if (i.owner !== undefined && (alias === markOf(i.owner) || (alias === undefined && making.has(m.name)))) leftovers.push(m);
     else if (ownerInMark(alias) !== undefined)
       throw objectError(memberAttempt("create", m.name), `namespace "${m.name}" already exists and belongs to ${describeOwner(ownerInMark(alias)!)}; a fleet never takes over another's objects: rename the member, or remove it from that stack first`, "exists");
     else if (!i.adopt)
@@ -211,7 +191,7 @@ async function clearWay(host: Host, i: FleetShape, members: readonly Member[]): 
     else adopted.add(m.name);
   }
   // The fleet's own leftovers (a killed `up`): made again from nothing.
-  await removeMembers(host, i, leftovers, "create");
+  await removeMembers(host, i, leftovers, "create", true, making);
   return { adopted };
 }
 
@@ -226,7 +206,10 @@ export async function makeMembers(host: Host, i: FleetShape, members: readonly M
   const { adopted } = await clearWay(host, i, members);
   await transaction(async (onFailure) => {
     const made: Member[] = [];
-    onFailure(() => removeMembers(host, i, made.filter((m) => !adopted.has(m.name)), "create", false));
+    // Until its own end is set up, a new member's namespace carries no mark: the record of what
+    // is being made says it is the fleet's, to a create that follows a killed one.
+    if (i.owner !== undefined) await host.writeRecord({}, FLEET_RECORD, i.owner, { making: members.map((m) => m.name) });
+    onFailure(() => removeMembers(host, i, made.filter((m) => !adopted.has(m.name)), "create", false, new Set(made.map((m) => m.name))));
     for (const part of chunks(members, CHUNK)) {
       made.push(...part); // a failed batch may have made some of its members: all of them are removed
       await once(host, part.flatMap((m) => argv.make(i, m, adopted.has(m.name))), undefined, (line) => memberAttempt("create", line[0] === "netns" ? line[2] : line[3]));
@@ -237,6 +220,7 @@ export async function makeMembers(host: Host, i: FleetShape, members: readonly M
       states.set(m.name, { name: m.name, inode: await host.netnsInode(m.name), ifindex: own.ifindex, portIfindex: ports[k][0].ifindex });
     });
   });
+  if (i.owner !== undefined) await host.removeRecord({}, FLEET_RECORD, i.owner); // every member carries its mark now
   return states;
 }
 
@@ -265,7 +249,7 @@ async function lookInside(host: Host, i: FleetShape, name: string, verb: string)
 }
 
 /** Removes members: each only if it is still the fleet's and (`guard`) holds no other stack's objects. */
-export async function removeMembers(host: Host, i: FleetShape, members: readonly Member[], verb: string, guard = true): Promise<void> {
+export async function removeMembers(host: Host, i: FleetShape, members: readonly Member[], verb: string, guard = true, unmarkedOurs: ReadonlySet<string> = new Set()): Promise<void> {
   if (!members.length) return;
   const present = await netnsNames(host);
   const ours = await eachLimited(
@@ -273,7 +257,8 @@ export async function removeMembers(host: Host, i: FleetShape, members: readonly
     PARALLEL,
     async (m) => {
       const seen = guard ? await lookInside(host, i, m.name, verb) : { loAlias: ((await unlessGone(once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt(verb, m.name)), [[]]))[0] as AddrJson[])[0]?.ifalias, others: [] };
-      if (!seen || (i.owner !== undefined && seen.loAlias !== markOf(i.owner))) return undefined; // gone, another's now, or unmarked: left alone
+      const ours = i.owner === undefined || seen?.loAlias === markOf(i.owner) || (seen?.loAlias === undefined && unmarkedOurs.has(m.name));
+      if (!seen || !ours) return undefined; // gone, another's now, or unmarked: left alone
       if (seen.others.length) throw objectError(memberAttempt(verb, m.name), othersProblem(seen.others), "busy");
       return m;
     },
