@@ -97,3 +97,33 @@ export function expand(v: FleetPlanInputs): Member[] | Problem {
   }
   return members;
 }
+
+/** What the member engine reads of a fleet's inputs (members expanded). */
+export interface FleetShape {
+  members: Member[];
+  netns?: string;
+  bridge?: string;
+  ifname: string;
+  mtu?: number;
+  loopbackUp: boolean;
+  mcastFlood: boolean;
+  gateway?: string;
+  gateway6?: string;
+  owner?: string;
+  adopt: boolean;
+}
+
+/** One member as the kernel has it. */
+export interface MemberState {
+  name: string;
+  /** The member's namespace's inode: a member made again has another. */
+  inode: number;
+  /** The inside end's ifindex (in the member). */
+  ifindex: number;
+  /** The port's ifindex (in `netns`). */
+  portIfindex: number;
+}
+
+/** The parts of a member its marks tell apart (as a VethPair's ends): its own end, its port. */
+export const ROLE_END = "end";
+export const ROLE_PORT = "peer";

@@ -1,54 +1,26 @@
 /**
- * The kernel side of a NamespaceFleet (kinds/namespace-fleet.ts): members made, read and
- * removed by batched `ip`, many at once —
- *   1. one `ip -batch` in the provider's namespace per chunk of members: `netns add`, the
- *      namespace's mark on its `lo` (an `ip` exec'd inside, as Namespace does) and the veth
- *      pair, each end made directly in its own namespace;
+ * The kernel side of a NamespaceFleet (kinds/namespace-fleet.ts): members made and removed by
+ * batched `ip`, many at once (member-look.ts reads them) —
+ *   1. one `ip -batch` in the provider's namespace per chunk of members: `netns add` and the
+ *      veth pair, each end made directly in its own namespace;
  *   2. one `ip -batch` in `netns` for every port: IPv6 silenced, its mark, its bridge, up;
- *   3. one `ip -n MEMBER -batch` per member, several at once: the own end's mark, addresses,
- *      MTU, default routes.
+ *   3. one `ip -n MEMBER -batch` per member, several at once: its lo's mark, the own end's
+ *      mark, addresses, MTU, default routes.
  * A member's namespace carries the fleet's mark on its `lo` (as a Namespace's), its own end
  * `:end`, its port `:peer` (as a VethPair's ends).
  */
 import { objectError, unlessGone } from "./errors";
-import { type LinkJson, type Marked, markedLinks, othersIn, othersProblem, rulesIn, SAVE_BOTH, stackOf, unreadableProblem } from "./marked";
+import { othersProblem } from "./marked";
 import { describeOwner, markOf, ownerInMark } from "./owner";
 import { transaction } from "./undo";
 import type { Host } from "../hosts";
-import { familyOf, type Member } from "./fleet-plan";
+import { familyOf, type FleetShape, type Member, type MemberState, ROLE_END, ROLE_PORT } from "./fleet-plan";
+import { type AddrJson, lookInside, memberAttempt, netnsNames, portsOf, type Seen1 } from "./member-look";
 import { CHUNK, chunks, eachLimited, once, PARALLEL } from "./many";
 
 export { eachLimited, once, PARALLEL };
 
-/** What the member engine reads of a fleet's inputs (members expanded). */
-export interface FleetShape {
-  members: Member[];
-  netns?: string;
-  bridge?: string;
-  ifname: string;
-  mtu?: number;
-  loopbackUp: boolean;
-  mcastFlood: boolean;
-  gateway?: string;
-  gateway6?: string;
-  owner?: string;
-  adopt: boolean;
-}
-
-/** One member as the kernel has it. */
-export interface MemberState {
-  name: string;
-  /** The member's namespace's inode: a member made again has another. */
-  inode: number;
-  /** The inside end's ifindex (in the member). */
-  ifindex: number;
-  /** The port's ifindex (in `netns`). */
-  portIfindex: number;
-}
-
 // ── argv builders ───────────────────────────────────────────────────────────────────────
-export const ROLE_END = "end";
-const ROLE_PORT = "peer";
 
 export const argv = {
   /** The namespace, its mark and the pair, in the provider's own namespace: ports made directly in `netns`, inside ends in the member. */
@@ -89,71 +61,6 @@ export const argv = {
   del: (m: { name: string }) => ["netns", "del", m.name],
 };
 
-// ── looking ─────────────────────────────────────────────────────────────────────────────
-export const memberAttempt = (verb: string, name: string, netns?: string) => ({ verb, kind: "fleet member", name, netns });
-
-export interface AddrJson {
-  ifname: string;
-  ifindex: number;
-  ifalias?: string;
-  mtu: number;
-  flags?: string[];
-  master?: string;
-  addr_info?: Array<{ family: string; local: string; prefixlen: number; scope?: string }>;
-}
-
-/** What a member has (undefined: its namespace is not there). */
-export interface Seen1 {
-  inode: number;
-  loAlias?: string;
-  loopbackUp: boolean;
-  /** The inside end; undefined when missing. */
-  ifindex?: number;
-  alias?: string;
-  up: boolean;
-  mtu?: number;
-  addresses: string[];
-  gateway?: string;
-  gateway6?: string;
-}
-
-/** The namespaces of the host (one `ip netns list`). */
-async function netnsNames(host: Host): Promise<Set<string>> {
-  const { stdout } = await host.run(["ip", "-json", "netns", "list"]);
-  return new Set(stdout.trim() ? (JSON.parse(stdout) as Array<{ name: string }>).map((n) => n.name) : []);
-}
-
-/** One member's inside, in one process (two with IPv6 routes to read). */
-async function seeMember(host: Host, i: FleetShape, m: Member, verb: string): Promise<Seen1 | undefined> {
-  const attempt = () => memberAttempt(verb, m.name);
-  const read = async () => {
-    const [addrs, routes] = (await host.ipBatch([["addr", "show"], ["route", "show", "default"]], { netns: m.name }, attempt, { atomic: 2 })) as [AddrJson[], Array<{ gateway?: string }>];
-    const routes6 = i.gateway6 !== undefined || m.addresses.some((a) => familyOf(a) === "ipv6") ? ((await once(host, [["-6", "route", "show", "default"]], m.name, attempt))[0] as Array<{ gateway?: string }>) : [];
-    const lo = addrs.find((a) => a.ifname === "lo");
-    const end = addrs.find((a) => a.ifname === i.ifname);
-    const stat = await host.netnsInode(m.name);
-    return {
-      inode: stat,
-      loAlias: lo?.ifalias || undefined,
-      loopbackUp: Boolean(lo?.flags?.includes("UP")),
-      ifindex: end?.ifindex,
-      alias: end?.ifalias || undefined,
-      up: Boolean(end?.flags?.includes("UP")),
-      mtu: end?.mtu,
-      addresses: (end?.addr_info ?? []).filter((x) => x.scope !== "link").map((x) => `${x.local}/${x.prefixlen}`),
-      gateway: routes[0]?.gateway,
-      gateway6: routes6?.[0]?.gateway,
-    };
-  };
-  return unlessGone(read(), undefined);
-}
-
-/** The ports in `netns` by name (one `ip link show`). */
-async function portsOf(host: Host, i: FleetShape, verb: string): Promise<Map<string, AddrJson>> {
-  const { stdout } = await host.run(["ip", ...(i.netns ? ["-n", i.netns] : []), "-json", "-details", "link", "show"], { verb, kind: "namespace fleet ports", name: i.netns ?? "(pulumi's netns)" });
-  return new Map((stdout.trim() ? (JSON.parse(stdout) as AddrJson[]) : []).map((l) => [l.ifname, l]));
-}
-
 // ── making and removing members ─────────────────────────────────────────────────────────
 /** The record of the members a create is making (kept by the host's records, keyed by the fleet's owner). */
 const FLEET_RECORD = "fleet";
@@ -176,7 +83,9 @@ async function clearWay(host: Host, i: FleetShape, members: readonly Member[]): 
   const adopted = new Set<string>();
   for (const m of members) {
     const port = ports.get(m.name);
-    if (port && !(i.owner !== undefined && port.ifalias === markOf(i.owner, ROLE_PORT))) {
+    // A port not marked yet is the fleet's when its member is one the fleet was making (it goes with that namespace).
+    const portOurs = i.owner !== undefined && (port?.ifalias === markOf(i.owner, ROLE_PORT) || (!port?.ifalias && making.has(m.name)));
+    if (port && !portOurs) {
       const other = ownerInMark(port.ifalias);
       throw objectError(memberAttempt("create", m.name, i.netns), `its port name "${m.name}" is taken in ${i.netns ? `netns "${i.netns}"` : "pulumi's own namespace"} by a link that ${other ? `belongs to ${describeOwner(other)}` : "the fleet did not make"}; rename the member or remove that link`, "exists");
     }
@@ -224,29 +133,8 @@ export async function makeMembers(host: Host, i: FleetShape, members: readonly M
   return states;
 }
 
-/** Links (with their marks) and both families' rules in a namespace, in one process: what the guard needs to look at there. */
-const LOOK_INSIDE = `ip -json -details addr show || exit $?; echo; ${SAVE_BOTH}`;
-
-/**
- * A member as a delete sees it, in one process: the mark on its `lo`, and (the namespace
- * guard, as a Namespace's delete has it) the other stacks' objects in it: its links and
- * rules; and, only where the member has records (routes, sysctls, shaping), the full look.
- * Undefined: it is gone.
- */
-async function lookInside(host: Host, i: FleetShape, name: string, verb: string): Promise<{ loAlias?: string; others: Marked[] } | undefined> {
-  try {
-    const { stdout } = await host.exec(["sh", "-c", LOOK_INSIDE], { netns: name });
-    const [first, ...saved] = stdout.split("\n");
-    const links = JSON.parse(first) as LinkJson[];
-    let others = [...markedLinks(links, name), ...rulesIn(saved.join("\n"), name)].filter((m) => m.kind !== "namespace");
-    const recorded = async (kind: string) => (await host.recordKeys({ netns: name }, kind)).length > 0;
-    if ((await host.recordFolder({ netns: name })) !== undefined && ((await recorded("route")) || (await recorded("sysctl")) || (await recorded("qdisc")))) others = await othersIn(host, name, i.owner);
-    return { loAlias: links.find((l) => l.ifname === "lo")?.ifalias || undefined, others: others.filter((m) => i.owner === undefined || stackOf(m.owner) !== stackOf(i.owner)) };
-  } catch (e) {
-    if (!(await host.netnsExists(name))) return undefined;
-    throw objectError(memberAttempt(verb, name), unreadableProblem((e as Error).message));
-  }
-}
+/** How long the kernel may take to tear deleted members' veth pairs down. */
+const TEARDOWN_MS = 30_000;
 
 /** Removes members: each only if it is still the fleet's and (`guard`) holds no other stack's objects. */
 export async function removeMembers(host: Host, i: FleetShape, members: readonly Member[], verb: string, guard = true, unmarkedOurs: ReadonlySet<string> = new Set()): Promise<void> {
@@ -263,34 +151,17 @@ export async function removeMembers(host: Host, i: FleetShape, members: readonly
       return m;
     },
   );
-  for (const part of chunks(ours.filter((m): m is Member => m !== undefined), CHUNK * 3)) {
-    await once(host, part.map(argv.del), undefined, (line) => memberAttempt(verb, line[2]));
+  const removed = ours.filter((m): m is Member => m !== undefined);
+  for (const part of chunks(removed, CHUNK * 3)) await once(host, part.map(argv.del), undefined, (line) => memberAttempt(verb, line[2]));
+  // The kernel tears a deleted namespace down later, its veth pairs with it: until their ports
+  // are gone from `netns`, the names cannot be made again (a replace, a create after a destroy).
+  const deadline = Date.now() + TEARDOWN_MS;
+  for (let delay = 20; removed.length; delay = Math.min(delay * 2, 500)) {
+    const ports = await portsOf(host, i, verb);
+    const left = removed.filter((m) => ports.has(m.name));
+    if (!left.length) return;
+    if (Date.now() > deadline) throw objectError(memberAttempt(verb, left[0].name, i.netns), `${left.length} of its members' ports were still in ${i.netns ? `netns "${i.netns}"` : "pulumi's own namespace"} ${TEARDOWN_MS / 1000} s after their namespaces were deleted`);
+    await new Promise((r) => setTimeout(r, delay));
   }
 }
 
-/** Each member's identity and ifindexes, and the members missing or broken (a port or inside end gone). */
-export async function observe(host: Host, i: FleetShape, verb: string): Promise<{ seen: Map<string, Seen1>; ports: Map<string, AddrJson> }> {
-  const present = await netnsNames(host);
-  const ports = await portsOf(host, i, verb);
-  const seen = new Map<string, Seen1>();
-  await eachLimited(
-    i.members.filter((m) => present.has(m.name)),
-    PARALLEL,
-    async (m) => {
-      const s = await seeMember(host, i, m, verb);
-      if (s) seen.set(m.name, s);
-    },
-  );
-  return { seen, ports };
-}
-
-export const whole = (i: FleetShape, s: Seen1 | undefined, port: AddrJson | undefined) =>
-  s !== undefined && s.ifindex !== undefined && port !== undefined && i.owner !== undefined && s.loAlias === markOf(i.owner) && port.ifalias === markOf(i.owner, ROLE_PORT);
-
-export function statesOf(i: FleetShape, seen: Map<string, Seen1>, ports: Map<string, AddrJson>): MemberState[] {
-  return i.members.flatMap((m) => {
-    const s = seen.get(m.name);
-    const p = ports.get(m.name);
-    return s && s.ifindex !== undefined && p ? [{ name: m.name, inode: s.inode, ifindex: s.ifindex, portIfindex: p.ifindex }] : [];
-  });
-}

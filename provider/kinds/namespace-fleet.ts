@@ -19,9 +19,10 @@
  * the kernel's input backlog (bench/storm.sh).
  */
 import { z } from "zod";
-import { expand, type Member } from "../core/fleet-plan";
+import { expand, type FleetShape, type Member, type MemberState, ROLE_END } from "../core/fleet-plan";
 import { defined, handlers, holdsUnknown, type KindSpec, type Props } from "../core/kind";
-import { argv, eachLimited, type FleetShape, makeMembers, memberAttempt, type MemberState, observe, once, PARALLEL, removeMembers, ROLE_END, type Seen1, statesOf, whole } from "../core/members";
+import { argv, eachLimited, makeMembers, once, PARALLEL, removeMembers } from "../core/members";
+import { memberAttempt, observe, type Seen1, statesOf, whole } from "../core/member-look";
 import { addresses as addressList, ipAddress, mtu, subnet } from "../core/net";
 import { markOf } from "../core/owner";
 import { failureLine, holds, type Expectation } from "../core/probe-answer";

@@ -104,6 +104,7 @@ describe("NamespaceFleet on the real kernel", () => {
     // Killed between its batches: namespaces made, not yet marked, and the record of what it was making.
     await ip(["netns", "add", member(0)]);
     await ip(["netns", "add", member(1)]);
+    await ip(["link", "add", "name", member(1), "netns", lab, "type", "veth", "peer", "name", "eth0", "netns", member(1)]); // its port not marked yet
     await hostFor(undefined).writeRecord({}, "fleet", OWNER, { making: [member(0), member(1)] });
     const again = await namespaceFleet.create(inputs);
     expect((again.outs.memberStates as Array<{ inode: number }>).map((s) => s.inode)).toEqual([inodeOf(member(0)), inodeOf(member(1))]);
