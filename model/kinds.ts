@@ -247,6 +247,16 @@ const fleet: ReachEntry = (r, b) => {
   x.done(netns);
 };
 
+/** A VXLAN end: a link whose frames go in UDP to `remote` (layer2.ts joins the ends that send to each other). */
+const vxlan: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  const host = x.host();
+  const end = { vni: x.str("vni") ?? "?", port: x.str("port") ?? "4789", local: x.str("local"), remote: x.str("remote"), group: x.str("group"), learning: x.bool("learning", true), host: (host ?? "?").replace(/:\d+$/, "") };
+  link(x, ns, "vxlan", "", x.str("name"), { master: x.str("master"), vxlan: end });
+  x.done(ns);
+};
+
 /** The Router is a component: its sysctls and rules are resources of their own. */
 const nothing: ReachEntry = () => undefined;
 
@@ -263,7 +273,7 @@ export const REACH_KINDS: Readonly<Record<string, ReachEntry>> = {
   Router: nothing,
   VxlanTunnel: nothing, // a component: its two ends are VxlanInterface resources
   // A tunnel to another machine's link: what crosses it is not modelled yet, so its namespace is unknown.
-  VxlanInterface: (r, b) => outsideKind(r, b, "VXLAN is outside the model: what crosses the tunnel is not known"),
+  VxlanInterface: vxlan,
   // A probe makes nothing in the kernel: it only looks.
   Probe: nothing,
   // Delay, rate and duplication do not change whether an echo is answered; loss and corruption make it a chance.

@@ -120,8 +120,14 @@ export class Predictor {
   /** Per link and family, who answers ARP / neighbour discovery for each address (see `answering`). */
   private readonly answers = new Map<string, Map<bigint, Neighbour[]>>();
 
-  constructor(readonly m: Model) {
-    this.l2 = new Layer2(m);
+  /** The same model without VXLAN tunnels joined: the underlay they ride on. */
+  private base?: Predictor;
+
+  constructor(
+    readonly m: Model,
+    tunnels = true,
+  ) {
+    this.l2 = new Layer2(m, tunnels ? (a, b) => this.underlay(a, b) : undefined);
     for (const ns of m.namespaces.values()) this.outside.set(ns.key, [...ns.outside]);
     for (const i of m.ifaces.values()) {
       if (!this.ifaces.has(i.ns)) {
@@ -164,6 +170,24 @@ export class Predictor {
         }
       }
     }
+  }
+
+  /**
+   * Whether a VXLAN tunnel's UDP gets through both ways: between the own namespaces of two
+   * machines of the stack it is taken to (the provider reaches both; their networks are not the
+   * stack's to say); else the underlay is predicted as a ping from each end to its remote.
+   */
+  private underlay(a: Iface, b: Iface): true | { no: string } | { unknown: string } {
+    const [na, nb] = [this.m.namespaces.get(a.ns)!, this.m.namespaces.get(b.ns)!];
+    if (na.name === "" && nb.name === "" && na.host !== nb.host && !(na.managed && nb.managed)) return true;
+    this.base ??= new Predictor(this.m, false);
+    for (const [x, n] of [[a, na], [b, nb]] as const) {
+      const p = predict(this.base, n.key, x.vxlan!.remote!);
+      const what = `the VXLAN underlay from ${n.label} to ${x.vxlan!.remote}`;
+      if (p.answer === "unknown") return { unknown: `${what}: ${p.reason}` };
+      if (p.answer === "unreachable") return { no: `${what} does not get through: ${p.reason}` };
+    }
+    return true;
   }
 
   private sysctlSet(ns: string, key: RegExp): boolean {
