@@ -110,6 +110,8 @@ export class Predictor {
   readonly linkLocal = new Map<Iface, bigint>();
   /** Interfaces with IPv6 whose link-local address is not known (no MAC in the state yet), and stand-ins for them as sources. */
   readonly linkLocalUnknown = new Map<Iface, bigint>();
+  /** The stand-ins back to their interfaces. */
+  readonly standIns = new Map<bigint, Iface>();
   /** Routes per namespace, family and table, as `routes` computes them. */
   readonly routeCache = new Map<string, RouteCandidate[]>();
   /** Every address the stack declares. */
@@ -153,6 +155,7 @@ export class Predictor {
       } else {
         const standIn = (0xfe80n << 112n) | (0xffff0000n << 32n) | BigInt(this.linkLocalUnknown.size + 1);
         this.linkLocalUnknown.set(i, standIn);
+        this.standIns.set(standIn, i);
         held.usable.set(standIn, i);
       }
     }
@@ -306,8 +309,8 @@ class Walk {
     return this.p.ifaces.get(ns.key) ?? [];
   }
   private text(ip: bigint): string {
-    const standIn = [...this.p.linkLocalUnknown].find(([, a]) => a === ip);
-    return standIn ? `${standIn[0].name}'s link-local address` : ipText(ip);
+    const standIn = this.p.standIns.get(ip);
+    return standIn ? `${standIn.name}'s link-local address` : ipText(ip);
   }
 
   /** The namespace is one whose state the model knows, or the answer is unknown. */
