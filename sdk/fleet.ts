@@ -59,6 +59,14 @@ export interface NamespaceFleetArgs extends CommonArgs {
   mtu?: pulumi.Input<number>;
   /** Bring each member's `lo` up. Default: true. */
   loopbackUp?: pulumi.Input<boolean>;
+  /**
+   * An IPv6 link-local address on each member's own end. Default: false: a member's IPv6 uses
+   * its `subnet6` address alone (no link-local, no duplicate address detection on it), as at a
+   * thousand members on one bridge their link-local addresses' detection, router and listener
+   * solicitations overflow the kernel's input backlog for minutes (bench/storm.sh). Changing it
+   * applies to members made from then on.
+   */
+  linkLocal?: boolean;
   /** Flood multicast to the members' ports (the bridge's own default). Default: true. */
   mcastFlood?: pulumi.Input<boolean>;
   /** What every member reaches, checked at create, update and refresh. */

@@ -106,6 +106,7 @@ export interface FleetShape {
   ifname: string;
   mtu?: number;
   loopbackUp: boolean;
+  linkLocal: boolean;
   mcastFlood: boolean;
   gateway?: string;
   gateway6?: string;

@@ -39,10 +39,9 @@ export const argv = {
   ],
   /** Inside the member: what differs between `was` (undefined: a new member) and what is declared. */
   inside: (i: FleetShape, m: Member, was?: Seen1): string[][] => {
-    const ipv6 = m.addresses.some((a) => familyOf(a) === "ipv6");
     const lines: string[][] = [];
     if (!was) lines.push(["link", "set", "dev", "lo", ...(i.owner === undefined ? [] : ["alias", markOf(i.owner)]), i.loopbackUp ? "up" : "down"]);
-    if (!was && !ipv6) lines.push(["link", "set", "dev", i.ifname, "addrgenmode", "none"]);
+    if (!was && !i.linkLocal) lines.push(["link", "set", "dev", i.ifname, "addrgenmode", "none"]);
     if (!was || was.alias !== (i.owner && markOf(i.owner, ROLE_END)) || !was.up || (i.mtu !== undefined && was.mtu !== i.mtu)) {
       lines.push(["link", "set", "dev", i.ifname, ...(i.owner === undefined ? [] : ["alias", markOf(i.owner, ROLE_END)]), ...(i.mtu ? ["mtu", String(i.mtu)] : []), "up"]);
     }

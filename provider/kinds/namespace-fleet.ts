@@ -13,10 +13,11 @@
  * unmarked namespace is built into with `adopt`); its own leftover of a killed `up` is made
  * again; a member holding other stacks' objects is never deleted (the namespace guard).
  *
- * IPv6: a member without IPv6 addresses has it silenced on both ends (`addrgenmode none`: no
- * link-local address, so no duplicate address detection, router or listener solicitations);
- * ports never carry IPv6. A thousand members multicasting to every port of one bridge overflow
- * the kernel's input backlog (bench/storm.sh).
+ * IPv6: no link-local address on either end unless `linkLocal` (`addrgenmode none`), and the
+ * members' `subnet6` addresses without duplicate address detection (`nodad`): no DAD, router
+ * or listener solicitations. A thousand members doing those on one bridge overflowed the
+ * kernel's input backlog (bench/storm.sh, N=1000: 1.1 million packets dropped during the
+ * build and 1 million in the 30 s after with IPv6 on as the kernel has it; none with this).
  */
 import { z } from "zod";
 import { expand, type FleetShape, type Member, type MemberState, ROLE_END } from "../core/fleet-plan";
@@ -81,6 +82,8 @@ const raw = z.strictObject({
   gateway6: ipAddress("gateway6").optional(),
   mtu: mtu("mtu").optional(),
   loopbackUp: bool("loopbackUp").default(true),
+  /** An IPv6 link-local address on each member's own end (with its DAD, router and listener solicitations: see the top of this file). */
+  linkLocal: bool("linkLocal").default(false),
   /** Multicast flooding to the members' ports (the bridge's default: on). */
   mcastFlood: bool("mcastFlood").default(true),
   expect: expectation.optional(),

@@ -24,7 +24,7 @@ beforeEach(async () => {
   await ip(["link", "set", "br0", "up"], { netns: lab });
 });
 afterEach(async () => {
-  await removeNamespaces([...made, ...namedNamespaces().filter((n) => n.startsWith(`${lab}m`))]);
+  await removeNamespaces([...made, ...namedNamespaces().filter((n) => n.startsWith(`${lab}m`) || n.startsWith(`${lab}l`))]);
   made.clear();
 });
 
@@ -134,6 +134,11 @@ describe("NamespaceFleet on the real kernel", () => {
     const { outs } = await namespaceFleet.create(inputs);
     expect(outs.expectation).toEqual({ holds: true, checked: 2, failing: [] });
     expect(await addressesOf("eth0", member(1))).toEqual(["10.77.0.3/24", "fd77::3/64"]);
+    // No link-local address (no DAD, router or listener solicitations at scale) unless asked for.
+    expect((await nsExec(member(1), "ip", "-6", "addr", "show", "dev", "eth0", "scope", "link")).trim()).toBe("");
+    const withLinkLocal = await checked(namespaceFleet, fleet({ count: 1, namePrefix: `${lab}l`, subnet6: "fd77::/64", linkLocal: true }));
+    await namespaceFleet.create(withLinkLocal);
+    expect(await nsExec(`${lab}l0`, "ip", "-6", "addr", "show", "dev", "eth0", "scope", "link")).toMatch(/inet6 fe80::/);
   });
 
   it("refuses at check, naming the field and the rule", async () => {

@@ -57,7 +57,7 @@ describe("a fleet's members (fleet-plan)", () => {
 });
 
 describe("a member's batches (members.ts argv)", () => {
-  const fleet = { members: [], netns: "lab", bridge: "br0", ifname: "eth0", loopbackUp: true, mcastFlood: false, gateway: "10.1.0.1", owner: "p/s/NamespaceFleet/f", adopt: false };
+  const fleet = { members: [], netns: "lab", bridge: "br0", ifname: "eth0", loopbackUp: true, linkLocal: false, mcastFlood: false, gateway: "10.1.0.1", owner: "p/s/NamespaceFleet/f", adopt: false };
   const m = { name: "c3", addresses: ["10.1.0.5/24"] };
 
   it("makes the pair with each end directly in its namespace, the port silent on IPv6, marked, on the bridge", () => {
@@ -72,7 +72,7 @@ describe("a member's batches (members.ts argv)", () => {
     ]);
   });
 
-  it("marks a new member's lo first and silences IPv6 on an IPv4-only member; changes only what differs from what it had", () => {
+  it("marks a new member's lo first and gives it no IPv6 link-local address; changes only what differs from what it had", () => {
     expect(argv.inside(fleet, m)).toEqual([
       ["link", "set", "dev", "lo", "alias", "linuxnet:p/s/NamespaceFleet/f", "up"],
       ["link", "set", "dev", "eth0", "addrgenmode", "none"],
