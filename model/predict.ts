@@ -14,7 +14,7 @@
  * are never consulted; IPv6 has main only). IPv4 addresses are local to a namespace whatever
  * the state of their link (the kernel keeps their local routes when a link is down); an IPv6
  * address is usable only once duplicate address detection (DAD) has passed, which starts when
- * its link has a carrier: on a link without one it stays tentative and answers nothing (so
+ * its link is ready (up; a veth only with its peer up): until, it stays tentative and answers nothing (so
  * does every IPv6 address for about a second after its link comes up: the prediction is of
  * the settled network). Every IPv6 link has a link-local address derived from its MAC (EUI-64),
  * known where the state holds the MAC (after up); a link-local destination names the link it
@@ -339,10 +339,9 @@ class Walk {
     if (!this.v6) return Number(this.sysctl(ns, "net.ipv4.ip_default_ttl") ?? 64);
     const own = this.sysctl(ns, `net.ipv6.conf.${dev}.hop_limit`);
     if (own !== undefined) return Number(own);
-    for (const d of ["all", "default"]) {
-      const v = this.sysctl(ns, `net.ipv6.conf.${d}.hop_limit`);
-      if (v !== undefined) unknown(`net.ipv6.conf.${d}.hop_limit=${v} in ${ns.label}: which links it reaches depends on when they were made (a link takes conf.default's when it is made)`);
-    }
+    // conf.all's is no link's (measured: a reply keeps 64); conf.default's is taken by the links made after it
+    const v = this.sysctl(ns, "net.ipv6.conf.default.hop_limit");
+    if (v !== undefined) unknown(`net.ipv6.conf.default.hop_limit=${v} in ${ns.label}: which links it reaches depends on when they were made (a link takes conf.default's when it is made)`);
     return 64;
   }
 
