@@ -50,6 +50,7 @@ describe("a fleet's members (fleet-plan)", () => {
     [{ count: 2, namePrefix: "c", subnet: "10.1.0.0/24", gateway: "10.2.0.1" }, "gateway", "must be on the members' subnet: members[0] (c0)"],
     [{ count: 2, namePrefix: "c", netns: "c1" }, "netns", 'invalid netns "c1" (it is a member\'s name'],
     [{ members: [{ name: "a" }, { name: "a" }] }, "members", 'invalid members[1].name "a" (must not be listed twice)'],
+    [{ count: 1024, namePrefix: "c", bridge: "br0" }, "count", "a Linux bridge takes at most 1023 ports (BR_MAX_PORTS)"],
   ])("refuses %j at %s, naming the rule", (inputs, field, message) => {
     const r = plan(inputs);
     expect(Array.isArray(r) ? r : [r.path[0], r.message]).toEqual([field, expect.stringContaining(message)]);
