@@ -155,19 +155,8 @@ trap cleanup EXIT
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
-# softnet: "processed dropped", summed over the CPUs (hex columns 1 and 2)
-softnet() { local p=0 d=0 a b _r; while read -r a b _r; do p=$((p + 16#$a)); d=$((d + 16#$b)); done </proc/net/softnet_stat; echo "$p $d"; }
 # Every 0.2 s: "seconds-since-epoch processed dropped" to $work/samples
 sample() { while :; do echo "$(now) $(softnet)"; sleep 0.2; done >>"$work/samples"; }
-# pings FROM TO: how many one-packet pings (2 s each) it took FROM (a member, or "br0": the
-# sandbox) to reach TO, at most $attempts ("no" if none answered)
-pings() {
-  local from=$1 to=$2 k cmd
-  cmd=(ping -n -q -c 1 -W 2 "$to")
-  [ "$from" = br0 ] || cmd=(ip netns exec "$from" "${cmd[@]}")
-  for ((k = 1; k <= attempts; k++)); do "${cmd[@]}" >/dev/null 2>&1 && { echo "$k"; return; }; done
-  echo no
-}
 # window T0 T1: "processed dropped" between the samples nearest before T0 and T1
 window() { awk -v a="$1" -v b="$2" '$1 <= a { p0 = $2; d0 = $3 } $1 <= b { p1 = $2; d1 = $3 } END { printf "%d %d\n", p1 - p0, d1 - d0 }' "$work/samples"; }
 
@@ -188,13 +177,13 @@ for n in "${sizes[@]}"; do
     sysctls "$n"
     for ((i = 0; i < n; i++)); do member_lines "$i" | ip -n "b$i" -batch - || { echo "storm: $v: member b$i's batch failed" >&2; exit 1; }; done
     t1=$(now)
-    p4=$(pings "b$((n - 1))" 10.200.0.1)
-    p4mm=$(pings b1 "$(v4 $((n - 2)))")
+    p4=$(tries "b$((n - 1))" 10.200.0.1 "$attempts") || true
+    p4mm=$(tries b1 "$(v4 $((n - 2)))" "$attempts") || true
     p6br=- p6mm=- p6=-
     if has v6; then
-      p6br=$(pings br0 "$(v6 $((n / 2)))")
-      p6mm=$(pings b0 "$(v6 $((n / 2 + 1)))")
-      p6=$(pings "b$((n - 1))" fd00:200::1)
+      p6br=$(tries br0 "$(v6 $((n / 2)))" "$attempts") || true
+      p6mm=$(tries b0 "$(v6 $((n / 2 + 1)))" "$attempts") || true
+      p6=$(tries "b$((n - 1))" fd00:200::1 "$attempts") || true
     fi
     tp=$(now)
     while awk -v a="$(now)" -v b="$t1" -v w="$after" 'BEGIN { exit !(a < b + w) }'; do sleep 0.5; done
