@@ -29,6 +29,8 @@ sizes=${*:-10 50 200}
 reps=${LINUXNET_BENCH_REPS:-3}
 modes=${LINUXNET_BENCH_MODES:-default fast}
 program_max=${LINUXNET_BENCH_PROGRAM_MAX:-1000}
+# A Linux bridge holds at most 1023 ports (the kernel's BR_MAX_PORTS; the next one: "Exchange full").
+for n in $sizes; do [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 1023 ] || { echo "bench: N '$n': must be a whole number from 1 to 1023 (every member is a port of one bridge, and a Linux bridge holds at most 1023 ports)" >&2; exit 2; }; done
 [[ $program_max =~ ^[0-9]+$ ]] || { echo "bench: LINUXNET_BENCH_PROGRAM_MAX: a whole number, not '$program_max'" >&2; exit 2; }
 work=$(mktemp -d)
 # shellcheck source=bench/lib.sh

@@ -26,6 +26,7 @@
 #   d6-neigh-suppress      c6 with `neigh_suppress on` on the bridge ports
 #   d6-no-rs-dad     c6 with router_solicitations=0 and dad_transmits=0 on eth0 (sysctl in each member)
 #   d6-no-ll         c6 with `addrgenmode none` on both ends (no link-local) and nodad
+#   d6-ports-none-nodad    c6 with `addrgenmode none` on the ports only, and nodad (the members keep link-local)
 # Runs in a private `unshare --net --mount --pid` sandbox, like the tests; everything it makes
 # is removed on exit (trap) and vanishes with the sandbox anyway.
 #   bench/storm.sh [--after SECONDS] [--attempts K] [--variants NAME,NAME...] [--lines] N...
@@ -34,9 +35,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 all_variants=(a-default b-addrgen-none b-sysctl-off d-flood-off c6-default c6-nodad c6-flood-off c6-querier
-  c6-querier-flood-off c6-nodad-querier-flood-off d6-neigh-suppress d6-no-rs-dad d6-no-ll)
+  c6-querier-flood-off c6-nodad-querier-flood-off d6-neigh-suppress d6-no-rs-dad d6-no-ll d6-ports-none-nodad)
 # features VARIANT: the building blocks of a variant (v6: IPv6 addresses; agm: addrgenmode none on
-# both ends; sysctl: disable_ipv6 on both ends; flood: mcast_flood off on the ports; querier:
+# both ends; agmport: on the ports only; sysctl: disable_ipv6 on both ends; flood: mcast_flood off on the ports; querier:
 # snooping and querier on br0; nodad; suppress: neigh_suppress on the ports; nors: no RS, no DAD)
 features() {
   case $1 in
@@ -53,6 +54,7 @@ features() {
     d6-neigh-suppress) echo "v6 suppress" ;;
     d6-no-rs-dad) echo "v6 nors" ;;
     d6-no-ll) echo "v6 agm nodad" ;;
+    d6-ports-none-nodad) echo "v6 agmport nodad" ;;
     *) return 1 ;;
   esac
 }
@@ -73,7 +75,8 @@ done
 [ ${#sizes[@]} -gt 0 ] || sizes=(200 1000)
 [[ $after =~ ^[0-9]+$ ]] || { echo "storm: --after: a whole number of seconds, not '$after'" >&2; exit 2; }
 [[ $attempts =~ ^[1-9][0-9]*$ ]] || { echo "storm: --attempts: a whole number of at least 1, not '$attempts'" >&2; exit 2; }
-for n in "${sizes[@]}"; do [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 4 ] && [ "$n" -le 65000 ] || { echo "storm: N: a whole number from 4 to 65000, not '$n'" >&2; exit 2; }; done
+# A Linux bridge holds at most 1023 ports (the kernel's BR_MAX_PORTS; the next one: "Exchange full").
+for n in "${sizes[@]}"; do [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 4 ] && [ "$n" -le 1023 ] || { echo "storm: N: a whole number from 4 to 1023 (a Linux bridge holds at most 1023 ports), not '$n'" >&2; exit 2; }; done
 for v in "${variants[@]}"; do features "$v" >/dev/null || { echo "storm: --variants: unknown variant '$v' (known: ${all_variants[*]})" >&2; exit 2; }; done
 
 # has FEATURE: the current variant has it ($feat is set per variant)
@@ -92,7 +95,7 @@ root_lines() {
   for ((i = 0; i < n; i++)); do echo "netns add b$i"; done
   for ((i = 0; i < n; i++)); do
     echo "link add name bv$i type veth peer name eth0 netns b$i"
-    has agm && echo "link set dev bv$i addrgenmode none"
+    { has agm || has agmport; } && echo "link set dev bv$i addrgenmode none"
     echo "link set dev bv$i master br0"
     has flood && echo "link set dev bv$i type bridge_slave mcast_flood off"
     has suppress && echo "link set dev bv$i type bridge_slave neigh_suppress on"
