@@ -6,19 +6,37 @@
  */
 import { DEFAULT_WHY, whyReplaced } from "./kinds";
 import type { Resource } from "./resources";
-import { at, differingPaths, text, withoutIndexes } from "../model/values";
+import { at, differingPaths, isSecret, isUnknown, segments, text } from "../model/values";
 
 export interface Change {
-  /** Dotted path, list indexes dropped: a list is shown whole. */
+  /** Dotted path; a list of plain values shown whole (`end.addresses`), an item of a list of objects by its index (`members[3].addresses`, `members[6]`). */
   path: string;
   old: string;
   new: string;
 }
 
-/** Paths the step changes, lists whole, in the engine's order. */
+const isItem = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v) && !isSecret(v) && !isUnknown(v);
+
+/**
+ * A path as a row shows it: the index of a list of plain values dropped (the list is shown
+ * whole), the index of a list of objects kept (a fleet's `members[17].addresses`, not every
+ * member's addresses).
+ */
+function shown(r: Resource, path: string): string {
+  const join = (base: string, s: string | number) => (typeof s === "number" ? `${base}[${s}]` : base ? `${base}.${s}` : s);
+  let full = "";
+  let kept = "";
+  for (const s of segments(path)) {
+    full = join(full, s);
+    if (typeof s !== "number" || isItem(at(r.olds, full)) || isItem(at(r.news, full))) kept = join(kept, s);
+  }
+  return kept;
+}
+
+/** Paths the step changes, lists of plain values whole, in the engine's order. */
 export function changedPaths(r: Resource): string[] {
   const paths = r.detailedDiff ? Object.keys(r.detailedDiff) : differingPaths(r.olds ?? {}, r.news ?? {});
-  return [...new Set(paths.map(withoutIndexes))].filter((p) => p && !p.startsWith("__provider"));
+  return [...new Set(paths.map((p) => shown(r, p)))].filter((p) => p && !p.startsWith("__provider"));
 }
 
 export function changes(r: Resource): Change[] {

@@ -131,7 +131,11 @@ export interface MemberState {
   ifindex: number;
   /** The port's ifindex (in `netns`). */
   portIfindex: number;
+  /** What a refresh found differ from the fleet's settings in this member (null: none). */
+  drift?: Drift;
 }
+
+export type Drift = Partial<Record<"gateway" | "gateway6" | "loopbackUp" | "up", string | boolean | null>>;
 
 /** The parts of a member its marks tell apart (as a VethPair's ends): its own end, its port. */
 export const ROLE_END = "end";

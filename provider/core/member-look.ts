@@ -7,13 +7,14 @@ import { objectError, unlessGone } from "./errors";
 import { type LinkJson, type Marked, markedLinks, othersIn, rulesIn, SAVE_BOTH, stackOf, unreadableProblem } from "./marked";
 import { markOf } from "./owner";
 import type { Host } from "../hosts";
-import { familyOf, type FleetShape, type Member, type MemberState, ROLE_PORT } from "./fleet-plan";
+import { type Drift, familyOf, type FleetShape, type Member, type MemberState, ROLE_PORT } from "./fleet-plan";
 import { eachLimited, once, PARALLEL } from "./many";
 
 export const memberAttempt = (verb: string, name: string, netns?: string) => ({ verb, kind: "fleet member", name, netns });
 
 export interface AddrJson {
   ifname: string;
+  linkinfo?: { info_kind?: string };
   ifindex: number;
   ifalias?: string;
   mtu: number;
@@ -119,10 +120,19 @@ export async function observe(host: Host, i: FleetShape, verb: string): Promise<
 export const whole = (i: FleetShape, s: Seen1 | undefined, port: AddrJson | undefined) =>
   s !== undefined && s.ifindex !== undefined && port !== undefined && i.owner !== undefined && s.loAlias === markOf(i.owner) && port.ifalias === markOf(i.owner, ROLE_PORT);
 
+/** The whole members' identities (a member missing or broken has none: the next `up` makes it again). */
 export function statesOf(i: FleetShape, seen: Map<string, Seen1>, ports: Map<string, AddrJson>): MemberState[] {
   return i.members.flatMap((m) => {
     const s = seen.get(m.name);
     const p = ports.get(m.name);
-    return s && s.ifindex !== undefined && p ? [{ name: m.name, inode: s.inode, ifindex: s.ifindex, portIfindex: p.ifindex }] : [];
+    return whole(i, s, p) ? [{ name: m.name, inode: s!.inode, ifindex: s!.ifindex!, portIfindex: p!.ifindex }] : [];
   });
+}
+
+/** What a refresh keeps per member, only where the member differs from the fleet (null: none). */
+export const DRIFTS = ["gateway", "gateway6", "loopbackUp", "up"] as const;
+
+export function driftOf(i: FleetShape, s: Seen1): Drift | undefined {
+  const d = Object.fromEntries(DRIFTS.filter((f) => s[f] !== (f === "up" ? true : i[f])).map((f) => [f, s[f] ?? null]));
+  return Object.keys(d).length ? d : undefined;
 }

@@ -46,12 +46,14 @@ export const argv = {
       lines.push(["link", "set", "dev", i.ifname, ...(i.owner === undefined ? [] : ["alias", markOf(i.owner, ROLE_END)]), ...(i.mtu ? ["mtu", String(i.mtu)] : []), "up"]);
     }
     if (was && was.loopbackUp !== i.loopbackUp) lines.push(["link", "set", "dev", "lo", i.loopbackUp ? "up" : "down"]);
-    for (const a of was?.addresses ?? []) if (!m.addresses.includes(a)) lines.push(["addr", "del", a, "dev", i.ifname]);
+    const gone = (was?.addresses ?? []).filter((a) => !m.addresses.includes(a));
+    for (const a of gone) lines.push(["addr", "del", a, "dev", i.ifname]);
     // nodad: the fleet's addresses are its own by construction; duplicate address detection
     // would only delay them (and multiply the multicast a big fleet floods).
     for (const a of m.addresses) if (!was?.addresses.includes(a)) lines.push(["addr", "add", a, "dev", i.ifname, ...(familyOf(a) === "ipv6" ? ["nodad"] : [])]);
-    for (const [gw, had] of [[i.gateway, was?.gateway], [i.gateway6, was?.gateway6]] as const) {
-      if (gw === had) continue;
+    for (const [gw, had, family] of [[i.gateway, was?.gateway, "ipv4"], [i.gateway6, was?.gateway6, "ipv6"]] as const) {
+      // An address removed may take the default route with it (a link's last IPv4 address takes every route through it).
+      if (gw === had && !(gw !== undefined && gone.some((a) => familyOf(a) === family))) continue;
       if (gw === undefined) lines.push(["route", "del", "default", "via", had!]);
       else lines.push(["route", "replace", "default", "via", gw, "dev", i.ifname]);
     }
@@ -82,16 +84,17 @@ async function clearWay(host: Host, i: FleetShape, members: readonly Member[]): 
   const adopted = new Set<string>();
   for (const m of members) {
     const port = ports.get(m.name);
-    // A port not marked yet is the fleet's when its member is one the fleet was making (it goes with that namespace).
-    const portOurs = i.owner !== undefined && (port?.ifalias === markOf(i.owner, ROLE_PORT) || (!port?.ifalias && making.has(m.name)));
+    const alias = present.has(m.name) ? ((await once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt("create", m.name)))[0] as AddrJson[])[0]?.ifalias || undefined : undefined;
+    const leftover = i.owner !== undefined && (alias === markOf(i.owner) || (alias === undefined && present.has(m.name) && making.has(m.name)));
+    // A port not marked yet is the fleet's when its member is one the fleet was making, or a veth
+    // beside the fleet's own leftover namespace: it goes with that namespace.
+    const portOurs = i.owner !== undefined && (port?.ifalias === markOf(i.owner, ROLE_PORT) || (!port?.ifalias && (making.has(m.name) || (leftover && port?.linkinfo?.info_kind === "veth"))));
     if (port && !portOurs) {
       const other = ownerInMark(port.ifalias);
       throw objectError(memberAttempt("create", m.name, i.netns), `its port name "${m.name}" is taken in ${i.netns ? `netns "${i.netns}"` : "pulumi's own namespace"} by a link that ${other ? `belongs to ${describeOwner(other)}` : "the fleet did not make"}; rename the member or remove that link`, "exists");
     }
     if (!present.has(m.name)) continue;
-    const [lo] = (await once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt("create", m.name)))[0] as AddrJson[];
-    const alias = lo?.ifalias || undefined;
-    if (i.owner !== undefined && (alias === markOf(i.owner) || (alias === undefined && making.has(m.name)))) leftovers.push(m);
+    if (leftover) leftovers.push(m);
     else if (ownerInMark(alias) !== undefined)
       throw objectError(memberAttempt("create", m.name), `namespace "${m.name}" already exists and belongs to ${describeOwner(ownerInMark(alias)!)}; a fleet never takes over another's objects: rename the member, or remove it from that stack first`, "exists");
     else if (!i.adopt)

@@ -20,10 +20,10 @@
  * build and 1 million in the 30 s after with IPv6 on as the kernel has it; none with this).
  */
 import { z } from "zod";
-import { expand, type FleetShape, type Member, type MemberState, ROLE_END } from "../core/fleet-plan";
+import { type Drift, expand, type FleetShape, type Member, type MemberState, ROLE_END } from "../core/fleet-plan";
 import { defined, handlers, holdsUnknown, type KindSpec, type Props } from "../core/kind";
 import { argv, eachLimited, makeMembers, once, PARALLEL, removeMembers } from "../core/members";
-import { memberAttempt, observe, type Seen1, statesOf, whole } from "../core/member-look";
+import { DRIFTS, driftOf, memberAttempt, observe, type Seen1, statesOf, whole } from "../core/member-look";
 import { addresses as addressList, ipAddress, mtu, subnet } from "../core/net";
 import { markOf } from "../core/owner";
 import { failureLine, holds, type Expectation } from "../core/probe-answer";
@@ -90,9 +90,7 @@ const raw = z.strictObject({
   ...ownership(),
 });
 
-
 type Raw = z.output<typeof raw>;
-
 
 export const schema = raw.superRefine((v, ctx) => {
   const r = expand(v);
@@ -102,13 +100,18 @@ export const schema = raw.superRefine((v, ctx) => {
 /** The inputs with every member named and addressed (what the state holds after check). */
 export type FleetInputs = Omit<Raw, "members"> & FleetShape;
 
-/** The inputs as the handlers take them: members expanded (state written by check has them so already). */
+/**
+ * The inputs as the handlers take them: members expanded. A state's members (check wrote them
+ * so) are taken as they are: a refresh may have recorded what the kernel had, which the rules
+ * need not accept (a member whose addresses were flushed by hand), and `up` must still repair
+ * it and `destroy` remove it.
+ */
 function full(v: Raw): FleetInputs {
+  if (v.count === undefined && v.members?.every((m) => Array.isArray(m.addresses))) return { ...v, members: v.members.map((m) => ({ name: m.name, addresses: m.addresses! })) };
   const members = expand(v);
   if (!Array.isArray(members)) throw new Error(`NamespaceFleet: ${members.message}`);
   return { ...v, members };
 }
-
 
 export interface FleetOutputs extends Record<string, unknown> {
   /** Per member, in the order of `members`. */
@@ -160,17 +163,20 @@ async function expectationAfter(host: Host, i: FleetInputs): Promise<Expectation
 const byName = (list: readonly Member[]) => new Map(list.map((m) => [m.name, m]));
 
 /** What the state says a member has (after refresh: what the kernel had), as the inside's diff takes it. */
-const recorded = (o: FleetInputs, m: Member): Seen1 => ({
-  inode: 0,
-  loAlias: o.owner && markOf(o.owner),
-  loopbackUp: o.loopbackUp,
-  alias: o.owner && markOf(o.owner, ROLE_END),
-  up: true,
-  mtu: o.mtu,
-  addresses: m.addresses,
-  gateway: o.gateway,
-  gateway6: o.gateway6,
-});
+function recorded(o: FleetInputs, m: Member, drift: Drift = {}): Seen1 {
+  const had = <T>(f: (typeof DRIFTS)[number], declared: T): T => (f in drift ? ((drift[f] ?? undefined) as T) : declared);
+  return {
+    inode: 0,
+    loAlias: o.owner && markOf(o.owner),
+    loopbackUp: had("loopbackUp", o.loopbackUp),
+    alias: o.owner && markOf(o.owner, ROLE_END),
+    up: had("up", true),
+    mtu: o.mtu,
+    addresses: m.addresses,
+    gateway: had("gateway", o.gateway),
+    gateway6: had("gateway6", o.gateway6),
+  };
+}
 
 /** Settings of the ports whose change sets every port again. */
 const PORTS = ["bridge", "mcastFlood", "owner"] as const;
@@ -185,14 +191,17 @@ async function converge(host: Host, o: FleetInputs, n: FleetInputs, state: Parti
   const news = byName(n.members);
   const olds = byName(o.members);
   await removeMembers(host, n, o.members.filter((m) => !news.has(m.name)), verb);
-  const made = await makeMembers(host, n, n.members.filter((m) => !olds.has(m.name)));
-  const kept = n.members.filter((m) => olds.has(m.name));
+  // A member the state holds but not whole (a refresh found it missing or broken) is made again.
+  const wasWhole = new Set((state.memberStates ?? o.members).map((m) => m.name));
+  const made = await makeMembers(host, n, n.members.filter((m) => !olds.has(m.name) || !wasWhole.has(m.name)));
+  const kept = n.members.filter((m) => olds.has(m.name) && wasWhole.has(m.name));
+  const before = new Map((state.memberStates ?? []).map(({ drift: _d, ...s }) => [s.name, s]));
+  const drifts = new Map((state.memberStates ?? []).map((s) => [s.name, s.drift]));
   if (PORTS.some((f) => o[f] !== n[f])) await once(host, kept.flatMap((m) => argv.port(n, m).slice(1)), n.netns, (line) => memberAttempt(verb, line[3], n.netns));
   await eachLimited(kept, PARALLEL, async (m) => {
-    const lines = argv.inside(n, m, recorded(o, olds.get(m.name)!));
+    const lines = argv.inside(n, m, recorded(o, olds.get(m.name)!, drifts.get(m.name)));
     if (lines.length) await once(host, lines, m.name, () => memberAttempt(verb, m.name));
   });
-  const before = new Map((state.memberStates ?? []).map((s) => [s.name, s]));
   const expectation = await expectationAfter(host, n);
   return { memberStates: n.members.flatMap((m) => made.get(m.name) ?? before.get(m.name) ?? []), ...(expectation && { expectation }) };
 }
@@ -227,20 +236,17 @@ const spec: KindSpec<typeof schema, FleetOutputs> = {
   async read(host, raw, state) {
     const i = full(raw);
     const { seen, ports } = await observe(host, i, "read");
-    const members = i.members.filter((m) => whole(i, seen.get(m.name), ports.get(m.name))).map((m) => ({ name: m.name, addresses: seen.get(m.name)!.addresses }));
-    if (!members.length) return undefined; // every member gone: the fleet is
-    const all = <T>(pick: (s: Seen1) => T, declared: T) => (members.every((m) => pick(seen.get(m.name)!) === declared) ? declared : pick(seen.get(members.find((m) => pick(seen.get(m.name)!) !== declared)!.name)!));
-    const inputs: FleetInputs = {
-      ...i,
-      members,
-      gateway: all((s) => s.gateway, i.gateway),
-      gateway6: all((s) => s.gateway6, i.gateway6),
-      loopbackUp: all((s) => s.loopbackUp, i.loopbackUp),
-    };
+    const wholes = i.members.filter((m) => whole(i, seen.get(m.name), ports.get(m.name)));
+    if (!wholes.length) return undefined; // every member gone: the fleet is
+    // Every member keeps its place (the engine diffs the list by position, so a gap would name
+    // every member after it): one missing or broken is left out of `memberStates`, and the next
+    // `up` makes it again; a member's routes or links changed by hand are its `drift`, not the fleet's.
+    const inputs: FleetInputs = { ...i, members: i.members.map((m) => ({ name: m.name, addresses: seen.get(m.name)?.addresses ?? [] })) };
     const checked = await checkExpectation(host, inputs, "read");
     const same = checked && state.expectation && state.expectation.holds === checked.result.holds && state.expectation.failing.join() === checked.result.failing.join();
     const { count: _c, namePrefix: _p, start: _s, ...stored } = inputs;
-    return { inputs: stored as FleetInputs, outs: { memberStates: statesOf(inputs, seen, ports), ...(checked && { expectation: same ? state.expectation : checked.result }) } };
+    const memberStates = statesOf(inputs, seen, ports).map((st) => ({ ...st, ...(driftOf(i, seen.get(st.name)!) && { drift: driftOf(i, seen.get(st.name)!) }) }));
+    return { inputs: stored as FleetInputs, outs: { memberStates, ...(checked && { expectation: same ? state.expectation : checked.result }) } };
   },
 
   update: (host, o, n, state) => converge(host, full(o), full(n), state, "update"),
@@ -261,9 +267,10 @@ function stored(inputs: Props): Props {
 }
 
 /**
- * The derived handlers, with the members expanded at check, and one more reason to update: a
- * fleet whose expectation did not hold at the last refresh is checked again by the next `up`
- * even if its inputs are the same.
+ * The derived handlers, with the members expanded at check, and two more reasons to update,
+ * even if the inputs are the same: a fleet whose expectation did not hold at the last refresh
+ * is checked again by the next `up`, and a member it found missing or broken is made again,
+ * one whose routes or links differ repaired.
  */
 export const namespaceFleet = {
   ...derived,
@@ -275,7 +282,12 @@ export const namespaceFleet = {
   async diff(id: string, olds: Props, news: Props): Promise<{ changes?: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
     const d = await derived.diff(id, olds, news);
     const e = olds.expectation as FleetOutputs["expectation"];
-    return d.changes === false && e && !e.holds ? { ...d, changes: true } : d;
+    // A member a refresh found missing or broken (in `members`, not in `memberStates`) is made
+    // again by the next `up`; one with routes or links changed by hand (`drift`) repaired.
+    const states = olds.memberStates as MemberState[] | undefined;
+    const names = new Set(states?.map((s) => s.name));
+    const broken = Array.isArray(olds.members) && Array.isArray(states) && ((olds.members as Member[]).some((m) => !names.has(m.name)) || states.some((s) => s.drift));
+    return d.changes === false && ((e && !e.holds) || broken) ? { ...d, changes: true } : d;
   },
 };
 

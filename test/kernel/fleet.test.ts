@@ -65,6 +65,8 @@ describe("NamespaceFleet on the real kernel", () => {
     expect(d).toEqual({ replaces: [], deleteBeforeReplace: false }); // changes left to the engine's own per-property diff
     await namespaceFleet.update(id, outs, changed);
     expect(await addressesOf("eth0", member(1))).toEqual(["10.77.0.101/24"]);
+    // Its only IPv4 address replaced: the default route, gone with the old one, is back.
+    expect(await nsExec(member(1), "ip", "-j", "route", "show", "default")).toContain('"gateway":"10.77.0.1"');
     expect(await addressesOf("eth0", member(4))).toEqual(["10.77.0.6/24"]);
     const after = await Promise.all([0, 1, 2, 3].map((k) => identity(member(k))));
     expect(after).toEqual(before); // the changed member too: in place
@@ -81,20 +83,30 @@ describe("NamespaceFleet on the real kernel", () => {
     await ip(["addr", "flush", "dev", "eth0"], { netns: member(2) });
     await ip(["netns", "del", member(3)]);
     const read = await namespaceFleet.read(id, outs);
+    // Every member keeps its place (the engine diffs the list by position): the flushed one without
+    // addresses, its lost default route its own drift; the deleted one without addresses and without a state.
     const seen = read.inputs!.members as Array<{ name: string; addresses: string[] }>;
-    expect(seen.map((m) => m.name)).toEqual([0, 1, 2].map(member));
-    expect(seen[2].addresses).toEqual([]);
+    expect(seen.map((m) => m.name)).toEqual([0, 1, 2, 3].map(member));
+    expect(seen.map((m) => m.addresses)).toEqual([["10.77.0.2/24"], ["10.77.0.3/24"], [], []]);
+    expect(read.inputs!.gateway).toBe("10.77.0.1"); // the fleet's, not the one member's
+    const states = read.props.memberStates as Array<{ name: string; drift?: object }>;
+    expect(states.map((m) => [m.name, m.drift])).toEqual([[member(0), undefined], [member(1), undefined], [member(2), { gateway: null }]]);
+    // Even with the same inputs as the state, the next up has work: member 3 to make, member 2's route to put back.
+    expect((await namespaceFleet.diff(id, read.props, { ...read.inputs })).changes).toBe(true);
     const untouched = await identity(member(0));
     await namespaceFleet.update(id, read.props, inputs);
     expect(await addressesOf("eth0", member(2))).toEqual(["10.77.0.4/24"]);
     expect(await addressesOf("eth0", member(3))).toEqual(["10.77.0.5/24"]);
+    expect(await nsExec(member(2), "ip", "-j", "route", "show", "default")).toContain('"gateway":"10.77.0.1"');
     expect(await identity(member(0))).toEqual(untouched);
   });
 
   it("takes over its own half-made member, refuses another's namespace and an unmarked one without adopt, and leaves them", async () => {
-    // A killed `up`: the member's namespace made and marked, nothing else.
+    // A killed `up`: the member's namespace made and marked, its pair made, the port not yet marked
+    // (the port goes at once: the namespace's links would go only once the kernel has cleaned it up).
     await ip(["netns", "add", member(0)]);
     await ip(["link", "set", "dev", "lo", "alias", `linuxnet:${OWNER}`, "up"], { netns: member(0) });
+    await ip(["link", "add", "name", member(0), "netns", lab, "type", "veth", "peer", "name", "eth0", "netns", member(0)]);
     const inputs = await checked(namespaceFleet, fleet({ count: 2 }));
     const { outs } = await namespaceFleet.create(inputs);
     expect((outs.memberStates as unknown[]).length).toBe(2);

@@ -89,7 +89,8 @@ export class PulumiStack {
 
   /**
    * Runs a CLI command and SIGKILLs one of its processes — the `pulumi` CLI itself, or the
-   * dynamic-provider process it started — as soon as `when(stdout so far)` holds. Then waits
+   * dynamic-provider process it started — as soon as `when(stdout so far)` holds (asked at each
+   * output and every 100 ms). Then waits
    * for every process the command had started to end (orphaned plugins are ended by PID
    * after a grace period: they are this test's own). Resolves with the output and whether
    * the kill happened. `afterKill`, if given, sees the processes the command had at the kill
@@ -106,18 +107,24 @@ export class PulumiStack {
       let stdout = "";
       let killed = false;
       let family: number[] = [];
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
+      // `when` is asked at each output and every 100 ms (a condition on time holds without new output).
+      const attempt = () => {
         if (killed || !when(stdout)) return;
         family = descendants(child.pid!);
         const target = victim === "cli" ? child.pid : family.find((pid) => cmdline(pid).includes("dynamic-provider"));
         if (target === undefined) return; // the provider has not started yet: try at the next output
         process.kill(target, "SIGKILL");
         killed = true;
+      };
+      const poll = setInterval(attempt, 100);
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        attempt();
       });
       child.stderr.on("data", () => undefined);
       child.on("error", reject);
       child.on("close", async (code) => {
+        clearInterval(poll);
         if (killed && afterKill) await afterKill(family).catch(reject);
         await endAll(family);
         resolve({ killed, stdout, code });

@@ -85,6 +85,7 @@ describe("a member's batches (members.ts argv)", () => {
     expect(argv.inside(fleet, m, had)).toEqual([
       ["addr", "del", "10.1.0.9/24", "dev", "eth0"],
       ["addr", "add", "10.1.0.5/24", "dev", "eth0"],
+      ["route", "replace", "default", "via", "10.1.0.1", "dev", "eth0"], // gone with the link's last IPv4 address
     ]);
     expect(argv.inside(fleet, m, { ...had, addresses: m.addresses })).toEqual([]);
   });

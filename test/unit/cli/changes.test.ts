@@ -41,6 +41,18 @@ describe("what a step changes and why it replaces", () => {
     expect(replacementReasons(r, new Map())).toEqual(["a changed: the provider replaces the object when it changes"]);
   });
 
+  it("keeps the index of a list of objects: a fleet's one member, not every member's addresses", () => {
+    const m = (k: number, a: string) => ({ name: `c${k}`, addresses: [a, `fd00::${k}/64`] });
+    const olds = { members: [m(0, "10.0.0.2/24"), m(1, "10.0.0.3/24")] };
+    const news = { members: [m(0, "10.0.0.2/24"), m(1, "10.0.0.9/24"), m(2, "10.0.0.4/24")] };
+    const detailedDiff = { "members[1].addresses[0]": { kind: "update" }, "members[2]": { kind: "add" } };
+    const r = { kind: "NamespaceFleet", urn: "u", name: "f", type: "t", props: news, op: "update", olds, news, detailedDiff, dependencies: [] } as unknown as Resource;
+    expect(changes(r)).toEqual([
+      { path: "members[1].addresses", old: "10.0.0.3/24, fd00::1/64", new: "10.0.0.9/24, fd00::1/64" },
+      { path: "members[2]", old: "(unset)", new: "{name: c2, addresses: 10.0.0.4/24, fd00::2/64}" },
+    ]);
+  });
+
   it("never shows a secret's value, old or new", () => {
     const { get } = plan("ci-update");
     expect(changes(get("uplink"))).toEqual([{ path: "end.addresses", old: "[secret]", new: "[secret]" }]);
