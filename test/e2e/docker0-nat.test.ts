@@ -45,7 +45,7 @@ describe("examples/docker0-nat through the real pulumi CLI", () => {
     await stack.cli(["cancel", "--yes"]);
     await stack.up();
     expect(await ipForward()).toBe("1");
-    expectJudged(await judgeReachability(stack, "examples/docker0-nat after up"), { compared: 24 });
+    expectJudged(await judgeReachability(stack, "examples/docker0-nat after up"), { ipv4: { compared: 24 }, ipv6: { compared: 0 } });
     await inOutside("iptables", "-A", "INPUT", "-p", "icmp", "-s", "198.51.100.2");
     await inOutside("iptables", "-A", "INPUT", "-p", "icmp", "-s", "172.17.0.0/16");
     expect(await pings("ns0", "198.51.100.1")).toBe(true);
@@ -89,7 +89,7 @@ describe("examples/docker0-nat through the real pulumi CLI", () => {
     expect(summary).not.toMatch(/- `ns0` → /); // ns0 keeps its route: nothing changes for it
     await stack.up();
     expect(await pings("ns1", "198.51.100.1")).toBe(false);
-    expectJudged(await judgeReachability(stack, "examples/docker0-nat after ns1's default route is removed"), { compared: 24 });
+    expectJudged(await judgeReachability(stack, "examples/docker0-nat after ns1's default route is removed"), { ipv4: { compared: 24 }, ipv6: { compared: 0 } });
   });
 
   it("refresh finds the MASQUERADE rule deleted and ip_forward set back by hand; up repairs both", async () => {
@@ -98,7 +98,7 @@ describe("examples/docker0-nat through the real pulumi CLI", () => {
     expect(await pings("ns0", "198.51.100.1")).toBe(false);
     await stack.refresh();
     // The refreshed state is what the kernel has: no forwarding, no MASQUERADE.
-    expectJudged(await judgeReachability(stack, "examples/docker0-nat after refresh found forwarding off"), { compared: 24 });
+    expectJudged(await judgeReachability(stack, "examples/docker0-nat after refresh found forwarding off"), { ipv4: { compared: 24 }, ipv6: { compared: 0 } });
     const summary = runCli(["preview-summary", "--own-netns", "fresh"], (await stack.cli(["preview", "--json", "--show-sames"])).stdout).stdout;
     expect(summary).toMatch(/- `ns0` → `198\.51\.100\.1`: unreachable → \*\*reachable \(TTL 63\)\*\*: through pulumi's own, masqueraded by pulumi's own; the reply crosses 1 router \(.*Sysctl host-ip-forward updated: `value` 0 → 1/);
     const plan = await stack.preview();

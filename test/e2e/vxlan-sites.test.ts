@@ -39,7 +39,7 @@ describe("examples/vxlan-sites: two sites on two SSH hosts joined by VXLAN", () 
     expect(await dfPing(1423)).toBe(false);
     expect((await stack.outputs()).overlayMtu).toBe(1450);
     // Each container to its own address is decided; the other 6 pairs cross the tunnel's bridges, outside the model until issue 25.
-    expectJudged(await judgeReachability(stack, "examples/vxlan-sites after up", onTestHosts(hosts, h)), { compared: 2, unknown: { count: 6, why: /^VxlanInterface wan-[ab]: VXLAN is outside the model/ } });
+    expectJudged(await judgeReachability(stack, "examples/vxlan-sites after up", onTestHosts(hosts, h)), { ipv4: { compared: 2, unknown: { count: 6, why: /^VxlanInterface wan-[ab]: VXLAN is outside the model/ } }, ipv6: { compared: 0 } });
     expect((await stack.preview("--expect-no-changes")).code).toBe(0);
   });
 
