@@ -7,8 +7,7 @@
 //   node bench/reachability.js [N ...]        default: 25 50 100 200; LINUXNET_BENCH_REPS (default 3)
 const { join } = require("node:path");
 const dist = join(__dirname, "..", "dist");
-const { buildModel } = require(join(dist, "cli/reach/kinds"));
-const { reachabilityMatrix } = require(join(dist, "cli/reach/matrix"));
+const { buildModel, reachabilityMatrix } = require(join(dist, "model"));
 const { fromExport } = require(join(dist, "cli/resources"));
 
 const sizes = process.argv.slice(2).map(Number);

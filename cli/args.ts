@@ -5,7 +5,18 @@
 import { parseArgs } from "node:util";
 import { problems } from "./errors";
 import { type NewCommand, parseNew } from "./new";
-import type { OrphansCommand } from "./orphans";
+
+export interface OrphansCommand {
+  name: "orphans";
+  stack?: string;
+  project?: string;
+  /** `[user@]host[:port]`, as given. */
+  hosts: string[];
+  identity?: string;
+  knownHosts?: string;
+  insecureIgnoreHostKey: boolean;
+  delete: boolean;
+}
 
 export const USAGE = `usage:
   pulumi-linuxnet preview-summary [--title TEXT] [--max-length N] [--own-netns fresh|unknown] [FILE]

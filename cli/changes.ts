@@ -6,7 +6,7 @@
  */
 import { DEFAULT_WHY, whyReplaced } from "./kinds";
 import type { Resource } from "./resources";
-import { at, differingPaths, text, withoutIndexes } from "./values";
+import { at, differingPaths, text, withoutIndexes } from "../model/values";
 
 export interface Change {
   /** Dotted path, list indexes dropped: a list is shown whole. */

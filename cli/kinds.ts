@@ -6,8 +6,8 @@
  * entry (another provider's) still appear, drawn and described generically.
  */
 import { COMPONENTS, declOf, REPLACE_ON_EVERY_KIND } from "../provider/registry";
-import type { Drawing } from "./graph";
-import { at, list, type Props, str } from "./values";
+import type { Drawing } from "./drawing";
+import { at, list, type Props, str } from "../model/values";
 
 /** What an entry of the table below says; `identity` is filled in from the registry. */
 interface EntrySpec {

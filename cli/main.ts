@@ -15,8 +15,8 @@ import { buildGraph } from "./graph";
 import { readInput } from "./input";
 import { toMermaid } from "./mermaid";
 import { newProgram } from "./new";
-import { buildModel } from "./reach/kinds";
-import { isAddress, matrixJson, matrixMarkdown, reachabilityMatrix, stackNamespaces } from "./reach/matrix";
+import { buildModel, isAddress, matrixJson, reachabilityMatrix, stackNamespaces } from "../model";
+import { matrixMarkdown } from "./reach/matrix";
 import { reachabilitySection, statesOf } from "./reach/review";
 import { read, type Resource, unchangedIn } from "./resources";
 import { summarize } from "./summary";
@@ -28,7 +28,7 @@ export async function execute(argv: readonly string[]): Promise<string> {
   if (cmd.name === "help") return `${USAGE}\n`;
   // Loaded only for this command: it brings the provider's kinds along.
   if (cmd.name === "new") return newProgram(cmd);
-  if (cmd.name === "orphans") return (require("./orphans") as typeof import("./orphans")).orphans(cmd);
+  if (cmd.name === "orphans") return (require("./admin/orphans") as typeof import("./admin/orphans")).orphans(cmd);
   if (cmd.name === "preview-summary") {
     const input = await readInput(cmd.file, "preview", { mayExport: false });
     const resources = read(input.json, "preview", input.where);

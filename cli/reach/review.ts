@@ -8,11 +8,7 @@
  */
 import { changes } from "../changes";
 import { code, escapeText, plural } from "../markdown";
-import type { Resource } from "../resources";
-import { buildModel } from "./kinds";
-import { stackAddresses, stackNamespaces } from "./matrix";
-import type { Model } from "./model";
-import { type Answer, type Prediction, predict, Predictor } from "./predict";
+import { type Answer, buildModel, type Model, type Prediction, predict, Predictor, type Resource, stackAddresses, stackNamespaces } from "../../model";
 
 /** What a probe expects, as a probe kind's entry reads it from its resource (see `ReviewOptions.probe`). */
 export interface ProbeExpectation {

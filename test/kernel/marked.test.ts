@@ -7,7 +7,7 @@
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { removeMarked } from "../../cli/orphans";
+import { removeMarked } from "../../cli/admin/orphans";
 import { describeMarked, markedIn as markedOn, markedObjects as everythingOn } from "../../provider/core/marked";
 import { ownerOf } from "../../provider/core/owner";
 import { local } from "../../provider/hosts";

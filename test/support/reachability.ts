@@ -8,10 +8,7 @@
  * families: a regression that turns decided pairs into unknown ones fails the example's test
  * as surely as a disagreement does.
  */
-import { buildModel } from "../../cli/reach/kinds";
-import { reachabilityMatrix } from "../../cli/reach/matrix";
-import type { Netns } from "../../cli/reach/model";
-import type { Prediction } from "../../cli/reach/predict";
+import { buildModel, type Netns, type Prediction, reachabilityMatrix } from "../../model";
 import { fromExport } from "../../cli/resources";
 import { run } from "./local";
 import type { PulumiStack } from "./pulumi";

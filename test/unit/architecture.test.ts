@@ -1,7 +1,10 @@
 /**
  * The provider's shape, as issue 15 set it: three rooms (kinds/, hosts/, core/), nothing
  * spawns outside hosts/, where a command runs is never ambient, no import circles, files near
- * 300 lines. Read from the sources (the repository root is the tests' working directory).
+ * 300 lines. And the repository's parts, as issue 25 set them: provider/, sdk/, model/ (the
+ * reachability model) and cli/ (the commands), the model importing nothing from cli/, the
+ * privileged `orphans` (cli/admin/) loaded by nothing but the command's entry point, and no
+ * import circle anywhere in the repository's own code, types included. Read from the sources.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -22,14 +25,15 @@ const rel = (f: string) => relative(PROVIDER, f);
  * re-export loads its module too), `import x = require(…)`, `require(…)` and `import(…)` —
  * read with the TypeScript parser, leaving out what only types use (`import type`, `export type`).
  */
-function specifiers(source: string, name = "file.ts"): string[] {
+function specifiers(source: string, name = "file.ts", withTypes = false): string[] {
   const src = ts.createSourceFile(name, source, ts.ScriptTarget.ES2022, true);
   const out: string[] = [];
   const literal = (e: ts.Node | undefined) => (e && ts.isStringLiteralLike(e) ? out.push(e.text) : undefined);
   const visit = (n: ts.Node): void => {
-    if (ts.isImportDeclaration(n) && !typesOnly(n.importClause)) literal(n.moduleSpecifier);
-    else if (ts.isExportDeclaration(n) && !n.isTypeOnly) literal(n.moduleSpecifier);
-    else if (ts.isImportEqualsDeclaration(n) && !n.isTypeOnly && ts.isExternalModuleReference(n.moduleReference)) literal(n.moduleReference.expression);
+    if (ts.isImportDeclaration(n) && (withTypes || !typesOnly(n.importClause))) literal(n.moduleSpecifier);
+    else if (ts.isExportDeclaration(n) && (withTypes || !n.isTypeOnly)) literal(n.moduleSpecifier);
+    else if (ts.isImportEqualsDeclaration(n) && (withTypes || !n.isTypeOnly) && ts.isExternalModuleReference(n.moduleReference)) literal(n.moduleReference.expression);
+    else if (withTypes && ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument)) literal(n.argument.literal);
     else if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === "require"))) literal(n.arguments[0]);
     ts.forEachChild(n, visit);
   };
@@ -45,13 +49,32 @@ function typesOnly(c: ts.ImportClause | undefined): boolean {
   return !c.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
 }
 
-/** Run-time imports of a file within the provider, resolved to files. */
-function imports(f: string): string[] {
-  return specifiers(text(f), f).flatMap((m) => {
+/** Imports of a file (run-time only, or with what only types use) resolved to files among `within`. */
+function imports(f: string, within: readonly string[] = files, withTypes = false): string[] {
+  return specifiers(text(f), f, withTypes).flatMap((m) => {
     if (!m.startsWith(".")) return [];
     const target = resolve(dirname(f), m);
-    return [`${target}.ts`, join(target, "index.ts")].filter((c) => files.includes(c)).slice(0, 1);
+    return [`${target}.ts`, join(target, "index.ts")].filter((c) => within.includes(c)).slice(0, 1);
   });
+}
+
+/** Every import circle among `within`, each as "a → b → a" (paths from the repository root). */
+function circles(within: readonly string[], withTypes: boolean): string[] {
+  const found: string[] = [];
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (f: string) => {
+    state.set(f, 1);
+    stack.push(f);
+    for (const g of imports(f, within, withTypes)) {
+      if (state.get(g) === 1) found.push(stack.slice(stack.indexOf(g)).concat(g).map((x) => relative(ROOT, x)).join(" → "));
+      else if (!state.has(g)) visit(g);
+    }
+    stack.pop();
+    state.set(f, 2);
+  };
+  for (const f of within) if (!state.has(f)) visit(f);
+  return found;
 }
 
 /** Whether a file loads something that spawns processes. */
@@ -85,23 +108,56 @@ describe("the provider's layout", () => {
   });
 
   it("has no import circles", () => {
-    const cycles: string[] = [];
-    const state = new Map<string, 1 | 2>();
-    const stack: string[] = [];
-    const visit = (f: string) => {
-      state.set(f, 1);
-      stack.push(f);
-      for (const g of imports(f)) {
-        if (state.get(g) === 1) cycles.push(stack.slice(stack.indexOf(g)).concat(g).map(rel).join(" → "));
-        else if (!state.has(g)) visit(g);
-      }
-      stack.pop();
-      state.set(f, 2);
-    };
-    for (const f of files) if (!state.has(f)) visit(f);
-    expect(cycles).toEqual([]);
+    expect(circles(files, false)).toEqual([]);
     // the walk follows imports at all: kinds import the core
     expect(imports(join(PROVIDER, "kinds", "bridge.ts")).map(rel)).toContain("core/kind.ts");
+  });
+});
+
+/** The repository's own code: its parts and its tests (with their support). */
+const own = ["provider", "sdk", "model", "cli", "test"].flatMap((d) => sources(join(ROOT, d))).filter((f) => !relative(ROOT, f).startsWith("test/programs/"));
+const part = (d: string) => own.filter((f) => relative(ROOT, f).startsWith(`${d}/`));
+const fromRoot = (f: string) => relative(ROOT, f);
+const importsOf = (f: string) => imports(f, own, true).map(fromRoot);
+
+describe("the repository's parts", () => {
+  it("has no import circle anywhere in its own code, counting imports of types", () => {
+    expect(own.length).toBeGreaterThan(150);
+    expect(circles(own, true)).toEqual([]);
+  });
+
+  it("counts imports of types in that walk: the check can see a circle made only of types", () => {
+    const drawing = join(ROOT, "cli", "drawing.ts");
+    expect(importsOf(join(ROOT, "cli", "graph.ts"))).toContain("cli/drawing.ts");
+    // were drawing.ts to import a type back from graph.ts, the walk would find graph → drawing → graph
+    expect(specifiers('import type { Graph } from "./graph";', drawing, true)).toEqual(["./graph"]);
+    expect(specifiers('import { type Graph } from "./graph";', drawing, true)).toEqual(["./graph"]);
+    expect(specifiers('type G = import("./graph").Graph;', drawing, true)).toEqual(["./graph"]);
+    expect(specifiers('import type { Graph } from "./graph";', drawing, false)).toEqual([]);
+  });
+
+  it("keeps the model (model/) apart from the CLI: nothing from cli/, nothing that spawns or touches files", () => {
+    const model = part("model");
+    expect(model.length).toBeGreaterThanOrEqual(8);
+    expect(model.flatMap((f) => importsOf(f).filter((g) => g.startsWith("cli/")).map((g) => `${fromRoot(f)} → ${g}`))).toEqual([]);
+    expect(model.filter((f) => specifiers(text(f), f, true).some((m) => /^(node:)?(child_process|fs|net|os)$|^execa$/.test(m))).map(fromRoot)).toEqual([]);
+    // the command, the summary's review and the tests' judge use it
+    expect(importsOf(join(ROOT, "cli", "main.ts"))).toContain("model/index.ts");
+    expect(importsOf(join(ROOT, "cli", "reach", "review.ts"))).toContain("model/index.ts");
+    expect(importsOf(join(ROOT, "test", "support", "reachability.ts"))).toContain("model/index.ts");
+  });
+
+  it("loads the privileged, destructive orphans (cli/admin/) from the command's entry point only, and only for that command", () => {
+    const admin = part("cli/admin");
+    expect(admin.map(fromRoot).sort()).toEqual(["cli/admin/orphans.ts", "cli/admin/stacks.ts"]);
+    const loaders = part("cli").filter((f) => !admin.includes(f) && importsOf(f).some((g) => g.startsWith("cli/admin/")));
+    expect(loaders.map(fromRoot)).toEqual(["cli/main.ts"]);
+    expect(specifiers(text(join(ROOT, "cli", "main.ts")))).toContain("./admin/orphans");
+    expect(text(join(ROOT, "cli", "main.ts"))).not.toMatch(/^import .*admin/m);
+    // outside admin/, the CLI reads the provider's registry, its error wording and hosts (input.ts) only
+    const reaching = part("cli").filter((f) => !admin.includes(f)).flatMap((f) => importsOf(f).filter((g) => g.startsWith("provider/")).map((g) => `${fromRoot(f)} → ${g}`));
+    expect(reaching.length).toBeGreaterThan(0);
+    expect(reaching.filter((x) => !/→ provider\/(registry\.ts|core\/errors\.ts|hosts\/index\.ts)$/.test(x))).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { removeMarked } from "../../cli/orphans";
+import { removeMarked } from "../../cli/admin/orphans";
 import { describeMarked, describeWithOwner, type Marked, othersProblem, rulesIn, stackOf } from "../../provider/core/marked";
 import { markOf, ownerOf } from "../../provider/core/owner";
 

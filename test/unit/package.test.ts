@@ -1,5 +1,5 @@
 /**
- * What `npm pack` ships: the compiled SDK, provider and command with their type declarations,
+ * What `npm pack` ships: the compiled SDK, provider, reachability model and command with their type declarations,
  * the bin, the first program's template (`pulumi-linuxnet new`), README and package.json — nothing users do not need (tests, sources, source maps,
  * examples, benchmarks, scripts). And what package.json promises: @pulumi/pulumi as a peer
  * (one copy per program), the types, and the paths the state's provider closures require.
@@ -15,16 +15,16 @@ describe("the npm package", () => {
   const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8" });
   const files: string[] = r.status === 0 ? JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path).sort() : [];
 
-  it("ships the dist of sdk, provider and cli, their declarations, the bin and the licence", () => {
+  it("ships the dist of sdk, provider, model and cli, their declarations, the bin and the licence", () => {
     expect(r.status).toBe(0);
-    for (const f of ["bin/pulumi-linuxnet.js", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/provider/index.js", "dist/provider/core/marked.js", "dist/cli/main.js", "README.md", "LICENSE", "package.json", "templates/first-program/index.ts", "templates/first-program/package.json", "templates/first-program/Pulumi.yaml"]) {
+    for (const f of ["bin/pulumi-linuxnet.js", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/provider/index.js", "dist/provider/core/marked.js", "dist/cli/main.js", "dist/model/index.js", "dist/model/predict.js", "README.md", "LICENSE", "package.json", "templates/first-program/index.ts", "templates/first-program/package.json", "templates/first-program/Pulumi.yaml"]) {
       expect(files).toContain(f);
     }
     for (const kind of ["namespace", "veth", "bridge", "vlan", "macvlan-network", "macvlan-endpoint", "sysctl", "route", "iptables"]) expect(files).toContain(`dist/sdk/providers/${kind}.js`);
   });
 
   it("ships nothing else: no tests, sources, source maps, examples, benchmarks or scripts", () => {
-    const stray = files.filter((f) => !/^(bin\/pulumi-linuxnet\.js|README\.md|package\.json|LICENSE|templates\/first-program\/(Pulumi\.yaml|package\.json|index\.ts)|dist\/(sdk|provider|cli)\/.*\.(js|d\.ts))$/.test(f));
+    const stray = files.filter((f) => !/^(bin\/pulumi-linuxnet\.js|README\.md|package\.json|LICENSE|templates\/first-program\/(Pulumi\.yaml|package\.json|index\.ts)|dist\/(sdk|provider|model|cli)\/.*\.(js|d\.ts))$/.test(f));
     expect(stray).toEqual([]);
     expect(files.filter((f) => /^(test|examples|bench|scripts|demo|toolchain)\/|^dist\/test\/|\.map$|\.ts$/.test(f) && !f.endsWith(".d.ts") && !f.startsWith("templates/"))).toEqual([]);
   });

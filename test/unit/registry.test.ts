@@ -16,8 +16,8 @@ import { handlersFor } from "../../provider";
 import { fieldPaths } from "../../provider/core/kind";
 import { providerFor, MODULE } from "../../sdk/provider";
 import { KINDS as CLI_KINDS, entryFor } from "../../cli/kinds";
-import { REMOVED_AS } from "../../cli/orphans";
-import { REACH_KINDS } from "../../cli/reach/kinds";
+import { REMOVED_AS } from "../../cli/admin/orphans";
+import { REACH_KINDS } from "../../model/kinds";
 import { REMOVAL_ORDER } from "../../provider/core/marked";
 import type { z } from "zod";
 
@@ -195,7 +195,7 @@ describe("every table that must cover every kind does", () => {
 
   /**
    * How each kind's kernel object is found again without a state (provider/core/marked.ts) and
-   * removed by `orphans --delete` (cli/orphans.ts): as a link, by its own marked kind (removed
+   * removed by `orphans --delete` (cli/admin/orphans.ts): as a link, by its own marked kind (removed
    * by its own delete), or not at all because it makes nothing. The keys are checked against
    * the registry below, so a new kind fails here until it says which.
    */

@@ -2,7 +2,7 @@ import { reachabilitySection, statesOf } from "../../../../cli/reach/review";
 import { fromPreview, type Resource, unchangedIn } from "../../../../cli/resources";
 import { summarize } from "../../../../cli/summary";
 import { fixture } from "../helpers";
-import { bridge, forwarding, ns, route, veth } from "./states";
+import { bridge, forwarding, ns, route, veth } from "../../model/states";
 
 /** A deployed resource the plan keeps, changes, or removes (as `fromPreview` gives it). */
 const same = (r: Resource): Resource => ({ ...r, op: "same", deployed: { props: r.props, inputs: r.inputs }, news: r.props, olds: r.props });

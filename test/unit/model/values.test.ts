@@ -1,4 +1,4 @@
-import { at, differingPaths, isSecret, revealed, segments, str, text, UNKNOWN } from "../../../cli/values";
+import { at, differingPaths, isSecret, revealed, segments, str, text, UNKNOWN } from "../../../model/values";
 
 const exportedSecret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc" };
 const shownSecret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: '["10.0.0.7/24"]' };

@@ -5,7 +5,7 @@
  * resources' inputs and outputs alone, no kernel. What the model cannot know is kept as a
  * reason next to the namespace (or the whole stack) it makes unknown.
  */
-import type { Resource } from "../resources";
+import type { Resource } from "./resource";
 import { type Net } from "./ip";
 
 /** The resource an object of the model comes from, for reasons and for the review. */

@@ -4,34 +4,24 @@
  * --force`, a deleted backend directory) — on this machine and on every SSH host a state of
  * the project names or the command line gives. `--delete` removes them, after printing what it
  * removes, each as its kind's delete removes it (provider/core/marked.ts lists them). The states
- * are read with the real CLI (cli/stacks.ts); a state that cannot be read, or an update of a
+ * are read with the real CLI (stacks.ts); a state that cannot be read, or an update of a
  * stack of the project in progress (whose objects are marked before the engine checkpoints
  * them), stops the command, since nothing may then be called lost. The states are read again
  * before each removal when they may have changed; a namespace or host that cannot be read is
  * reported, and never called clean.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { handlersFor } from "../provider";
-import { deleteLink, readLink } from "../provider/core/link";
-import { describeMarked, type Marked, type MarkedKind, markedObjects, REMOVAL_ORDER, REMOVED_BY, stackOf } from "../provider/core/marked";
-import { describeOwner, encodePart, markOf, ownerInMark } from "../provider/core/owner";
-import { connection as connectionSchema } from "../provider/core/validate";
-import { closeHosts, type Connection, hostFor, hostLabel } from "../provider/hosts";
-import type { KindKey } from "../provider/registry";
-import { CliError } from "./errors";
+import { handlersFor } from "../../provider";
+import { deleteLink, readLink } from "../../provider/core/link";
+import { describeMarked, type Marked, type MarkedKind, markedObjects, REMOVAL_ORDER, REMOVED_BY, stackOf } from "../../provider/core/marked";
+import { describeOwner, encodePart, markOf, ownerInMark } from "../../provider/core/owner";
+import { connection as connectionSchema } from "../../provider/core/validate";
+import { closeHosts, type Connection, hostFor, hostLabel } from "../../provider/hosts";
+import type { KindKey } from "../../provider/registry";
+import type { OrphansCommand } from "../args";
+import { CliError } from "../errors";
 import { backendUrl, readStates, type States, stacksNow } from "./stacks";
 
-export interface OrphansCommand {
-  name: "orphans";
-  stack?: string;
-  project?: string;
-  /** `[user@]host[:port]`, as given. */
-  hosts: string[];
-  identity?: string;
-  knownHosts?: string;
-  insecureIgnoreHostKey: boolean;
-  delete: boolean;
-}
 
 /** The project: --project, else the `name:` of Pulumi.yaml in the current directory. */
 function projectName(given: string | undefined): string {

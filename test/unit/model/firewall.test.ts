@@ -1,6 +1,6 @@
-import { filterVerdict, natEffect, parseRule } from "../../../../cli/reach/firewall";
-import { v4 } from "../../../../cli/reach/ip";
-import type { RuleEntry } from "../../../../cli/reach/model";
+import { filterVerdict, natEffect, parseRule } from "../../../model/firewall";
+import { v4 } from "../../../model/ip";
+import type { RuleEntry } from "../../../model/model";
 
 const entry = (chain: string, tokens: string[], table = chain === "POSTROUTING" ? "nat" : "filter", first = false): RuleEntry => ({
   ns: "|r",

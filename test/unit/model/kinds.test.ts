@@ -1,12 +1,12 @@
 /**
- * Each rule of the reachability model's kind table (cli/reach/kinds.ts), on its own: what a
+ * Each rule of the reachability model's kind table (model/kinds.ts), on its own: what a
  * resource of that kind adds to the model (namespaces, links, routes, sysctls, rules) and what
  * it makes unknown, with the reason. One case per entry of the table, and the table's entries
  * are the cases: a rule added without its case fails the first test here.
  */
-import { buildModel, REACH_KINDS } from "../../../../cli/reach/kinds";
-import type { Model } from "../../../../cli/reach/model";
-import type { Resource } from "../../../../cli/resources";
+import { buildModel, REACH_KINDS } from "../../../model/kinds";
+import type { Model } from "../../../model/model";
+import type { Resource } from "../../../model/resource";
 import { answer, bridge, endpoint, macvlanNetwork, type Network, ns, ping, res, route, rule, sysctl, veth } from "./states";
 
 const model = (resources: Resource[]) => buildModel(resources, { ownFresh: true });

@@ -14,11 +14,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { kernelSays } from "../provider/core/errors";
-import { connection as connectionSchema } from "../provider/core/validate";
-import { type Connection, local } from "../provider/hosts";
-import { CliError } from "./errors";
-import { revealedAll } from "./values";
+import { kernelSays } from "../../provider/core/errors";
+import { connection as connectionSchema } from "../../provider/core/validate";
+import { type Connection, local } from "../../provider/hosts";
+import { CliError } from "../errors";
+import { revealedAll } from "../../model/values";
 
 async function pulumi(args: string[]): Promise<string> {
   try {

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileBackendDir, runningUpdates, updatesProblem } from "../../../cli/stacks";
+import { fileBackendDir, runningUpdates, updatesProblem } from "../../../cli/admin/stacks";
 
 describe("a backend's running updates", () => {
   const dir = mkdtempSync(join(tmpdir(), "linuxnet-backend-"));

@@ -2,10 +2,10 @@
  * Small hand-written states for the reachability model's unit tests: resources as
  * `pulumi stack export` has them (the provider's checked inputs, defaults filled in).
  */
-import { buildModel } from "../../../../cli/reach/kinds";
-import { type Prediction, predict } from "../../../../cli/reach/predict";
-import type { Resource } from "../../../../cli/resources";
-import type { Props } from "../../../../cli/values";
+import { buildModel } from "../../../model/kinds";
+import { type Prediction, predict } from "../../../model/predict";
+import type { Resource } from "../../../model/resource";
+import type { Props } from "../../../model/values";
 
 export function res(kind: string, name: string, props: Props, extra: Partial<Resource> = {}): Resource {
   const type = kind === "Router" ? "linuxnet:index:Router" : `pulumi-nodejs:dynamic/linuxnet:${kind}`;

@@ -4,8 +4,8 @@
  * kind; a kind without one is outside the model, and so is every namespace it lives in.
  * A probe kind (which changes nothing in the network) gets an entry that adds nothing.
  */
-import type { Resource } from "../resources";
-import { at, isSecret, isUnknown } from "../values";
+import type { Resource } from "./resource";
+import { at, isSecret, isUnknown } from "./values";
 import { isV6, type Net, net4, v4 } from "./ip";
 import { type Builder, ifKey, type IfaceKind, type Model, newModel, type Origin, type ReachEntry } from "./model";
 
