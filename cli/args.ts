@@ -28,10 +28,12 @@ export const USAGE = `usage:
       in; a pipe silent for 10 s too); FILE - reads stdin, waiting however long it takes;
       --preview: FILE is \`pulumi preview --json\`, coloured by what will change
   pulumi-linuxnet reachability [--format markdown|json] [--preview] [--stack NAME] [--own-netns fresh|unknown]
-                               [--from NS]... [--to ADDRESS]... [FILE]
+                               [--family ipv4|ipv6|both] [--link-local] [--from NS]... [--to ADDRESS]... [FILE]
       predicts which namespace reaches which address of the stack, and why (no kernel, no root);
       reads FILE, stdin, or else \`pulumi stack export\`; --preview: the plan of \`pulumi preview --json --show-sames\`;
-      --own-netns fresh: take the namespace pulumi runs in as a new one holding only the stack's objects
+      --own-netns fresh: take the namespace pulumi runs in as a new one holding only the stack's objects;
+      --family: the stack's addresses of one family (default both); --link-local: also each namespace to
+      its neighbours' link-local addresses (ADDR%DEV); --to takes IPv4, IPv6 and ADDR%DEV
   pulumi-linuxnet orphans [--stack NAME] [--project NAME] [--host [USER@]HOST[:PORT]]...
                           [--identity KEYFILE] [--known-hosts FILE] [--insecure-ignore-host-key] [--delete]
       lists the objects marked by the project's stacks (or one stack's) that no state holds,
@@ -44,12 +46,14 @@ const FORMATS: readonly Format[] = ["mermaid", "dot", "svg"];
 export type ReachFormat = "markdown" | "json";
 const REACH_FORMATS: readonly ReachFormat[] = ["markdown", "json"];
 const OWN_NETNS = ["fresh", "unknown"] as const;
+export type ReachFamily = "ipv4" | "ipv6" | "both";
+const FAMILIES: readonly ReachFamily[] = ["both", "ipv4", "ipv6"];
 
 export type Command =
   | { name: "help" }
   | { name: "preview-summary"; file?: string; title?: string; maxLength?: number; ownFresh: boolean }
   | { name: "diagram"; file?: string; format: Format; preview: boolean; stack?: string }
-  | { name: "reachability"; file?: string; format: ReachFormat; preview: boolean; stack?: string; ownFresh: boolean; from: string[]; to: string[] }
+  | { name: "reachability"; file?: string; format: ReachFormat; preview: boolean; stack?: string; ownFresh: boolean; from: string[]; to: string[]; family: ReachFamily; linkLocal: boolean }
   | NewCommand
   | OrphansCommand;
 
@@ -71,6 +75,8 @@ export function parseCommand(argv: readonly string[]): Command {
         "own-netns": { type: "string" },
         from: { type: "string", multiple: true },
         to: { type: "string", multiple: true },
+        family: { type: "string" },
+        "link-local": { type: "boolean" },
         project: { type: "string" },
         host: { type: "string", multiple: true },
         identity: { type: "string" },
@@ -101,7 +107,7 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   if (name === "diagram" || name === "reachability") {
     const reach = name === "reachability";
-    const bad = stray(reach ? ["stack", "own-netns", "from", "to"] : ["stack"]);
+    const bad = stray(reach ? ["stack", "own-netns", "from", "to", "family", "link-local"] : ["stack"]);
     if (bad) throw problems.usage(`${name} takes no --${bad}`, USAGE);
     const formats: readonly string[] = reach ? REACH_FORMATS : FORMATS;
     const format = v.format ?? formats[0];
@@ -109,7 +115,10 @@ export function parseCommand(argv: readonly string[]): Command {
     if (v.stack !== undefined && (file !== undefined || v.preview)) throw problems.usage("--stack reads the stack with `pulumi stack export`; it takes no FILE and no --preview", USAGE);
     const common = { file, preview: v.preview ?? false, stack: v.stack };
     if (!reach) return { name, ...common, format: format as Format };
-    return { name, ...common, format: format as ReachFormat, ownFresh: ownNetns(v["own-netns"]), from: v.from ?? [], to: v.to ?? [] };
+    const family = v.family ?? "both";
+    if (!(FAMILIES as readonly string[]).includes(family)) throw problems.usage(`invalid --family ${JSON.stringify(family)} (must be one of ${FAMILIES.join(", ")})`, USAGE);
+    if (v["link-local"] && family === "ipv4") throw problems.usage("--link-local is IPv6's: it takes no --family ipv4", USAGE);
+    return { name, ...common, format: format as ReachFormat, ownFresh: ownNetns(v["own-netns"]), from: v.from ?? [], to: v.to ?? [], family: family as ReachFamily, linkLocal: v["link-local"] ?? false };
   }
   if (name === "orphans") {
     const bad = stray(["stack", "project", "host", "identity", "known-hosts", "insecure-ignore-host-key", "delete"]) ?? (v.preview ? "preview" : undefined) ?? (rest.some((a) => a.startsWith("--format")) ? "format" : undefined);

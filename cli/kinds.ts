@@ -67,6 +67,34 @@ const namespaceEntry: EntrySpec = {
   draw: (p, d, name) => d.declareNamespace(str(p, "name") ?? name),
 };
 
+/** A fleet's members as one group: their count, first and last names and subnets. */
+function fleetGroup(p: Props, name: string) {
+  const members = Array.isArray(p.members) ? (p.members as Array<{ name?: string }>) : [];
+  const count = members.length || Number(str(p, "count") ?? 0);
+  const first = members[0]?.name ?? (str(p, "namePrefix") !== undefined ? `${str(p, "namePrefix")}${str(p, "start") ?? 0}` : name);
+  const last = members.at(-1)?.name ?? (str(p, "namePrefix") !== undefined ? `${str(p, "namePrefix")}${Number(str(p, "start") ?? 0) + count - 1}` : "");
+  const nets = [str(p, "subnet"), str(p, "subnet6")].filter((x): x is string => x !== undefined);
+  return { count, range: count > 1 ? `${first}…${last}` : first, nets, ifname: str(p, "ifname") ?? "eth0" };
+}
+
+const fleetEntry: EntrySpec = {
+  layer: 2,
+  describe(p, name) {
+    const g = fleetGroup(p, name);
+    const bridge = str(p, "bridge");
+    return `fleet of ${g.count} netns ${g.range}, ${g.ifname}${g.nets.length ? ` on ${g.nets.join(", ")}` : ""}, ${bridge ? `ports of ${bridge}` : "ports"} ${where(ns(p))}`;
+  },
+  onDelete: "with every member's namespace and what is in it",
+  netns: (p) => [ns(p)],
+  why: { netns: "every member's port is made in that namespace", ifname: "every member's own end is made under that name" },
+  draw(p, d, name) {
+    const g = fleetGroup(p, name);
+    const id = d.node(ns(p), `fleet ${name}`, "interface", [`${g.count} namespaces ${g.range}`, ...g.nets], `NamespaceFleet:${name}`);
+    const bridge = str(p, "bridge");
+    if (bridge) d.edge(id, d.ref(ns(p), bridge), `${g.count} veth pairs`, "port");
+  },
+};
+
 const bridgeEntry: EntrySpec = {
   layer: 1,
   describe: (p, name) => `bridge ${withAddresses(str(p, "name") ?? name, p, "addresses")} ${where(ns(p))}${p.stp === true ? ", STP on" : ""}`,
@@ -250,6 +278,7 @@ function withIdentity(kind: string, e: EntrySpec): KindEntry {
 
 const ENTRIES: Readonly<Record<string, EntrySpec>> = {
   Namespace: namespaceEntry,
+  NamespaceFleet: fleetEntry,
   Bridge: bridgeEntry,
   VethPair: vethEntry,
   VlanInterface: vlanEntry,

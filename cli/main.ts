@@ -48,8 +48,9 @@ export async function execute(argv: readonly string[]): Promise<string> {
     const stray = cmd.from.find((f) => !known.includes(f) && !model.namespaces.has(f));
     if (stray !== undefined) throw problems.notInStack(`--from ${JSON.stringify(stray)}`, `a namespace of the stack (${known.join(", ")})`);
     const bad = cmd.to.find((t) => !isAddress(t));
-    if (bad !== undefined) throw problems.notInStack(`--to ${JSON.stringify(bad)}`, "an IPv4 address like 10.0.0.1");
-    const m = reachabilityMatrix(model, { from: cmd.from, to: cmd.to });
+    if (bad !== undefined) throw problems.notInStack(`--to ${JSON.stringify(bad)}`, "an address like 10.0.0.1, fd00::1 or fe80::1%eth0");
+    const families = cmd.family === "both" ? (["ipv4", "ipv6"] as const) : [cmd.family];
+    const m = reachabilityMatrix(model, { from: cmd.from, to: cmd.to, families, linkLocal: cmd.linkLocal });
     return cmd.format === "json" ? matrixJson(m) : matrixMarkdown(m);
   }
   const expected = cmd.preview ? "preview" : "export";

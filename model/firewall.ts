@@ -1,9 +1,10 @@
 /**
- * The iptables subset the prediction understands (IPv4; a rule outside it makes the packets
- * it could see unknown, never guessed):
+ * The iptables and ip6tables subset the prediction understands (a rule outside it makes the
+ * packets it could see unknown, never guessed); a rule acts on packets of its own family only:
  *   tables and chains: filter INPUT, FORWARD, OUTPUT (policy ACCEPT, as in a new namespace:
  *     the stack never sets a policy) and nat POSTROUTING;
- *   matches: -i/-o IFACE (a trailing + is a prefix), -s/-d ADDRESS[/LEN], -p icmp|all|PROTO,
+ *   matches: -i/-o IFACE (a trailing + is a prefix), -s/-d ADDRESS[/LEN] (of the rule's family),
+ *     -p icmp|all|PROTO (ip6tables: ipv6-icmp|icmpv6|58|all|PROTO; an echo is ICMP or ICMPv6),
  *     -m conntrack --ctstate LIST, -m state --state LIST, each negated with "!";
  *   targets: ACCEPT, DROP, REJECT (--reject-with), RETURN; in nat POSTROUTING MASQUERADE
  *     (--random, --random-fully) and SNAT --to-source ADDRESS.
@@ -12,7 +13,7 @@
  * created), except that one inserted at position 1 precedes every appended one: when rules
  * that match one packet disagree and their order is not known, the answer is unknown.
  */
-import { inNet, type Net, net4, v4 } from "./ip";
+import { addr, familyOf, inNet, type Net, net } from "./ip";
 import { type Origin, originText, type RuleEntry } from "./model";
 
 export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID" | "UNTRACKED";
@@ -21,8 +22,8 @@ export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID" | "UNTRACKED
 export interface Pkt {
   in?: string;
   out?: string;
-  src: number;
-  dst: number;
+  src: bigint;
+  dst: bigint;
   state: CtState;
 }
 
@@ -35,7 +36,7 @@ interface Parsed {
   proto?: boolean;
   states?: { set: Set<string>; neg: boolean };
   target: string;
-  toSource?: number;
+  toSource?: bigint;
 }
 
 /** The chains the model evaluates, by table. */
@@ -44,7 +45,7 @@ const BUILT_IN = new Set(["INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTI
 const TARGETS: Record<string, string[]> = { filter: ["ACCEPT", "DROP", "REJECT", "RETURN"], nat: ["MASQUERADE", "SNAT", "ACCEPT", "RETURN"] };
 const STATES = new Set(["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED", "SNAT", "DNAT"]);
 
-export const ruleText = (r: RuleEntry): string => `iptables -t ${r.table} -A ${r.chain} ${r.tokens.join(" ")} (${originText(r.origin)})`;
+export const ruleText = (r: RuleEntry): string => `${r.family === "ipv6" ? "ip6tables" : "iptables"} -t ${r.table} -A ${r.chain} ${r.tokens.join(" ")} (${originText(r.origin)})`;
 
 /** Whether a rule lies in a chain the model ignores safely (one of your own: only a jump reaches it). */
 export const ownChain = (r: RuleEntry): boolean => !BUILT_IN.has(r.chain);
@@ -80,12 +81,13 @@ function parse(r: RuleEntry): Parsed | { outside: string } {
     if (opt === "-i" || opt === "--in-interface") out.in = { name: arg, neg: wasNeg };
     else if (opt === "-o" || opt === "--out-interface") out.out = { name: arg, neg: wasNeg };
     else if (["-s", "--source", "--src", "-d", "--destination", "--dst"].includes(opt)) {
-      const net = net4(arg);
-      if (!net) return outside(`${opt} ${arg} (one IPv4 address or network only)`);
-      out[opt.startsWith("-s") || opt.startsWith("--s") ? "src" : "dst"] = { net, neg: wasNeg };
+      const n = net(arg, r.family);
+      if (!n || familyOf(n.ip) !== r.family) return outside(`${opt} ${arg} (one ${r.family === "ipv6" ? "IPv6" : "IPv4"} address or network only)`);
+      out[opt.startsWith("-s") || opt.startsWith("--s") ? "src" : "dst"] = { net: n, neg: wasNeg };
     } else if (opt === "-p" || opt === "--protocol") {
       const p = arg.toLowerCase();
-      out.proto = (p === "icmp" || p === "1" || p === "all" || p === "0") !== wasNeg;
+      const echo = r.family === "ipv6" ? ["ipv6-icmp", "icmpv6", "58", "all", "0"] : ["icmp", "1", "all", "0"];
+      out.proto = echo.includes(p) !== wasNeg;
     } else if (opt === "-m" || opt === "--match") {
       if (wasNeg || !["conntrack", "state"].includes(arg)) return outside(`-m ${arg}`);
     } else if (opt === "--ctstate" || opt === "--state") {
@@ -94,8 +96,8 @@ function parse(r: RuleEntry): Parsed | { outside: string } {
       out.states = { set, neg: wasNeg };
     } else if (opt === "-j" || opt === "--jump") out.target = arg;
     else if (opt === "--to-source") {
-      out.toSource = v4(arg);
-      if (out.toSource === undefined) return outside(`--to-source ${arg} (one IPv4 address only)`);
+      out.toSource = addr(arg.replace(/^\[(.*)\]$/, "$1"));
+      if (out.toSource === undefined || familyOf(out.toSource) !== r.family) return outside(`--to-source ${arg} (one ${r.family === "ipv6" ? "IPv6" : "IPv4"} address only)`);
     } else if (opt === "--reject-with" || opt === "--random" || opt === "--random-fully") continue;
     else return outside(`option ${opt}`);
     if (wasNeg && !["-i", "--in-interface", "-o", "--out-interface", "-s", "--source", "--src", "-d", "--destination", "--dst", "-p", "--protocol", "--ctstate", "--state"].includes(opt)) {
@@ -158,7 +160,7 @@ export function filterVerdict(rules: RuleEntry[], p: Pkt): Outcome<Verdict> {
 }
 
 /** What nat POSTROUTING does to a new connection's first packet: nothing, MASQUERADE, or SNAT to an address. */
-export type Nat = { kind: "none" } | { kind: "masquerade" } | { kind: "snat"; to: number };
+export type Nat = { kind: "none" } | { kind: "masquerade" } | { kind: "snat"; to: bigint };
 
 export function natEffect(rules: RuleEntry[], p: Pkt): Outcome<Nat> {
   const nat = (r: Parsed): Nat => (r.target === "MASQUERADE" ? { kind: "masquerade" } : r.target === "SNAT" ? { kind: "snat", to: r.toSource! } : { kind: "none" });

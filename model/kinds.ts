@@ -6,7 +6,7 @@
  */
 import type { Resource } from "./resource";
 import { at, isSecret, isUnknown } from "./values";
-import { isV6, type Net, net4, v4 } from "./ip";
+import { addr, type Family, type Net, net } from "./ip";
 import { type Builder, ifKey, type IfaceKind, type Model, newModel, type Origin, type ReachEntry } from "./model";
 
 /** Reads a resource's values, noting each one the model cannot use (a secret, or known only after up). */
@@ -66,16 +66,24 @@ class Reader {
   }
 }
 
-/** IPv4 addresses (kept) and the others (IPv6: listed, outside the model). */
-function split(cidrs: string[]): { addresses: Net[]; others: string[] } {
+/** Addresses of both families (`ADDR/LEN`); what is none (a typo the provider would refuse) is said as outside. */
+function split(x: Reader, ns: string | undefined, cidrs: string[]): { addresses: Net[] } {
   const addresses: Net[] = [];
-  const others: string[] = [];
   for (const c of cidrs) {
-    const n = net4(c);
-    if (n && c.includes("/")) addresses.push(n);
-    else others.push(c.split("/")[0]);
+    const n = c.includes("/") ? net(c) : undefined;
+    if (n) addresses.push(n);
+    else x.b.outside(ns, `${x.r.kind} ${x.r.name}'s address ${c} is not an address with its prefix length`);
   }
-  return { addresses, others };
+  return { addresses };
+}
+
+/** A MAC the state holds as a plain string (set, or read back after up), else undefined: never a reason to be unknown. */
+function macOf(r: Resource, ...paths: string[]): string | undefined {
+  for (const p of paths) {
+    const v = at(r.props, p);
+    if (typeof v === "string" && !isUnknown(v)) return v;
+  }
+  return undefined;
 }
 
 function link(x: Reader, ns: string | undefined, kind: IfaceKind, prefix: string, name: string | undefined, extra: Partial<Parameters<Builder["iface"]>[0]> = {}) {
@@ -83,7 +91,11 @@ function link(x: Reader, ns: string | undefined, kind: IfaceKind, prefix: string
     x.b.outside(undefined, `${x.r.kind} ${x.r.name} cannot be placed: its name or namespace is not known`);
     return undefined;
   }
-  return x.b.iface({ ns, name, kind, up: x.bool(`${prefix}up`, true), ...split(x.list(`${prefix}addresses`)), origin: x.origin(prefix ? prefix.slice(0, -1) : undefined), ...extra });
+  const side = prefix.slice(0, -1);
+  // A bridge without a MAC of its own takes its ports' lowest as they come and go: the MAC its
+  // link-local address was derived from is not the one read back, so only a set one counts.
+  const mac = kind === "bridge" ? macOf(x.r, "mac") : macOf(x.r, `${prefix}mac`, side ? `${side}Mac` : "actualMac", "actualMac");
+  return x.b.iface({ ns, name, kind, up: x.bool(`${prefix}up`, true), ...split(x, ns, x.list(`${prefix}addresses`)), mac, origin: x.origin(side || undefined), ...extra });
 }
 
 const namespace: ReachEntry = (r, b) => {
@@ -127,14 +139,12 @@ const macvlanNetwork: ReachEntry = (r, b) => {
   const x = new Reader(r, b);
   const ns = x.ns();
   const parent = x.str("parent");
-  const mode = x.str("mode") ?? "bridge";
   if (at(r.props, "hostAccess") !== undefined && at(r.props, "hostAccess") !== null) {
     const name = x.str("hostAccess.name") ?? (x.str("name") ? `${x.str("name")}-shim` : undefined);
     const address = x.str("hostAccess.address");
-    const shim = link(x, ns, "macvlan", "", name, { parent: ns && parent ? ifKey(ns, parent) : undefined, mode: "bridge", up: true, addresses: [], others: [] });
-    if (shim && address) Object.assign(shim, split([address.includes(":") ? `${address}/128` : `${address}/32`]), { origin: x.origin("hostAccess") });
+    const shim = link(x, ns, "macvlan", "", name, { parent: ns && parent ? ifKey(ns, parent) : undefined, mode: "bridge", up: true, addresses: [], mac: macOf(r, "shimMac") });
+    if (shim && address) Object.assign(shim, split(x, ns, [address.includes(":") ? `${address}/128` : `${address}/32`]), { origin: x.origin("hostAccess") });
   }
-  if (mode !== "bridge" && mode !== "private" && mode !== "vepa") b.outside(ns, `macvlan mode ${mode} (${r.kind} ${r.name}) is outside the model`);
   x.done(ns);
 };
 
@@ -146,13 +156,16 @@ const macvlanEndpoint: ReachEntry = (r, b) => {
   const mode = x.str("network.mode") ?? "bridge";
   const prefix = subnet?.split("/")[1];
   const cidrs = address && prefix ? [`${address}/${prefix}`] : [];
-  const e = link(x, ns, "macvlan", "", name, { parent: parentNs && parent ? ifKey(parentNs, parent) : undefined, mode, ...split(cidrs) });
-  if (e && x.bool("defaultRoute", true) && gateway && v4(gateway) !== undefined) {
-    b.route({ ns: e.ns, dest: { ip: 0, len: 0 }, via: v4(gateway), dev: name, metric: 0, table: "main", origin: x.origin("default route") });
+  const e = link(x, ns, "macvlan", "", name, { parent: parentNs && parent ? ifKey(parentNs, parent) : undefined, mode, addresses: split(x, ns, cidrs).addresses });
+  const via = gateway === undefined ? undefined : addr(gateway);
+  if (e && x.bool("defaultRoute", true) && via !== undefined) {
+    const family: Family = gateway!.includes(":") ? "ipv6" : "ipv4";
+    b.route({ ns: e.ns, dest: net("default", family)!, via, dev: name, metric: family === "ipv6" ? 1024 : 0, table: "main", origin: x.origin("default route") });
   }
   const shim = x.str("network.shim.name");
-  if (parentNs && shim && address && v4(address) !== undefined) {
-    b.route({ ns: parentNs, dest: { ip: v4(address)!, len: 32 }, dev: shim, metric: 0, table: "main", origin: x.origin("route through the host shim") });
+  const host = address === undefined ? undefined : net(address);
+  if (parentNs && shim && host) {
+    b.route({ ns: parentNs, dest: host, dev: shim, metric: address!.includes(":") ? 1024 : 0, table: "main", origin: x.origin("route through the host shim") });
   }
   x.done(ns);
 };
@@ -160,11 +173,13 @@ const macvlanEndpoint: ReachEntry = (r, b) => {
 const route: ReachEntry = (r, b) => {
   const x = new Reader(r, b);
   const ns = x.ns();
-  const [destination, via, dev, metric, table, family] = [x.str("destination"), x.str("via"), x.str("dev"), x.str("metric"), x.str("table"), x.str("family")];
-  if (family === "ipv6" || (destination && isV6(destination))) return x.done(ns); // IPv6: outside the model, and no effect on IPv4
-  const dest = destination === undefined ? undefined : net4(destination);
-  if (ns && dest && (via === undefined || v4(via) !== undefined)) {
-    b.route({ ns, dest, via: via === undefined ? undefined : v4(via), dev, metric: Number(metric ?? 0), table: table === undefined || table === "254" ? "main" : table, origin: x.origin() });
+  const [destination, via, dev, metric, table, given] = [x.str("destination"), x.str("via"), x.str("dev"), x.str("metric"), x.str("table"), x.str("family")];
+  const family: Family = given === "ipv6" || destination?.includes(":") || via?.includes(":") ? "ipv6" : "ipv4";
+  const dest = destination === undefined ? undefined : net(destination, family);
+  const gw = via === undefined ? undefined : addr(via);
+  if (ns && dest && (via === undefined || gw !== undefined)) {
+    const m = metric === undefined ? (family === "ipv6" ? 1024 : 0) : Number(metric);
+    b.route({ ns, dest, via: gw, dev, metric: m, table: table === undefined || table === "254" ? "main" : table, origin: x.origin() });
   } else if (x.hidden.length === 0) b.outside(ns, `${r.kind} ${r.name} (${destination ?? "?"} via ${via ?? "?"}) is outside the model`);
   x.done(ns);
 };
@@ -182,7 +197,7 @@ const iptables: ReachEntry = (r, b) => {
   const ns = x.ns();
   const [table, chain, family, position] = [x.str("table") ?? "filter", x.str("chain"), x.str("family") ?? "ipv4", x.str("position")];
   const tokens = x.list("rule");
-  if (ns && chain && family === "ipv4") b.rule({ ns, table, chain, tokens, first: position === "1", origin: x.origin() });
+  if (ns && chain && (family === "ipv4" || family === "ipv6")) b.rule({ ns, family, table, chain, tokens, first: position === "1", origin: x.origin() });
   x.done(ns);
 };
 

@@ -3,8 +3,10 @@
  * (both ends up) and bridges (up, with their up ports) join; a VLAN sub-interface sits on its
  * parent's wire under one more tag; a macvlan interface sits on its parent's wire, except that
  * it never talks with the parent itself, and with its siblings on that parent only as the
- * modes allow (bridge: directly; private: never; vepa: only through a switch that sends frames
- * back out of the port they came in on, which no bridge here does).
+ * modes allow (bridge: directly; private: never; vepa, or bridge with vepa: only through a
+ * switch that sends frames back out of the port they came in on, which no bridge here does;
+ * passthru: the one macvlan of its parent, which it stands in for on the wire). A macvlan in
+ * source mode takes frames only from MACs listed for it, which no resource declares: unknown.
  */
 import type { Iface, Model } from "./model";
 
@@ -110,6 +112,20 @@ export class Layer2 {
     return s;
   }
 
+  /**
+   * Whether the link has a carrier (operationally up): a veth whose peer is up too, a bridge with
+   * a port that has one, a VLAN or macvlan whose parent has one (a parent the stack does not
+   * manage is taken as up). IPv6 starts duplicate address detection only then: until, the
+   * link's IPv6 addresses stay tentative.
+   */
+  carrier(i: Iface, depth = 0): boolean {
+    if (!i.up || depth > 8) return false;
+    if (i.kind === "veth") return i.peer === undefined || this.m.ifaces.get(i.peer)?.up === true;
+    if (i.kind === "bridge") return [...this.m.ifaces.values()].some((j) => j.ns === i.ns && j.master === i.name && this.carrier(j, depth + 1));
+    const parent = i.parent ? this.m.ifaces.get(i.parent) : undefined;
+    return parent === undefined || this.carrier(parent, depth + 1);
+  }
+
   /** Whether the interface sends and receives frames itself: up, and not a bridge port. */
   isStation(i: Iface): boolean {
     return i.up && !i.master;
@@ -157,12 +173,14 @@ export class Layer2 {
       const [child, parent] = a.parent === b.key ? [a, b] : [b, a];
       if (child.kind === "macvlan") return { no: `${where(m, parent)} does not reach its own macvlan interface ${where(m, child)} (a host shim, hostAccess, does)` };
     }
+    const source = [a, b].find((x) => x.kind === "macvlan" && x.mode === "source");
+    if (source) return { unknown: `${where(m, source)} is a macvlan in source mode: it takes frames only from the MACs listed for it, which the stack does not declare` };
     if (a.kind !== "macvlan" || b.kind !== "macvlan" || a.parent !== b.parent) return true;
     const modes = [a.mode, b.mode];
     const pair = `${where(m, a)} and ${where(m, b)}`;
     if (modes.includes("private")) return { no: `${pair} are macvlan interfaces of one parent in private mode, which keeps them apart` };
     if (modes.every((x) => x === "bridge")) return true;
-    if (modes.some((x) => x !== "vepa" && x !== "bridge")) return { unknown: `macvlan mode ${modes.join("/")} of ${pair} is outside the model` };
+    if (modes.includes("passthru")) return { unknown: `${pair} are macvlan interfaces of one parent, one in passthru mode: the kernel refuses a second macvlan on a passthru parent` };
     if (s.open) return { unknown: `${pair} are macvlan interfaces of one parent in vepa mode: they reach each other only if the switch outside sends frames back (hairpin), and ${s.open}` };
     return { no: `${pair} are macvlan interfaces of one parent in vepa mode: their frames go out to the link and no bridge of the stack sends them back (no hairpin)` };
   }

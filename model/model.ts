@@ -6,7 +6,7 @@
  * reason next to the namespace (or the whole stack) it makes unknown.
  */
 import type { Resource } from "./resource";
-import { type Net } from "./ip";
+import type { Family, Net } from "./ip";
 
 /** The resource an object of the model comes from, for reasons and for the review. */
 export interface Origin {
@@ -42,10 +42,10 @@ export interface Iface {
   name: string;
   kind: IfaceKind;
   up: boolean;
-  /** IPv4 addresses in the order they are added (the first of a subnet is its primary). */
+  /** Addresses of both families in the order they are added (the first IPv4 one of a subnet is its primary). */
   addresses: Net[];
-  /** Other addresses as written (IPv6): columns of the matrix, outside the model. */
-  others: string[];
+  /** The MAC, as the state says it (set, or read back after up): the link-local address derives from it. Undefined: not known. */
+  mac?: string;
   /** veth: the other end's key. */
   peer?: string;
   /** A port of this bridge (its name, in the same namespace). */
@@ -62,8 +62,9 @@ export interface Iface {
 
 export interface RouteEntry {
   ns: string;
+  /** Its family is the destination's. */
   dest: Net;
-  via?: number;
+  via?: bigint;
   dev?: string;
   metric: number;
   /** "main", "253" (the default table, consulted after main), or another table (no rule selects it). */
@@ -78,6 +79,8 @@ export interface SysctlEntry {
 
 export interface RuleEntry {
   ns: string;
+  /** iptables (ipv4) or ip6tables (ipv6). */
+  family: Family;
   table: string;
   chain: string;
   tokens: string[];

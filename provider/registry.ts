@@ -78,6 +78,15 @@ export const KINDS = {
   sysctl: decl({ kind: "Sysctl", key: "sysctl", file: "sysctl", inputs: ["key", "value", "netns", "hostWide"], outputs: ["found"], replaceOn: ["key", "netns"] }),
   route: decl({ kind: "Route", key: "route", file: "route", inputs: ["destination", "via", "dev", "metric", "table", "family", "netns"], outputs: ["protocol"], replaceOn: ["destination", "metric", "table", "family", "netns"] }),
   iptables: decl({ kind: "IptablesRule", key: "iptables", file: "iptables", inputs: ["table", "chain", "rule", "position", "family", "netns"], outputs: ["comment"], replaceOn: ["table", "chain", "family", "netns"] }),
+  namespaceFleet: decl({
+    kind: "NamespaceFleet",
+    key: "namespaceFleet",
+    file: "namespace-fleet",
+    inputs: ["count", "namePrefix", "start", "members", "netns", "bridge", "ifname", "subnet", "subnet6", "firstHost", "gateway", "gateway6", "mtu", "loopbackUp", "mcastFlood", "expect"],
+    outputs: ["memberStates", "expectation"],
+    // Members come and go in place; the ports' namespace or the inside end's name is every member's identity.
+    replaceOn: ["netns", "ifname"],
+  }),
   probe: decl({
     kind: "Probe",
     key: "probe",

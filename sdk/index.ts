@@ -4,6 +4,7 @@
  * machine running `pulumi`, or of the machine its `connection` names (over SSH).
  */
 export { Namespace, type NamespaceArgs } from "./namespace";
+export { NamespaceFleet, type NamespaceFleetArgs, type FleetMemberArgs, type FleetExpectationArgs, type FleetMemberState } from "./fleet";
 export { VethPair, type VethPairArgs, type VethEndArgs, type VethEnd } from "./veth";
 export { Bridge, type BridgeArgs } from "./bridge";
 export { VlanInterface, type VlanInterfaceArgs } from "./vlan";

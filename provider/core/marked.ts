@@ -39,6 +39,7 @@ export const MARKED_BY_KIND = {
   sysctl: ["sysctl"],
   route: ["route"],
   iptables: ["iptables rule"],
+  namespaceFleet: ["namespace", "link"], // each member's namespace (its lo's mark) and its port
   probe: [],
 } as const satisfies Record<KindKey, readonly MarkedKind[]>;
 

@@ -21,7 +21,7 @@ describe("the API reference", () => {
     const sdk = require(join(ROOT, "dist", "sdk", "index.js")) as Record<string, unknown>;
     // Classes (the helper functions, expectReachability and vxlanOverhead, get pages of their own).
     const classes = Object.entries(sdk).filter(([k, v]) => typeof v === "function" && /^[A-Z]/.test(k)).map(([k]) => k).sort();
-    expect(classes).toEqual(["Bridge", "Host", "IptablesRule", "LinkShaping", "MacvlanEndpoint", "MacvlanNetwork", "Namespace", "Probe", "Route", "Router", "Sysctl", "VethPair", "VlanInterface", "VxlanInterface", "VxlanTunnel"]);
+    expect(classes).toEqual(["Bridge", "Host", "IptablesRule", "LinkShaping", "MacvlanEndpoint", "MacvlanNetwork", "Namespace", "NamespaceFleet", "Probe", "Route", "Router", "Sysctl", "VethPair", "VlanInterface", "VxlanInterface", "VxlanTunnel"]);
     for (const c of classes) expect(existsSync(join(out, "classes", `${c}.html`))).toBe(true);
     expect(readFileSync(join(out, "classes", "Sysctl.html"), "utf8")).toContain("hostWide");
     expect(readFileSync(join(out, "classes", "Namespace.html"), "utf8")).toContain("A named network namespace");

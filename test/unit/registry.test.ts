@@ -199,8 +199,10 @@ describe("every table that must cover every kind does", () => {
    * by its own delete), or not at all because it makes nothing. The keys are checked against
    * the registry below, so a new kind fails here until it says which.
    */
-  const FOUND_AS: Record<string, "link" | "its own" | "makes nothing"> = {
+  const FOUND_AS: Record<string, "link" | "its own" | "namespaces" | "makes nothing"> = {
     Namespace: "its own",
+    NamespaceFleet: "namespaces", // each member's namespace, marked as a Namespace's and removed by its delete
+
     Bridge: "link",
     VethPair: "link",
     VlanInterface: "link",
@@ -220,7 +222,7 @@ describe("every table that must cover every kind does", () => {
 
   it("lists every kind that makes something among the marked kinds, which orphans removes and the namespace guard looks for", () => {
     // A marked kind of its own is one whose removal is that kind's own delete.
-    const markedAs = (d: KindDecl) => (FOUND_AS[d.kind] === "link" ? "link" : REMOVAL_ORDER.find((m) => REMOVED_AS[m] === d.key));
+    const markedAs = (d: KindDecl) => (FOUND_AS[d.kind] === "link" ? "link" : FOUND_AS[d.kind] === "namespaces" ? REMOVAL_ORDER.find((m) => REMOVED_AS[m] === "namespace") : REMOVAL_ORDER.find((m) => REMOVED_AS[m] === d.key));
     expect(decls.filter((d) => FOUND_AS[d.kind] !== "makes nothing" && markedAs(d) === undefined).map((d) => d.kind)).toEqual([]);
     // The guard (othersIn) reads every marked kind but the namespace itself; orphans removes each in REMOVAL_ORDER.
     expect(REMOVAL_ORDER.filter((m) => REMOVED_AS[m] === undefined)).toEqual([]);

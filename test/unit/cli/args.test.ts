@@ -6,7 +6,7 @@ describe("the command line", () => {
     expect(parseCommand(["diagram"])).toEqual({ name: "diagram", file: undefined, format: "mermaid", preview: false, stack: undefined });
     expect(parseCommand(["diagram", "--preview", "--format", "svg", "-"])).toMatchObject({ format: "svg", preview: true, file: "-" });
     expect(parseCommand([])).toEqual({ name: "help" });
-    expect(parseCommand(["reachability"])).toEqual({ name: "reachability", file: undefined, format: "markdown", preview: false, stack: undefined, ownFresh: false, from: [], to: [] });
+    expect(parseCommand(["reachability"])).toEqual({ name: "reachability", file: undefined, format: "markdown", preview: false, stack: undefined, ownFresh: false, from: [], to: [], family: "both", linkLocal: false });
     expect(parseCommand(["reachability", "--own-netns", "fresh", "--from", "a", "--from", "b", "--to", "10.0.0.1", "--format", "json", "--preview", "p.json"])).toEqual({
       name: "reachability",
       file: "p.json",
@@ -16,7 +16,13 @@ describe("the command line", () => {
       ownFresh: true,
       from: ["a", "b"],
       to: ["10.0.0.1"],
+      family: "both",
+      linkLocal: false,
     });
+    expect(parseCommand(["reachability", "--family", "ipv6", "--link-local", "--to", "fe80::1%eth0"])).toMatchObject({ family: "ipv6", linkLocal: true, to: ["fe80::1%eth0"] });
+    expect(() => parseCommand(["reachability", "--family", "ip6"])).toThrow('invalid --family "ip6" (must be one of both, ipv4, ipv6)');
+    expect(() => parseCommand(["reachability", "--family", "ipv4", "--link-local"])).toThrow("--link-local is IPv6's: it takes no --family ipv4");
+    expect(() => parseCommand(["diagram", "--family", "ipv4"])).toThrow("diagram takes no --family");
     expect(parseCommand(["orphans", "--stack", "dev", "--host", "root@10.0.0.1", "--host", "h2:2222", "--identity", "k", "--delete"])).toEqual({
       name: "orphans",
       stack: "dev",

@@ -48,13 +48,28 @@ describe("pulumi-linuxnet reachability (bin)", () => {
     const json = JSON.parse(runCli(["reachability", "--format", "json"], fixtureText("macvlan-export")).stdout);
     expect(json.counts).toEqual({ reachable: 11, unreachable: 14, unknown: 0 });
     expect(json.ownNetns).toBe("unknown");
-    expect(json.pairs[0]).toEqual({ from: "c1", to: "172.16.10.2", answer: "reachable", ttl: 64, reason: "its own address, through lo", path: ["c1 lo"] });
+    expect(json.pairs[0]).toEqual({ from: "c1", to: "172.16.10.2", family: "ipv4", answer: "reachable", ttl: 64, reason: "its own address, through lo", path: ["c1 lo"] });
+  });
+
+  it("picks a family (--family), lists link-local neighbours (--link-local) and takes IPv6 in --to", () => {
+    const v4 = JSON.parse(runCli(["reachability", "--own-netns", "fresh", "--family", "ipv4", "--format", "json"], fixtureText("demo-export")).stdout);
+    const both = JSON.parse(runCli(["reachability", "--own-netns", "fresh", "--format", "json"], fixtureText("demo-export")).stdout);
+    expect(v4.addresses.length).toBeGreaterThanOrEqual(4);
+    expect(both.addresses).toEqual(v4.addresses); // the demo has no IPv6 address of its own
+    const ll = JSON.parse(runCli(["reachability", "--own-netns", "fresh", "--family", "ipv6", "--link-local", "--format", "json"], fixtureText("demo-export")).stdout);
+    expect(ll.addresses).toEqual([]);
+    // each veth end's link-local address from its MAC in the export; the bridge's is not known (its MAC follows its ports)
+    expect(ll.linkLocalPairs.length).toBeGreaterThanOrEqual(2);
+    expect(ll.linkLocalPairs.every((p: { to: string; answer: string; ttl: number }) => /^fe80::[0-9a-f:]+%\w+$/.test(p.to) && p.answer === "reachable" && p.ttl === 64)).toBe(true);
+    const one = runCli(["reachability", "--own-netns", "fresh", "--from", "demo-c1", "--to", ll.linkLocalPairs[0].to], fixtureText("demo-export"));
+    expect(one.stdout).toContain(`- \`demo-c1\` → \`${ll.linkLocalPairs[0].to}\`: ✅ reachable (TTL 64): on one link with`);
+    expect(runCli(["reachability", "--own-netns", "fresh", "--to", "fd00::1", "--format", "json"], fixtureText("demo-export")).stdout).toContain('"reason": "fd00::1 is not an address of the stack"');
   });
 
   it("refuses a namespace or an address it does not know, naming what it knows", () => {
     const r = runCli(["reachability", "--from", "nope"], fixtureText("macvlan-export"));
     expect(r.code).toBe(2);
     expect(r.stderr.split("\n")[0]).toBe('pulumi-linuxnet reachability: invalid --from "nope" (must be a namespace of the stack (c1, c2, host1, host2, lan))');
-    expect(runCli(["reachability", "--to", "c1"], fixtureText("macvlan-export")).stderr.split("\n")[0]).toBe('pulumi-linuxnet reachability: invalid --to "c1" (must be an IPv4 address like 10.0.0.1)');
+    expect(runCli(["reachability", "--to", "c1"], fixtureText("macvlan-export")).stderr.split("\n")[0]).toBe('pulumi-linuxnet reachability: invalid --to "c1" (must be an address like 10.0.0.1, fd00::1 or fe80::1%eth0)');
   });
 });

@@ -4,6 +4,7 @@ import type { RuleEntry } from "../../../model/model";
 
 const entry = (chain: string, tokens: string[], table = chain === "POSTROUTING" ? "nat" : "filter", first = false): RuleEntry => ({
   ns: "|r",
+  family: "ipv4",
   table,
   chain,
   tokens,

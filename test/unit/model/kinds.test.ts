@@ -4,13 +4,14 @@
  * it makes unknown, with the reason. One case per entry of the table, and the table's entries
  * are the cases: a rule added without its case fails the first test here.
  */
+import { familyOf, ipText } from "../../../model/ip";
 import { buildModel, REACH_KINDS } from "../../../model/kinds";
 import type { Model } from "../../../model/model";
 import type { Resource } from "../../../model/resource";
 import { answer, bridge, endpoint, macvlanNetwork, type Network, ns, ping, res, route, rule, sysctl, veth } from "./states";
 
 const model = (resources: Resource[]) => buildModel(resources, { ownFresh: true });
-const ifaces = (m: Model) => Object.fromEntries([...m.ifaces.values()].map(({ key, kind, up, addresses, others, peer, master, parent, tag, mode, stp }) => [key, { kind, up, addresses: addresses.length, others, peer, master, parent, tag, mode, stp }]));
+const ifaces = (m: Model) => Object.fromEntries([...m.ifaces.values()].map(({ key, kind, up, addresses, peer, master, parent, tag, mode, stp }) => [key, { kind, up, addresses: addresses.length, peer, master, parent, tag, mode, stp }]));
 /** Why each namespace (and, under "*", everything) is unknown. */
 const outside = (m: Model) => ({ ...Object.fromEntries([...m.namespaces.values()].filter((n) => n.outside.length).map((n) => [n.label, n.outside])), ...(m.everywhere.length ? { "*": m.everywhere } : {}) });
 /** Adds nothing to the model the rest of the state makes. */
@@ -43,18 +44,18 @@ const CASES: Record<string, () => void> = {
   },
   Bridge() {
     const m = model([ns("h"), bridge("br", "h", ["10.1.0.1/24", "fd00::1/64"], { stp: true })]);
-    expect(ifaces(m)).toEqual({ "|h/br": { kind: "bridge", up: true, addresses: 1, others: ["fd00::1"], stp: true } });
+    expect(ifaces(m)).toEqual({ "|h/br": { kind: "bridge", up: true, addresses: 2, stp: true } });
   },
   VethPair() {
     const m = model([ns("h"), ns("c"), veth("c", { name: "eth0", netns: "c", addresses: ["10.1.0.2/24"] }, { name: "c-p", netns: "h", master: "br0", up: false })]);
     expect(ifaces(m)).toEqual({
-      "|c/eth0": { kind: "veth", up: true, addresses: 1, others: [], peer: "|h/c-p" },
-      "|h/c-p": { kind: "veth", up: false, addresses: 0, others: [], peer: "|c/eth0", master: "br0" },
+      "|c/eth0": { kind: "veth", up: true, addresses: 1, peer: "|h/c-p" },
+      "|h/c-p": { kind: "veth", up: false, addresses: 0, peer: "|c/eth0", master: "br0" },
     });
   },
   VlanInterface() {
     const m = model([ns("h"), res("VlanInterface", "v", { parent: "enp0s8", vlanId: 100, netns: "h", addresses: ["10.100.0.1/24"], up: true })]);
-    expect(ifaces(m)).toEqual({ "|h/enp0s8.100": { kind: "vlan", up: true, addresses: 1, others: [], parent: "|h/enp0s8", tag: "802.1Q 100" } });
+    expect(ifaces(m)).toEqual({ "|h/enp0s8.100": { kind: "vlan", up: true, addresses: 1, parent: "|h/enp0s8", tag: "802.1Q 100" } });
     const ad = model([ns("h"), res("VlanInterface", "q", { name: "outer", parent: "enp0s8", vlanId: 7, protocol: "802.1ad", netns: "h", up: true })]);
     expect(ifaces(ad)["|h/outer"].tag).toBe("802.1ad 7");
   },
@@ -62,13 +63,14 @@ const CASES: Record<string, () => void> = {
     // The network itself is no link of its own; its host shim (hostAccess) is, with a /32.
     expect(ifaces(model([ns("h"), macvlanNetwork(lan)]))).toEqual({});
     const m = model([ns("h"), macvlanNetwork({ ...lan, hostAccess: { name: "mac10-shim", address: "172.16.10.2" } })]);
-    expect(ifaces(m)).toEqual({ "|h/mac10-shim": { kind: "macvlan", up: true, addresses: 1, others: [], parent: "|h/br10", mode: "bridge" } });
+    expect(ifaces(m)).toEqual({ "|h/mac10-shim": { kind: "macvlan", up: true, addresses: 1, parent: "|h/br10", mode: "bridge" } });
     expect(m.ifaces.get("|h/mac10-shim")!.addresses[0].len).toBe(32);
-    expect(outside(model([ns("h"), macvlanNetwork({ ...lan, mode: "passthru" })]))).toEqual({ h: ["macvlan mode passthru (MacvlanNetwork h-mac10) is outside the model"] });
+    // Every mode is modelled (at layer 2: see the predictions): none makes its namespace unknown.
+    for (const mode of ["bridge", "vepa", "private", "passthru", "source"]) expect(outside(model([ns("h"), macvlanNetwork({ ...lan, mode })]))).toEqual({});
   },
   MacvlanEndpoint() {
     const m = model([ns("h"), ns("d1"), endpoint("d1", "d1", "172.16.10.10", { ...lan, hostAccess: { name: "mac10-shim", address: "172.16.10.2" } })]);
-    expect(ifaces(m)).toEqual({ "|d1/eth0": { kind: "macvlan", up: true, addresses: 1, others: [], parent: "|h/br10", mode: "bridge" } });
+    expect(ifaces(m)).toEqual({ "|d1/eth0": { kind: "macvlan", up: true, addresses: 1, parent: "|h/br10", mode: "bridge" } });
     // Its default route through the gateway, and the host's route to it through the shim.
     expect(m.routes.map((r) => [r.ns, r.dest.len, r.via !== undefined, r.dev, r.origin.part])).toEqual([
       ["|d1", 0, true, "eth0", "default route"],
@@ -78,7 +80,13 @@ const CASES: Record<string, () => void> = {
   },
   Route() {
     const m = model([...pair(), route("r", "a", "10.9.0.0/24", "10.0.0.2", { metric: 5, table: "254" }), route("r6", "a", "fd00:9::/64", "fd00::2", { family: "ipv6" })]);
-    expect(m.routes.map((r) => [r.ns, r.dest.len, r.metric, r.table])).toEqual([["|a", 24, 5, "main"]]); // IPv6: no effect on IPv4
+    // IPv6 by its family, with the kernel's default metric 1024
+    expect(m.routes.map((r) => [r.ns, familyOf(r.dest.ip), r.dest.len, r.metric, r.table])).toEqual([
+      ["|a", "ipv4", 24, 5, "main"],
+      ["|a", "ipv6", 64, 1024, "main"],
+    ]);
+    const dflt = model([...pair(), route("d6", "a", "default", "fd00::2", { family: "ipv6" })]).routes[0];
+    expect([familyOf(dflt.dest.ip), dflt.dest.len, ipText(dflt.via!)]).toEqual(["ipv6", 0, "fd00::2"]);
     expect(outside(model([...pair(), route("odd", "a", "10.9.0.0/24", "gw.example")]))).toEqual({ a: ["Route odd (10.9.0.0/24 via gw.example) is outside the model"] });
   },
   Sysctl() {
@@ -87,7 +95,10 @@ const CASES: Record<string, () => void> = {
   },
   IptablesRule() {
     const m = model([...pair(), rule("drop", "a", "INPUT", ["-p", "icmp", "-j", "DROP"], { position: "1" }), rule("v6", "a", "INPUT", ["-j", "DROP"], { family: "ipv6" })]);
-    expect(m.rules.map((r) => [r.ns, r.table, r.chain, r.tokens.join(" "), r.first])).toEqual([["|a", "filter", "INPUT", "-p icmp -j DROP", true]]); // ip6tables: not IPv4's
+    expect(m.rules.map((r) => [r.ns, r.family, r.table, r.chain, r.tokens.join(" "), r.first])).toEqual([
+      ["|a", "ipv4", "filter", "INPUT", "-p icmp -j DROP", true],
+      ["|a", "ipv6", "filter", "INPUT", "-j DROP", false],
+    ]);
   },
   Router() {
     // A component: its sysctls and rules are resources of their own.

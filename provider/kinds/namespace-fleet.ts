@@ -1,0 +1,276 @@
+/**
+ * NamespaceFleet: N like members as one resource, each a named namespace with a veth whose own
+ * end (`ifname`, default eth0) carries the member's addresses and default routes and whose
+ * other end, named like the member, is a port of `bridge` in `netns`. As a thousand Namespace
+ * and VethPair resources, a thousand members cost the engine a state rewrite per step; as one
+ * resource they cost what the kernel does (core/members.ts: batched `ip`).
+ *
+ * The inputs the state holds name every member (`members[k]`: name and addresses), whatever
+ * the program wrote (core/fleet-plan.ts): so the engine's own diff names each member that
+ * changes (`members[17].addresses[0]`), and an update touches only those members, adds or
+ * removes only the members at the edge, and leaves the others' namespaces and links as they
+ * are. A member whose name is taken by an object the fleet does not own is refused (an
+ * unmarked namespace is built into with `adopt`); its own leftover of a killed `up` is made
+ * again; a member holding other stacks' objects is never deleted (the namespace guard).
+ *
+ * IPv6: a member without IPv6 addresses has it silenced on both ends (`addrgenmode none`: no
+ * link-local address, so no duplicate address detection, router or listener solicitations);
+ * ports never carry IPv6. A thousand members multicasting to every port of one bridge overflow
+ * the kernel's input backlog (bench/storm.sh).
+ */
+import { z } from "zod";
+import { expand, type Member } from "../core/fleet-plan";
+import { defined, handlers, holdsUnknown, type KindSpec, type Props } from "../core/kind";
+import { argv, eachLimited, type FleetShape, makeMembers, memberAttempt, type MemberState, observe, once, PARALLEL, removeMembers, ROLE_END, type Seen1, statesOf, whole } from "../core/members";
+import { addresses as addressList, ipAddress, mtu, subnet } from "../core/net";
+import { markOf } from "../core/owner";
+import { failureLine, holds, type Expectation } from "../core/probe-answer";
+import { bool, ifName, ifNameProblem, netnsName, ownership } from "../core/validate";
+import type { Host } from "../hosts";
+import { KINDS } from "../registry";
+import { look, schema as probeSchema } from "./probe";
+
+// ── schema ──────────────────────────────────────────────────────────────────────────────
+const show = (v: unknown) => JSON.stringify(v);
+/** The largest fleet: far above what one bridge or one machine serves well, low enough to refuse a typo. */
+export const MAX_MEMBERS = 20000;
+
+const wholeNumber = (field: string, min: number, max: number) =>
+  z.number({ error: `invalid ${field} (must be a whole number from ${min} to ${max})` }).refine((v) => Number.isInteger(v) && v >= min && v <= max, {
+    error: (iss) => `invalid ${field} ${show(iss.input)} (must be a whole number from ${min} to ${max})`,
+  });
+
+/** A member's name names its namespace and its port: a namespace name that is also an interface name. */
+const memberName = (field: string) =>
+  netnsName(field).superRefine((v, ctx) => {
+    const problem = ifNameProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: `invalid ${field} ${show(v)} (${problem}: it also names the member's port)` });
+  });
+
+const member = z.strictObject({
+  name: memberName("members[].name"),
+  /** As given, or from `subnet`/`subnet6` by position. */
+  addresses: addressList("members[].addresses").unwrap().optional(),
+});
+
+/** The fleet-level expectation: every member reaches `to` (what a Probe checks, from each member). */
+const expectation = z.strictObject({
+  to: probeSchema.shape.to,
+  port: probeSchema.shape.port,
+  expect: probeSchema.shape.expect,
+  count: probeSchema.shape.count,
+  timeout: probeSchema.shape.timeout,
+  /** How many members are probed at once. */
+  parallel: wholeNumber("expect.parallel", 1, 256).default(32),
+});
+
+const raw = z.strictObject({
+  count: wholeNumber("count", 1, MAX_MEMBERS).optional(),
+  namePrefix: memberName("namePrefix").optional(),
+  /** The first member's number (`namePrefix` + number). */
+  start: wholeNumber("start", 0, 1_000_000).default(0),
+  members: z.array(member, { error: "invalid members (must be a list of { name, addresses? })" }).optional(),
+  netns: netnsName("netns").optional(),
+  bridge: ifName("bridge").optional(),
+  ifname: ifName("ifname").default("eth0"),
+  subnet: subnet("subnet").optional(),
+  subnet6: subnet("subnet6").optional(),
+  firstHost: wholeNumber("firstHost", 0, 2 ** 31).default(2),
+  gateway: ipAddress("gateway").optional(),
+  gateway6: ipAddress("gateway6").optional(),
+  mtu: mtu("mtu").optional(),
+  loopbackUp: bool("loopbackUp").default(true),
+  /** Multicast flooding to the members' ports (the bridge's default: on). */
+  mcastFlood: bool("mcastFlood").default(true),
+  expect: expectation.optional(),
+  ...ownership(),
+});
+
+
+type Raw = z.output<typeof raw>;
+
+
+export const schema = raw.superRefine((v, ctx) => {
+  const r = expand(v);
+  if (!Array.isArray(r)) ctx.addIssue({ code: "custom", path: r.path, message: r.message });
+});
+
+/** The inputs with every member named and addressed (what the state holds after check). */
+export type FleetInputs = Omit<Raw, "members"> & FleetShape;
+
+/** The inputs as the handlers take them: members expanded (state written by check has them so already). */
+function full(v: Raw): FleetInputs {
+  const members = expand(v);
+  if (!Array.isArray(members)) throw new Error(`NamespaceFleet: ${members.message}`);
+  return { ...v, members };
+}
+
+
+export interface FleetOutputs extends Record<string, unknown> {
+  /** Per member, in the order of `members`. */
+  memberStates: MemberState[];
+  /** The expectation's answer at the last create, update or refresh. */
+  expectation?: { holds: boolean; checked: number; failing: string[] };
+}
+
+const subjectOf = (i: FleetInputs) => ({ kind: "namespace fleet", name: `${i.members[0].name}…${i.members[i.members.length - 1].name} (${i.members.length} members)` });
+
+// ── the expectation ─────────────────────────────────────────────────────────────────────
+/** How many failing members a message names. */
+const NAMED = 5;
+
+type ExpectationSeen = NonNullable<FleetOutputs["expectation"]>;
+
+/** Probes from every member, `parallel` at once: which members break the expectation (in the fleet's order), and the first one's line. */
+async function checkExpectation(host: Host, i: FleetInputs, verb: string): Promise<{ result: ExpectationSeen; first?: string } | undefined> {
+  const e = i.expect;
+  if (!e) return undefined;
+  const to = `${e.to}${e.port !== undefined ? ` port ${e.port}` : ""}`;
+  const failing: Array<{ k: number; line: string }> = [];
+  await eachLimited(i.members, e.parallel, async (m, k) => {
+    const probe = { netns: m.name, to: e.to, port: e.port, expect: e.expect, count: e.count, timeout: e.timeout } as Parameters<typeof look>[1];
+    const seen = await look(host, probe, verb);
+    if (!holds(probe as Expectation, seen)) failing.push({ k, line: failureLine(`${m.name}${host.label ? ` on ${host.label}` : ""}`, to, probe as Expectation, seen) });
+  });
+  failing.sort((a, b) => a.k - b.k);
+  return { result: { holds: failing.length === 0, checked: i.members.length, failing: failing.map((f) => i.members[f.k].name) }, first: failing[0]?.line };
+}
+
+/** Fails the step in one line when the expectation does not hold, naming the first members that break it. */
+export class ExpectationFailed extends Error {
+  constructor(i: FleetInputs, seen: ExpectationSeen, first: string) {
+    const names = seen.failing.slice(0, NAMED).join(", ");
+    const more = seen.failing.length > NAMED ? ` and ${seen.failing.length - NAMED} more` : "";
+    super(`fleet expectation does not hold for ${seen.failing.length} of ${seen.checked} members (${names}${more}); the first: ${first}`);
+    this.name = "ExpectationFailed";
+  }
+}
+
+async function expectationAfter(host: Host, i: FleetInputs): Promise<ExpectationSeen | undefined> {
+  const checked = await checkExpectation(host, i, "check");
+  if (checked && !checked.result.holds) throw new ExpectationFailed(i, checked.result, checked.first!);
+  return checked?.result;
+}
+
+// ── handlers ────────────────────────────────────────────────────────────────────────────
+const byName = (list: readonly Member[]) => new Map(list.map((m) => [m.name, m]));
+const sameAddresses = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/** Whether a member's inside is as declared (so an update leaves it untouched). */
+const asDeclared = (i: FleetInputs, m: Member, was: Seen1) =>
+  sameAddresses(was.addresses, m.addresses) &&
+  was.gateway === i.gateway &&
+  was.gateway6 === i.gateway6 &&
+  was.up &&
+  was.loopbackUp === i.loopbackUp &&
+  (i.mtu === undefined || was.mtu === i.mtu) &&
+  was.alias === (i.owner && markOf(i.owner, ROLE_END));
+
+/** Settings of the ports whose change sets every port again. */
+const PORTS = ["bridge", "mcastFlood", "owner"] as const;
+
+/**
+ * Makes the kernel match `n`: members no longer declared removed, new ones and broken ones
+ * (a port or inside end gone) made, and of the rest only those whose inside differs from
+ * what is declared touched, in place.
+ */
+async function converge(host: Host, o: FleetInputs, n: FleetInputs, verb: string): Promise<FleetOutputs> {
+  const news = byName(n.members);
+  const olds = byName(o.members);
+  await removeMembers(host, n, o.members.filter((m) => !news.has(m.name)), verb);
+  const { seen, ports } = await observe(host, n, verb);
+  const kept = n.members.filter((m) => olds.has(m.name));
+  const broken = kept.filter((m) => !whole(n, seen.get(m.name), ports.get(m.name)));
+  await makeMembers(host, n, [...n.members.filter((m) => !olds.has(m.name)), ...broken]);
+  const intact = kept.filter((m) => !broken.includes(m));
+  if (PORTS.some((f) => o[f] !== n[f])) await once(host, intact.flatMap((m) => argv.port(n, m).slice(1)), n.netns, (line) => memberAttempt(verb, line[3], n.netns));
+  const touched = intact.filter((m) => !asDeclared(n, m, seen.get(m.name)!));
+  await eachLimited(touched, PARALLEL, (m) => once(host, argv.inside(n, m, seen.get(m.name)!), m.name, () => memberAttempt(verb, m.name)));
+  const after = await observe(host, n, verb);
+  const expectation = await expectationAfter(host, n);
+  return { memberStates: statesOf(n, after.seen, after.ports), ...(expectation && { expectation }) };
+}
+
+const spec: KindSpec<typeof schema, FleetOutputs> = {
+  kind: KINDS.namespaceFleet.kind,
+  schema,
+  replaceOn: KINDS.namespaceFleet.replaceOn,
+  subject: (i) => subjectOf(full(i)),
+  id: (i) => `fleet:${i.netns ?? ""}/${full(i).members[0].name}`,
+
+  async create(host, raw) {
+    const i = full(raw);
+    await makeMembers(host, i, i.members);
+    const { seen, ports } = await observe(host, i, "create");
+    try {
+      const expectation = await expectationAfter(host, i);
+      return { memberStates: statesOf(i, seen, ports), ...(expectation && { expectation }) };
+    } catch (e) {
+      // The step fails, so no state will hold the members: nothing of it may stay behind.
+      await removeMembers(host, i, i.members, "create", false).catch((undoErr: Error) => {
+        if (e instanceof Error) e.message += `; cleanup also failed: ${undoErr.message}`;
+      });
+      throw e;
+    }
+  },
+
+  // Never "exists": a fleet decides member by member (clearWay).
+  async existing() {
+    return undefined;
+  },
+
+  async read(host, raw, state) {
+    const i = full(raw);
+    const { seen, ports } = await observe(host, i, "read");
+    const members = i.members.filter((m) => whole(i, seen.get(m.name), ports.get(m.name))).map((m) => ({ name: m.name, addresses: seen.get(m.name)!.addresses }));
+    if (!members.length) return undefined; // every member gone: the fleet is
+    const all = <T>(pick: (s: Seen1) => T, declared: T) => (members.every((m) => pick(seen.get(m.name)!) === declared) ? declared : pick(seen.get(members.find((m) => pick(seen.get(m.name)!) !== declared)!.name)!));
+    const inputs: FleetInputs = {
+      ...i,
+      members,
+      gateway: all((s) => s.gateway, i.gateway),
+      gateway6: all((s) => s.gateway6, i.gateway6),
+      loopbackUp: all((s) => s.loopbackUp, i.loopbackUp),
+    };
+    const checked = await checkExpectation(host, inputs, "read");
+    const same = checked && state.expectation && state.expectation.holds === checked.result.holds && state.expectation.failing.join() === checked.result.failing.join();
+    const { count: _c, namePrefix: _p, start: _s, ...stored } = inputs;
+    return { inputs: stored as FleetInputs, outs: { memberStates: statesOf(inputs, seen, ports), ...(checked && { expectation: same ? state.expectation : checked.result }) } };
+  },
+
+  update: (host, o, n) => converge(host, full(o), full(n), "update"),
+
+  async delete(host, raw) {
+    const i = full(raw);
+    await removeMembers(host, i, i.members, "delete");
+  },
+};
+
+const derived = handlers(spec);
+
+/** The inputs the state keeps: every member named and addressed (so the engine's diff names each member), `count` and `namePrefix` spent. */
+function stored(inputs: Props): Props {
+  const i = full(inputs as Raw);
+  const { count: _c, namePrefix: _p, start: _s, ...rest } = i;
+  return rest;
+}
+
+/**
+ * The derived handlers, with the members expanded at check, and one more reason to update: a
+ * fleet whose expectation did not hold at the last refresh is checked again by the next `up`
+ * even if its inputs are the same.
+ */
+export const namespaceFleet = {
+  ...derived,
+  async check(olds: Props, news: Props) {
+    const r = await derived.check(olds, news);
+    if (!r.inputs || holdsUnknown(r.inputs)) return r;
+    return { ...r, inputs: defined(stored(r.inputs)) };
+  },
+  async diff(id: string, olds: Props, news: Props): Promise<{ changes?: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+    const d = await derived.diff(id, olds, news);
+    const e = olds.expectation as FleetOutputs["expectation"];
+    return d.changes === false && e && !e.holds ? { ...d, changes: true } : d;
+  },
+};
+
