@@ -1,7 +1,8 @@
 /**
  * The kernel judges the reachability model: after an `up`, the stack's exported state is
- * predicted (every namespace → every address of the stack, pulumi's own namespace taken as
- * fresh: in the sandbox it is), and every pair the prediction decides is pinged for real
+ * predicted (every namespace → every address of the stack, and → the link-local addresses of
+ * its links' neighbours as `ADDR%DEV`; pulumi's own namespace taken as fresh: in the sandbox it
+ * is), and every pair the prediction decides is pinged for real
  * (`ip netns exec NS ping -4|-6 -c 1 -W 1 ADDRESS`, some at a time) and its reply TTL or hop
  * limit read. They must agree exactly; pairs predicted unknown are counted per family (IPv4,
  * IPv6) and printed with their reasons, and `expectJudged` bounds both counts for both
@@ -37,6 +38,8 @@ export const FAMILIES: readonly Family[] = ["ipv4", "ipv6"];
 const FAMILY_NAME: Record<Family, string> = { ipv4: "IPv4", ipv6: "IPv6" };
 /** A destination's family: IPv6 when it has a colon (`fd00::1`, `fe80::1%eth0`). */
 export const familyOf = (to: string): Family => (to.includes(":") ? "ipv6" : "ipv4");
+/** A prediction's family: the model's, or the destination's when the model names none (no address). */
+const familyOfPair = (p: Prediction): Family => p.family ?? familyOf(p.to);
 
 export interface FamilyJudgement {
   /** Pairs of this family predicted reachable or unreachable, each pinged. */
@@ -119,7 +122,7 @@ async function bounded<T, R>(items: readonly T[], limit: number, f: (t: T) => Pr
   return out;
 }
 
-const said = (p: Prediction) => (p.answer === "reachable" ? `reachable (${familyOf(p.to) === "ipv6" ? "hop limit" : "TTL"} ${p.ttl})` : p.answer);
+const said = (p: Prediction) => (p.answer === "reachable" ? `reachable (${familyOfPair(p) === "ipv6" ? "hop limit" : "TTL"} ${p.ttl})` : p.answer);
 
 /**
  * Predicts the deployed stack and pings every decided pair, IPv4 (`ping -4`) and IPv6
@@ -136,10 +139,12 @@ export async function judgeReachability(stack: PulumiStack, label: string, inNs:
   const t0 = performance.now();
   const exported = JSON.parse((await stack.cli(["stack", "export"])).stdout);
   const model = buildModel(fromExport(exported, "`pulumi stack export`"), { ownFresh: true });
-  const matrix = reachabilityMatrix(model);
+  // Every namespace → every address of the stack, and → its links' neighbours' link-local addresses (ADDR%DEV).
+  const matrix = reachabilityMatrix(model, { linkLocal: true });
+  const pairs = [...matrix.pairs, ...matrix.linkLocal];
   const byLabel = new Map([...model.namespaces.values()].map((n) => [n.label, n]));
-  const decided = matrix.pairs.filter((p) => p.answer !== "unknown");
-  if (decided.some((p) => familyOf(p.to) === "ipv6")) await waitForDad(inNs, [...new Set(decided.map((p) => byLabel.get(p.from)!))]);
+  const decided = pairs.filter((p) => p.answer !== "unknown");
+  if (decided.some((p) => familyOfPair(p) === "ipv6")) await waitForDad(inNs, [...new Set(decided.map((p) => byLabel.get(p.from)!))]);
   const measured = await bounded(decided, 12, async (p) => {
     const ns = byLabel.get(p.from)!;
     let ttl = await replyTtl(inNs, ns, p.to);
@@ -149,15 +154,15 @@ export async function judgeReachability(stack: PulumiStack, label: string, inNs:
   const disagreements = decided.flatMap((p, k) => {
     const ttl = measured[k];
     const agrees = p.answer === "reachable" ? ttl === p.ttl : ttl === undefined;
-    const word = familyOf(p.to) === "ipv6" ? "hop limit" : "TTL";
+    const word = familyOfPair(p) === "ipv6" ? "hop limit" : "TTL";
     return agrees ? [] : [`${p.from} → ${p.to}: predicted ${said(p)}, measured ${ttl === undefined ? "no reply" : `a reply with ${word} ${ttl}`} — ${p.reason}`];
   });
   const judged = (family: Family): FamilyJudgement => {
-    const pairs = matrix.pairs.filter((p) => familyOf(p.to) === family);
+    const mine = pairs.filter((p) => familyOfPair(p) === family);
     const unknown = new Map<string, number>();
-    for (const p of pairs) if (p.answer === "unknown") unknown.set(p.reason, (unknown.get(p.reason) ?? 0) + 1);
+    for (const p of mine) if (p.answer === "unknown") unknown.set(p.reason, (unknown.get(p.reason) ?? 0) + 1);
     const unknownCount = [...unknown.values()].reduce((a, b) => a + b, 0);
-    return { compared: pairs.length - unknownCount, unknown, unknownCount };
+    return { compared: mine.length - unknownCount, unknown, unknownCount };
   };
   const j: Judgement = { ipv4: judged("ipv4"), ipv6: judged("ipv6"), disagreements };
   const counts = FAMILIES.map((f) => `${FAMILY_NAME[f]} ${j[f].compared} compared, ${j[f].unknownCount} unknown`).join("; ");
