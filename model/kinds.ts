@@ -6,7 +6,7 @@
  */
 import type { Resource } from "./resource";
 import { at, isSecret, isUnknown } from "./values";
-import { addr, type Family, type Net, net } from "./ip";
+import { addr, type Family, isV4, type Net, net } from "./ip";
 import { type Builder, ifKey, type IfaceKind, type Model, newModel, type Origin, type ReachEntry } from "./model";
 
 /** Reads a resource's values, noting each one the model cannot use (a secret, or known only after up). */
@@ -201,6 +201,62 @@ const iptables: ReachEntry = (r, b) => {
   x.done(ns);
 };
 
+const percent = (v: unknown) => (typeof v === "number" ? v : typeof v === "string" ? Number(v.replace("%", "")) : 0);
+
+const shaping: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  const dev = x.str("dev");
+  const [loss, corrupt] = [percent(at(r.props, "loss")), percent(at(r.props, "corrupt"))];
+  if (ns && dev && (loss > 0 || corrupt > 0)) b.shape(ifKey(ns, dev), { loss, corrupt, origin: x.origin() });
+  x.done(ns);
+};
+
+/**
+ * A NamespaceFleet: each member a namespace the stack makes, with a veth whose own end
+ * (`ifname`) holds the member's addresses and default routes (`gateway`, `gateway6`) and whose
+ * other end, named like the member, is a port of `bridge` in `netns` (no bridge: a lone end
+ * there). A member without IPv6 addresses has no link-local address (addrgenmode none).
+ */
+const fleet: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const host = x.host();
+  const netns = x.ns();
+  const [bridgeName, ifname, gateway, gateway6] = [x.str("bridge"), x.str("ifname") ?? "eth0", x.str("gateway"), x.str("gateway6")];
+  const members = at(r.props, "members");
+  if (host === undefined || netns === undefined || !Array.isArray(members)) {
+    if (x.hidden.length === 0) b.outside(undefined, `${r.kind} ${r.name}: its members are not known`);
+    return x.done(netns);
+  }
+  members.forEach((_, k) => {
+    const before = x.hidden.length;
+    const name = x.str(`members[${k}].name`);
+    if (name === undefined) return;
+    b.declareNamespace(host, name, x.bool("loopbackUp", true), x.origin(`member ${name}`));
+    const inside = b.namespace(host, name);
+    const addresses = split(x, inside, x.list(`members[${k}].addresses`)).addresses;
+    const end = b.iface({ ns: inside, name: ifname, kind: "veth", up: true, addresses, noLinkLocal: !addresses.some((a) => !isV4(a.ip)), origin: x.origin(`member ${name}`) });
+    const port = b.iface({ ns: netns, name, kind: "veth", up: true, addresses: [], noLinkLocal: true, master: bridgeName, origin: x.origin(`member ${name}'s port`) });
+    [end.peer, port.peer] = [port.key, end.key];
+    for (const [gw, family] of [[gateway, "ipv4"], [gateway6, "ipv6"]] as const) {
+      const via = gw === undefined ? undefined : addr(gw);
+      if (via !== undefined) b.route({ ns: inside, dest: net("default", family)!, via, dev: ifname, metric: family === "ipv6" ? 1024 : 0, table: "main", origin: x.origin(`member ${name}'s default route`) });
+    }
+    for (const h of x.hidden.splice(before)) b.outside(inside, h.text);
+  });
+  x.done(netns);
+};
+
+/** A VXLAN end: a link whose frames go in UDP to `remote` (layer2.ts joins the ends that send to each other). */
+const vxlan: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  const host = x.host();
+  const end = { vni: x.str("vni") ?? "?", port: x.str("port") ?? "4789", local: x.str("local"), remote: x.str("remote"), group: x.str("group"), learning: x.bool("learning", true), host: (host ?? "?").replace(/:\d+$/, "") };
+  link(x, ns, "vxlan", "", x.str("name"), { master: x.str("master"), vxlan: end });
+  x.done(ns);
+};
+
 /** The Router is a component: its sysctls and rules are resources of their own. */
 const nothing: ReachEntry = () => undefined;
 
@@ -217,14 +273,12 @@ export const REACH_KINDS: Readonly<Record<string, ReachEntry>> = {
   Router: nothing,
   VxlanTunnel: nothing, // a component: its two ends are VxlanInterface resources
   // A tunnel to another machine's link: what crosses it is not modelled yet, so its namespace is unknown.
-  VxlanInterface: (r, b) => outsideKind(r, b, "VXLAN is outside the model: what crosses the tunnel is not known"),
+  VxlanInterface: vxlan,
   // A probe makes nothing in the kernel: it only looks.
   Probe: nothing,
-  // Delay and rate do not change whether an echo is answered; loss, corruption or duplication might.
-  LinkShaping: (r, b) =>
-    ["loss", "corrupt", "duplicate"].some((f) => Number(String(at(r.props, f) ?? "0").replace("%", "")) > 0)
-      ? outsideKind(r, b, "loss, corruption or duplication is outside the model: an echo may go unanswered")
-      : undefined,
+  // Delay, rate and duplication do not change whether an echo is answered; loss and corruption make it a chance.
+  LinkShaping: shaping,
+  NamespaceFleet: fleet,
 };
 
 /** Whatever an object of this kind does in its namespace is unknown, for `why`. */

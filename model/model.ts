@@ -33,7 +33,19 @@ export interface Netns {
   outside: string[];
 }
 
-export type IfaceKind = "veth" | "bridge" | "vlan" | "macvlan";
+export type IfaceKind = "veth" | "bridge" | "vlan" | "macvlan" | "vxlan";
+
+/** A VXLAN end as declared (VxlanInterface). */
+export interface VxlanEnd {
+  vni: string;
+  port: string;
+  local?: string;
+  remote?: string;
+  group?: string;
+  learning: boolean;
+  /** Its machine as the connection names it ("" here). */
+  host: string;
+}
 
 export interface Iface {
   /** `nsKey/name`. */
@@ -44,6 +56,8 @@ export interface Iface {
   up: boolean;
   /** Addresses of both families in the order they are added (the first IPv4 one of a subnet is its primary). */
   addresses: Net[];
+  /** No IPv6 link-local address (`addrgenmode none`, as a fleet sets on members without IPv6). */
+  noLinkLocal?: boolean;
   /** The MAC, as the state says it (set, or read back after up): the link-local address derives from it. Undefined: not known. */
   mac?: string;
   /** veth: the other end's key. */
@@ -56,6 +70,7 @@ export interface Iface {
   tag?: string;
   /** macvlan mode. */
   mode?: string;
+  vxlan?: VxlanEnd;
   stp?: boolean;
   origin: Origin;
 }
@@ -69,6 +84,15 @@ export interface RouteEntry {
   metric: number;
   /** "main", "253" (the default table, consulted after main), or another table (no rule selects it). */
   table: string;
+  origin: Origin;
+}
+
+/** netem on a link's egress (LinkShaping): what it does to an echo that leaves through it. */
+export interface ShapingEntry {
+  /** Percent of packets dropped. */
+  loss: number;
+  /** Percent of packets corrupted (a flipped bit: the checksum drops it). */
+  corrupt: number;
   origin: Origin;
 }
 
@@ -96,6 +120,8 @@ export interface Model {
   /** ns key → sysctl key → value. */
   sysctls: Map<string, Map<string, SysctlEntry>>;
   rules: RuleEntry[];
+  /** By interface key. */
+  shaping: Map<string, ShapingEntry>;
   /** Why every prediction is unknown (an object the model cannot place). */
   everywhere: string[];
   /** Whether pulumi's own namespace was assumed fresh. */
@@ -124,13 +150,14 @@ export interface Builder {
   route(r: RouteEntry): void;
   sysctl(ns: string, key: string, value: string, origin: Origin): void;
   rule(r: RuleEntry): void;
+  shape(ifaceKey: string, s: ShapingEntry): void;
   /** Something in a namespace (or anywhere, without one) the model does not cover. */
   outside(ns: string | undefined, reason: string): void;
 }
 
 /** An empty model and the builder that fills it. */
 export function newModel(ownFresh: boolean): { model: Model; builder: Builder } {
-  const model: Model = { namespaces: new Map(), ifaces: new Map(), routes: [], sysctls: new Map(), rules: [], everywhere: [], ownFresh };
+  const model: Model = { namespaces: new Map(), ifaces: new Map(), routes: [], sysctls: new Map(), rules: [], shaping: new Map(), everywhere: [], ownFresh };
   const namespace = (host: string, name: string) => {
     const key = nsKey(host, name);
     if (!model.namespaces.has(key)) {
@@ -159,6 +186,7 @@ export function newModel(ownFresh: boolean): { model: Model; builder: Builder } 
       model.sysctls.get(ns)!.set(key, { value, origin });
     },
     rule: (r) => void model.rules.push(r),
+    shape: (key, s) => void model.shaping.set(key, s),
     outside(ns, reason) {
       if (ns === undefined) model.everywhere.push(reason);
       else model.namespaces.get(ns)?.outside.push(reason);

@@ -37,6 +37,8 @@ export interface Prediction {
   family?: Family;
   /** The reply's TTL (IPv6: its hop limit) as ping prints it (`ttl=`; reachable only). */
   ttl?: number;
+  /** Reachable, but a LinkShaping on the way loses (or corrupts) this percent of echoes: a probe with `count` decides. */
+  loss?: number;
   reason: string;
   /** The hops of the request and then of the reply, as far as they went. */
   path: string[];
@@ -118,8 +120,14 @@ export class Predictor {
   /** Per link and family, who answers ARP / neighbour discovery for each address (see `answering`). */
   private readonly answers = new Map<string, Map<bigint, Neighbour[]>>();
 
-  constructor(readonly m: Model) {
-    this.l2 = new Layer2(m);
+  /** The same model without VXLAN tunnels joined: the underlay they ride on. */
+  private base?: Predictor;
+
+  constructor(
+    readonly m: Model,
+    tunnels = true,
+  ) {
+    this.l2 = new Layer2(m, tunnels ? (a, b) => this.underlay(a, b) : undefined);
     for (const ns of m.namespaces.values()) this.outside.set(ns.key, [...ns.outside]);
     for (const i of m.ifaces.values()) {
       if (!this.ifaces.has(i.ns)) {
@@ -137,7 +145,7 @@ export class Predictor {
         else held.tentative.set(a.ip, v6 ? `${ipText(a.ip)} on ${i.name} stays tentative: ${i.up ? "its link has no carrier" : "its link is down"}, so duplicate address detection has not passed` : `IPv6 is off on ${i.name} (disable_ipv6)`);
         if (isLinkLocal(a.ip) && settled && !this.linkLocal.has(i)) this.linkLocal.set(i, a.ip);
       }
-      if (!settled || this.linkLocal.has(i)) continue;
+      if (!settled || this.linkLocal.has(i) || i.noLinkLocal) continue;
       const auto = i.mac && !this.sysctlSet(i.ns, /^net\.ipv6\.conf\.[^.]+\.(addr_gen_mode|stable_secret)$/) ? eui64(i.mac) : undefined;
       if (auto !== undefined) {
         this.linkLocal.set(i, auto);
@@ -162,6 +170,24 @@ export class Predictor {
         }
       }
     }
+  }
+
+  /**
+   * Whether a VXLAN tunnel's UDP gets through both ways: between the own namespaces of two
+   * machines of the stack it is taken to (the provider reaches both; their networks are not the
+   * stack's to say); else the underlay is predicted as a ping from each end to its remote.
+   */
+  private underlay(a: Iface, b: Iface): true | { no: string } | { unknown: string } {
+    const [na, nb] = [this.m.namespaces.get(a.ns)!, this.m.namespaces.get(b.ns)!];
+    if (na.name === "" && nb.name === "" && na.host !== nb.host && !(na.managed && nb.managed)) return true;
+    this.base ??= new Predictor(this.m, false);
+    for (const [x, n] of [[a, na], [b, nb]] as const) {
+      const p = predict(this.base, n.key, x.vxlan!.remote!);
+      const what = `the VXLAN underlay from ${n.label} to ${x.vxlan!.remote}`;
+      if (p.answer === "unknown") return { unknown: `${what}: ${p.reason}` };
+      if (p.answer === "unreachable") return { no: `${what} does not get through: ${p.reason}` };
+    }
+    return true;
   }
 
   private sysctlSet(ns: string, key: RegExp): boolean {
@@ -224,7 +250,9 @@ export function predict(model: Model | Predictor, from: string, to: string): Pre
     if (t.dev !== undefined && !isLinkLocal(t.ip)) unknown(`${to}: a link named with an address that is not link-local is outside the model`);
     if (t.dev === undefined && !p.addresses.has(t.ip)) return unknown(`${to} is not an address of the stack`);
     const { ttl, reason } = walk.ping(ns, t.ip, t.dev);
-    return { ...base, answer: "reachable", ttl, reason, path: walk.path, uses: [...walk.uses] };
+    const loss = walk.loss();
+    const lossy = loss > 0 ? { loss, reason: `${reason}; with loss ${loss}% of echoes (${walk.shapedBy.join(", ")}): a probe with count decides` } : {};
+    return { ...base, answer: "reachable", ttl, reason, ...lossy, path: walk.path, uses: [...walk.uses] };
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     return { ...base, answer: e.answer, reason: e.why, path: walk.path, uses: [...walk.uses] };
@@ -240,6 +268,9 @@ class Walk {
   private readonly nat = new Map<string, { from: bigint; to: bigint }>();
   private readonly m: Model;
   private readonly v6: boolean;
+  /** The chance an echo and its reply both get through every shaped link they leave by. */
+  private kept = 1;
+  readonly shapedBy: string[] = [];
 
   constructor(
     private readonly p: Predictor,
@@ -247,6 +278,22 @@ class Walk {
   ) {
     this.m = p.m;
     this.v6 = family === "ipv6";
+  }
+
+  /** Percent of echoes lost on the way (two decimals). */
+  loss(): number {
+    return Math.round((1 - this.kept) * 10000) / 100;
+  }
+
+  /** A packet leaves a namespace by `dev`: netem there drops or corrupts some. */
+  private leaves(ns: Netns, dev: Iface): void {
+    const s = this.m.shaping.get(dev.key);
+    if (!s) return;
+    this.use(s.origin);
+    this.kept *= (1 - s.loss / 100) * (1 - s.corrupt / 100);
+    const what = [s.loss && `loss ${s.loss}%`, s.corrupt && `corrupt ${s.corrupt}%`].filter(Boolean).join(", ");
+    this.shapedBy.push(`${originText(s.origin)} on ${ns.label} ${dev.name}: ${what}`);
+    this.path.push(`${ns.label} ${dev.name} shapes it: ${what}`);
   }
 
   private use(...origins: Array<Origin | undefined>): void {
@@ -486,6 +533,10 @@ class Walk {
     }
     for (let hop = 0; hop < 64; hop++) {
       const station = this.nextHop(ns, route, pkt);
+      this.leaves(ns, route.dev);
+      // through a bridge, the frame leaves by the port whose veth peer the station is
+      const port = station.peer ? this.m.ifaces.get(station.peer) : undefined;
+      if (port?.master) this.leaves(this.ns(port.ns), port);
       const next = this.ns(station.ns);
       this.path.push(`${ns.label} ${route.dev.name} → ${next.label} ${station.name}`);
       this.known(next);

@@ -6,7 +6,7 @@ import { type Answer, counts, type Matrix, type Prediction } from "../../model";
 import { code, escapeText, plural, row } from "../markdown";
 
 const MARK: Record<Answer, string> = { reachable: "✅", unreachable: "❌", unknown: "❔" };
-const cell = (p: Prediction) => (p.answer === "reachable" ? `${MARK.reachable} ${p.ttl}` : MARK[p.answer]);
+const cell = (p: Prediction) => (p.answer === "reachable" ? `${MARK.reachable} ${p.ttl}${p.loss ? ` (loss ${p.loss}%)` : ""}` : MARK[p.answer]);
 
 export function matrixMarkdown(x: Matrix): string {
   const all = [...x.pairs, ...x.linkLocal];

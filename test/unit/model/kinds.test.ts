@@ -109,23 +109,99 @@ const CASES: Record<string, () => void> = {
     addsNothing(pair(), res("VxlanTunnel", "wan", { vni: 100, a: { local: "10.0.0.1" }, b: { local: "10.0.0.2" } }));
   },
   VxlanInterface() {
-    const state = [...pair(), res("VxlanInterface", "vx", { name: "vxlan100", netns: "b", vni: 100, remote: "192.0.2.2", up: true })];
-    expect(outside(model(state))).toEqual({ b: ["VxlanInterface vx: VXLAN is outside the model: what crosses the tunnel is not known"] });
-    expect([ping(state, "a", "10.0.0.2").answer, ping(state, "a", "10.0.0.1").answer]).toEqual(["unknown", "reachable"]); // only what touches its namespace
+    // On one machine: u1 and u2 joined by an underlay veth, a VXLAN end in each sending to the other
+    const vx = (name: string, netns: string, address: string, remote: string | undefined, extra: Record<string, unknown> = {}) =>
+      res("VxlanInterface", name, { name: "vx0", netns, vni: 100, port: 4789, remote, learning: true, up: true, addresses: [address], ...extra });
+    const under = (o: { down?: boolean } = {}) => [ns("u1"), ns("u2"), veth("u", { name: "eth0", netns: "u1", addresses: ["192.168.0.1/24"] }, { name: "eth0", netns: "u2", addresses: ["192.168.0.2/24"], up: !o.down })];
+    const joined = [...under(), vx("vx1", "u1", "10.6.0.1/24", "192.168.0.2"), vx("vx2", "u2", "10.6.0.2/24", "192.168.0.1")];
+    expect(outside(model(joined))).toEqual({});
+    expect(ifaces(model(joined))["|u1/vx0"]).toEqual({ kind: "vxlan", up: true, addresses: 1 });
+    expect(ping(joined, "u1", "10.6.0.2")).toMatchObject({ answer: "reachable", ttl: 64, reason: "on one link with u2", path: ["u1 vx0 → u2 vx0", "u2 replies from 10.6.0.2 to 10.6.0.1", "u2 vx0 → u1 vx0"] });
+    // the underlay predicted: its link down, the tunnel carries nothing
+    const cut = [...under({ down: true }), vx("vx1", "u1", "10.6.0.1/24", "192.168.0.2"), vx("vx2", "u2", "10.6.0.2/24", "192.168.0.1")];
+    expect(ping(cut, "u1", "10.6.0.2")).toMatchObject({ answer: "unreachable", reason: "nobody answers for 10.6.0.2 on the link of u1 vx0: the VXLAN underlay from u1 to 192.168.0.2 does not get through: nobody answers for 192.168.0.2 on the link of u1 eth0: its peer u2 eth0 is down" });
+    // another VNI, one way only, a multicast group, no remote: what the stack does not declare is unknown, with why
+    expect(ping([...under(), vx("vx1", "u1", "10.6.0.1/24", "192.168.0.2"), vx("vx2", "u2", "10.6.0.2/24", "192.168.0.1", { vni: 200 })], "u1", "10.6.0.2").reason).toBe("nobody the stack knows answers for 10.6.0.2 on the link of u1 vx0, and u1 vx0 sends to 192.168.0.2, where no VXLAN end of the stack with VNI 100 and port 4789 is");
+    expect(ping([...under(), vx("vx1", "u1", "10.6.0.1/24", "192.168.0.2"), vx("vx2", "u2", "10.6.0.2/24", undefined)], "u1", "10.6.0.2").reason).toBe("nobody the stack knows answers for 10.6.0.2 on the link of u1 vx0, and u1 vx0 sends to u2 vx0, which does not send back to it (only what it learns)");
+    expect(ping([...under(), vx("vx1", "u1", "10.6.0.1/24", undefined, { group: "239.1.1.1" })], "u1", "10.6.0.2").answer).toBe("unknown");
+    expect(ping([...under(), vx("vx1", "u1", "10.6.0.1/24", undefined), vx("vx2", "u2", "10.6.0.2/24", undefined)], "u1", "10.6.0.2")).toMatchObject({ answer: "unreachable", reason: "nobody answers for 10.6.0.2 on the link of u1 vx0: u1 vx0 has no remote: its frames go only where its FDB says, and the stack declares no entry" });
+    // Across two machines of the stack (a VxlanTunnel's two ends, each a port of a bridge in the machine's own namespace)
+    const on = (host: string) => ({ connection: { host, privateKey: "[secret]" } });
+    const side = (host: string, other: string, address: string) => [
+      res("Namespace", `c-${host}`, { name: "c", loopbackUp: true, ...on(host) }),
+      res("Bridge", `br-${host}`, { name: "br0", addresses: [], up: true, stp: false, ...on(host) }),
+      res("VethPair", `c-${host}`, { end: { name: "eth0", netns: "c", addresses: [address], up: true }, peer: { name: "c-p", master: "br0", addresses: [], up: true }, ...on(host) }),
+      res("VxlanInterface", `vx-${host}`, { name: "vx100", vni: 100, port: 4789, local: host, remote: other, learning: true, up: true, master: "br0", addresses: [], ...on(host) }),
+    ];
+    const wan = [...side("192.0.2.1", "192.0.2.2", "10.7.0.1/24"), ...side("192.0.2.2", "192.0.2.1", "10.7.0.2/24")];
+    expect(ping(wan, "c@192.0.2.1", "10.7.0.2")).toMatchObject({ answer: "reachable", ttl: 64, reason: "on one link with c@192.0.2.2" });
+    // the machines' own namespaces are not the stack's: an address nobody of the stack holds stays unknown there
+    expect(ping(wan, "c@192.0.2.1", "10.7.0.9").answer).toBe("unknown");
   },
   Probe() {
     addsNothing(pair(), res("Probe", "p", { netns: "a", to: "10.0.0.2", expect: "reachable", count: 1, timeout: 5 }));
   },
   LinkShaping() {
-    // Rate and delay do not change whether an echo is answered: nothing added, the pair decided.
+    // Rate, delay and duplication do not change whether an echo is answered: nothing added, the pair decided.
     addsNothing(pair(), shaping("wan", { delay: "50ms", jitter: "10ms", loss: 0 }));
-    expect(answer(ping([...pair(), shaping("wan", { delay: "50ms" })], "a", "10.0.0.2"))).toBe("reachable 64");
-    // Loss, corruption or duplication (a number or a percentage) might: its namespace is unknown.
-    for (const lossy of [{ loss: 1 }, { corrupt: "0.5%" }, { duplicate: "2" }]) {
+    expect(model([...pair(), shaping("wan", { delay: "50ms", duplicate: "2" })]).shaping.size).toBe(0);
+    expect(ping([...pair(), shaping("wan", { duplicate: 2 })], "a", "10.0.0.2")).toMatchObject({ answer: "reachable", ttl: 64, reason: "on one link with b" });
+    // Loss and corruption (a number or a percentage): reachable, with the chance an echo is lost on the way
+    for (const [lossy, n] of [[{ loss: 10 }, 10], [{ corrupt: "0.5%" }, 0.5], [{ loss: 10, corrupt: 10 }, 19]] as const) {
       const state = [...pair(), shaping("wan", lossy)];
-      expect(outside(model(state))).toEqual({ b: ["LinkShaping wan: loss, corruption or duplication is outside the model: an echo may go unanswered"] });
-      expect(ping(state, "a", "10.0.0.2").answer).toBe("unknown");
+      expect(outside(model(state))).toEqual({});
+      const p = ping(state, "a", "10.0.0.2");
+      expect([p.answer, p.ttl, p.loss]).toEqual(["reachable", 64, n]);
+      expect(p.reason).toMatch(new RegExp(`^on one link with b; with loss ${n}% of echoes \\(LinkShaping wan on b eth0: .*\\): a probe with count decides$`));
     }
+    // both directions shaped: the echo and its reply each run the chance; a link the echo does not leave by counts nothing
+    const both = [...pair(), shaping("wan", { loss: 10 }), shaping("wan-a", { dev: "eth0", netns: "a", loss: 20 })];
+    expect(ping(both, "a", "10.0.0.2").loss).toBe(28);
+    expect(ping(both, "a", "10.0.0.1").loss).toBeUndefined();
+    // through a bridge the frame leaves by the port toward the station: shaping there counts
+    const lan = [ns("h"), ns("c1"), ns("c2"), bridge("br", "h"), veth("c1", { name: "eth0", netns: "c1", addresses: ["10.3.0.1/24"] }, { name: "c1-p", netns: "h", master: "br" }), veth("c2", { name: "eth0", netns: "c2", addresses: ["10.3.0.2/24"] }, { name: "c2-p", netns: "h", master: "br" })];
+    const port = [...lan, shaping("port", { dev: "c2-p", netns: "h", loss: 50 })];
+    expect([ping(port, "c1", "10.3.0.2").loss, ping(port, "c2", "10.3.0.1").loss]).toEqual([50, 50]);
+  },
+  NamespaceFleet() {
+    const fleet = res("NamespaceFleet", "f", {
+      netns: "h",
+      bridge: "br0",
+      ifname: "eth0",
+      loopbackUp: true,
+      gateway: "10.1.0.1",
+      gateway6: "fd01::1",
+      members: [
+        { name: "m0", addresses: ["10.1.0.2/24", "fd01::2/64"] },
+        { name: "m1", addresses: ["10.1.0.3/24"] },
+      ],
+      memberStates: [],
+    });
+    const state = [ns("h"), bridge("br", "h", ["10.1.0.1/24", "fd01::1/64"], { name: "br0" }), fleet];
+    const m = model(state);
+    expect(ifaces(m)).toEqual({
+      "|h/br0": { kind: "bridge", up: true, addresses: 2, stp: false },
+      "|m0/eth0": { kind: "veth", up: true, addresses: 2, peer: "|h/m0" },
+      "|h/m0": { kind: "veth", up: true, addresses: 0, peer: "|m0/eth0", master: "br0" },
+      "|m1/eth0": { kind: "veth", up: true, addresses: 1, peer: "|h/m1" },
+      "|h/m1": { kind: "veth", up: true, addresses: 0, peer: "|m1/eth0", master: "br0" },
+    });
+    expect([...m.namespaces.values()].filter((n) => n.managed).map((n) => n.label)).toEqual(["h", "m0", "m1"]);
+    expect(m.routes.map((r) => [r.ns, familyOf(r.dest.ip), r.dest.len, ipText(r.via!)])).toEqual([
+      ["|m0", "ipv4", 0, "10.1.0.1"],
+      ["|m0", "ipv6", 0, "fd01::1"],
+      ["|m1", "ipv4", 0, "10.1.0.1"],
+      ["|m1", "ipv6", 0, "fd01::1"],
+    ]);
+    expect(m.ifaces.get("|m1/eth0")!.noLinkLocal).toBe(true);
+    expect(outside(m)).toEqual({});
+    expect([answer(ping(state, "m0", "10.1.0.3")), answer(ping(state, "m1", "10.1.0.1")), answer(ping(state, "m0", "fd01::1")), answer(ping(state, "h", "fd01::2"))]).toEqual(["reachable 64", "reachable 64", "reachable 64", "reachable 64"]);
+    expect(ping(state, "m1", "fd01::2")).toMatchObject({ answer: "unreachable", reason: "m1 has no IPv6 address to send from" });
+    // a member's secret address makes that member unknown, not the others
+    const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "x" };
+    const hidden = [ns("h"), bridge("br", "h", ["10.1.0.1/24"], { name: "br0" }), res("NamespaceFleet", "f", { ...fleet.props, members: [{ name: "m0", addresses: secret }, { name: "m1", addresses: ["10.1.0.3/24"] }] })];
+    expect(outside(model(hidden))).toEqual({ m0: ["NamespaceFleet f's members[0].addresses is a secret"] });
+    expect(answer(ping(hidden, "m1", "10.1.0.1"))).toBe("reachable 64");
   },
 };
 
