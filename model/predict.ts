@@ -14,7 +14,7 @@
  * are never consulted; IPv6 has main only). IPv4 addresses are local to a namespace whatever
  * the state of their link (the kernel keeps their local routes when a link is down); an IPv6
  * address is usable only once duplicate address detection (DAD) has passed, which starts when
- * its link has a carrier: on a link without one it stays tentative and answers nothing (so
+ * its link is ready (up; a veth only with its peer up): until, it stays tentative and answers nothing (so
  * does every IPv6 address for about a second after its link comes up: the prediction is of
  * the settled network). Every IPv6 link has a link-local address derived from its MAC (EUI-64),
  * known where the state holds the MAC (after up); a link-local destination names the link it
@@ -110,6 +110,8 @@ export class Predictor {
   readonly linkLocal = new Map<Iface, bigint>();
   /** Interfaces with IPv6 whose link-local address is not known (no MAC in the state yet), and stand-ins for them as sources. */
   readonly linkLocalUnknown = new Map<Iface, bigint>();
+  /** The stand-ins back to their interfaces. */
+  readonly standIns = new Map<bigint, Iface>();
   /** Routes per namespace, family and table, as `routes` computes them. */
   readonly routeCache = new Map<string, RouteCandidate[]>();
   /** Every address the stack declares. */
@@ -160,6 +162,7 @@ export class Predictor {
         const standIn = (0xfe80n << 112n) | (0xffff0000n << 32n) | BigInt(this.linkLocalUnknown.size + 1);
         this.linkLocalUnknown.set(i, standIn);
         own.add(standIn);
+        this.standIns.set(standIn, i);
         held.usable.set(standIn, i);
       }
     }
@@ -314,8 +317,8 @@ class Walk {
     return this.p.ifaces.get(ns.key) ?? [];
   }
   private text(ip: bigint): string {
-    const standIn = [...this.p.linkLocalUnknown].find(([, a]) => a === ip);
-    return standIn ? `${standIn[0].name}'s link-local address` : ipText(ip);
+    const standIn = this.p.standIns.get(ip);
+    return standIn ? `${standIn.name}'s link-local address` : ipText(ip);
   }
 
   /** The namespace is one whose state the model knows, or the answer is unknown. */
@@ -344,10 +347,9 @@ class Walk {
     if (!this.v6) return Number(this.sysctl(ns, "net.ipv4.ip_default_ttl") ?? 64);
     const own = this.sysctl(ns, `net.ipv6.conf.${dev}.hop_limit`);
     if (own !== undefined) return Number(own);
-    for (const d of ["all", "default"]) {
-      const v = this.sysctl(ns, `net.ipv6.conf.${d}.hop_limit`);
-      if (v !== undefined) unknown(`net.ipv6.conf.${d}.hop_limit=${v} in ${ns.label}: which links it reaches depends on when they were made (a link takes conf.default's when it is made)`);
-    }
+    // conf.all's is no link's (measured: a reply keeps 64); conf.default's is taken by the links made after it
+    const v = this.sysctl(ns, "net.ipv6.conf.default.hop_limit");
+    if (v !== undefined) unknown(`net.ipv6.conf.default.hop_limit=${v} in ${ns.label}: which links it reaches depends on when they were made (a link takes conf.default's when it is made)`);
     return 64;
   }
 

@@ -84,6 +84,18 @@ function memberNames(args: NamespaceFleetArgs): string[] | undefined {
 }
 
 /**
+ * A Bridge's namespace as the ports' namespace: its plain name where the program gave one (an
+ * output whose value is undefined reads as unknown at preview, and `netns` replaces the fleet),
+ * else its output.
+ */
+function bridgeNetns(bridge: Bridge): pulumi.Input<string> | undefined {
+  const known = knownOf(bridge.name)?.netns;
+  if (known === undefined) return bridge.netns as pulumi.Output<string>;
+  const netns = known.includes("\x01") ? known.slice(known.indexOf("\x01") + 1) : known;
+  return netns || undefined;
+}
+
+/**
  * Many like members as one resource: N namespaces, each with a veth whose own end (`ifname`)
  * holds its addresses and default routes and whose other end, named like the member, is a
  * port of `bridge`. Made and removed by batched `ip` (a thousand members in seconds); the
@@ -106,7 +118,7 @@ export class NamespaceFleet extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: NamespaceFleetArgs, opts?: pulumi.CustomResourceOptions) {
     const bridge = args.bridge instanceof Bridge ? args.bridge.name : args.bridge;
-    const netns = netnsInput(args.netns) ?? (args.bridge instanceof Bridge ? args.bridge.netns : undefined);
+    const netns = netnsInput(args.netns) ?? (args.bridge instanceof Bridge ? bridgeNetns(args.bridge) : undefined);
     const names = memberNames(args);
     const host = hostOf(args.connection);
     if (names && host !== undefined) {

@@ -81,14 +81,14 @@ export function describeMarked(m: Marked): string {
 export const describeWithOwner = (m: Marked) => `${describeMarked(m)} (${describeOwner(m.owner)})`;
 
 // ── reading ─────────────────────────────────────────────────────────────────────────────
-interface LinkJson {
+export interface LinkJson {
   ifindex: number;
   ifname: string;
   ifalias?: string;
 }
 
 /** Links and (from `lo`) the namespace itself. */
-function markedLinks(links: readonly LinkJson[], netns: string | undefined): Marked[] {
+export function markedLinks(links: readonly LinkJson[], netns: string | undefined): Marked[] {
   return links
     .filter((l) => l.ifalias?.startsWith(MARK_PREFIX))
     .flatMap((l): Marked[] => {
@@ -103,7 +103,7 @@ function markedLinks(links: readonly LinkJson[], netns: string | undefined): Mar
  * fails stops it with its own exit status and a line naming it; a tool not installed has no
  * rules to show (IptablesRule makes them with its sibling `iptables`, which comes with it).
  */
-const SAVE_BOTH =
+export const SAVE_BOTH =
   'for t in iptables-save ip6tables-save; do echo "#linuxnet $t"; if command -v "$t" >/dev/null; then "$t" || { s=$?; echo "#linuxnet failed $t $s" >&2; exit "$s"; }; fi; done';
 
 /** iptables rules carrying a mark, from `iptables-save` and `ip6tables-save` of the namespace. */

@@ -11,11 +11,14 @@
  * `:end`, its port `:peer` (as a VethPair's ends).
  */
 import { objectError, unlessGone } from "./errors";
-import { othersIn, othersProblem, unreadableProblem } from "./marked";
+import { type LinkJson, type Marked, markedLinks, othersIn, othersProblem, rulesIn, SAVE_BOTH, stackOf, unreadableProblem } from "./marked";
 import { describeOwner, markOf, ownerInMark } from "./owner";
 import { transaction } from "./undo";
 import type { Host } from "../hosts";
 import { familyOf, type Member } from "./fleet-plan";
+import { CHUNK, chunks, eachLimited, once, PARALLEL } from "./many";
+
+export { eachLimited, once, PARALLEL };
 
 /** What the member engine reads of a fleet's inputs (members expanded). */
 export interface FleetShape {
@@ -51,7 +54,6 @@ export const argv = {
   /** The namespace, its mark and the pair, in the provider's own namespace: ports made directly in `netns`, inside ends in the member. */
   make: (i: FleetShape, m: Member, existingNetns: boolean): string[][] => [
     ...(existingNetns ? [] : [["netns", "add", m.name]]),
-    ["netns", "exec", m.name, "ip", "link", "set", "dev", "lo", ...(i.owner === undefined ? [] : ["alias", markOf(i.owner)]), i.loopbackUp ? "up" : "down"],
     [
       "link", "add", "name", m.name, ...(i.netns ? ["netns", i.netns] : []), ...(i.mtu ? ["mtu", String(i.mtu)] : []),
       "type", "veth", "peer", "name", i.ifname, ...(i.mtu ? ["mtu", String(i.mtu)] : []), "netns", m.name,
@@ -67,6 +69,7 @@ export const argv = {
   inside: (i: FleetShape, m: Member, was?: Seen1): string[][] => {
     const ipv6 = m.addresses.some((a) => familyOf(a) === "ipv6");
     const lines: string[][] = [];
+    if (!was) lines.push(["link", "set", "dev", "lo", ...(i.owner === undefined ? [] : ["alias", markOf(i.owner)]), i.loopbackUp ? "up" : "down"]);
     if (!was && !ipv6) lines.push(["link", "set", "dev", i.ifname, "addrgenmode", "none"]);
     if (!was || was.alias !== (i.owner && markOf(i.owner, ROLE_END)) || !was.up || (i.mtu !== undefined && was.mtu !== i.mtu)) {
       lines.push(["link", "set", "dev", i.ifname, ...(i.owner === undefined ? [] : ["alias", markOf(i.owner, ROLE_END)]), ...(i.mtu ? ["mtu", String(i.mtu)] : []), "up"]);
@@ -85,38 +88,6 @@ export const argv = {
   },
   del: (m: { name: string }) => ["netns", "del", m.name],
 };
-
-// ── running many ────────────────────────────────────────────────────────────────────────
-/** Members per batch of the provider's namespace: three lines each, well under a pipe's 64 KiB, so `ip` gets a batch whole even if the provider dies the moment after. */
-const CHUNK = 100;
-/** Per-member processes at once. */
-export const PARALLEL = 8;
-
-const chunks = <T>(list: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(list.length / n) }, (_, k) => list.slice(k * n, k * n + n));
-
-/** Runs `work` on every item, `parallel` at once; the first failure is thrown once all started work ended. */
-export async function eachLimited<T, R>(items: readonly T[], parallel: number, work: (item: T, k: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  let failure: { e: unknown } | undefined;
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const k = next++;
-      try {
-        out[k] = await work(items[k], k);
-      } catch (e) {
-        failure ??= { e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
-  if (failure) throw failure.e;
-  return out;
-}
-
-/** `ip … -batch` as one process of its own (never a long-lived session: a thousand members would be a thousand processes kept). */
-export const once = (host: Host, lines: string[][], netns: string | undefined, attempt: (line: readonly string[]) => { verb: string; kind: string; name: string; netns?: string }) =>
-  lines.length ? host.ipBatch(lines, { netns }, attempt, { atomic: lines.length }) : Promise.resolve([]);
 
 // ── looking ─────────────────────────────────────────────────────────────────────────────
 export const memberAttempt = (verb: string, name: string, netns?: string) => ({ verb, kind: "fleet member", name, netns });
@@ -184,12 +155,21 @@ async function portsOf(host: Host, i: FleetShape, verb: string): Promise<Map<str
 }
 
 // ── making and removing members ─────────────────────────────────────────────────────────
+/** The record of the members a create is making (kept by the host's records, keyed by the fleet's owner). */
+const FLEET_RECORD = "fleet";
+
+/** The members a create of this fleet was making when it stopped (a killed `up`): unmarked yet, but the fleet's. */
+async function pending(host: Host, i: FleetShape): Promise<Set<string>> {
+  if (i.owner === undefined) return new Set();
+  return new Set((await host.readRecord<{ making?: string[] }>({}, FLEET_RECORD, i.owner))?.making ?? []);
+}
 /**
  * What holds each member's name now, and whether the fleet may build there: its own leftover
  * (removed first), an unmarked namespace with `adopt` (built into), nothing; anything else is
  * refused with one line.
  */
 async function clearWay(host: Host, i: FleetShape, members: readonly Member[]): Promise<{ adopted: Set<string> }> {
+  const making = await pending(host, i);
   const present = await netnsNames(host);
   const ports = await portsOf(host, i, "create");
   const leftovers: Member[] = [];
@@ -203,7 +183,7 @@ async function clearWay(host: Host, i: FleetShape, members: readonly Member[]): 
     if (!present.has(m.name)) continue;
     const [lo] = (await once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt("create", m.name)))[0] as AddrJson[];
     const alias = lo?.ifalias || undefined;
-    if (i.owner !== undefined && alias === markOf(i.owner)) leftovers.push(m);
+    if (i.owner !== undefined && (alias === markOf(i.owner) || (alias === undefined && making.has(m.name)))) leftovers.push(m);
     else if (ownerInMark(alias) !== undefined)
       throw objectError(memberAttempt("create", m.name), `namespace "${m.name}" already exists and belongs to ${describeOwner(ownerInMark(alias)!)}; a fleet never takes over another's objects: rename the member, or remove it from that stack first`, "exists");
     else if (!i.adopt)
@@ -211,43 +191,78 @@ async function clearWay(host: Host, i: FleetShape, members: readonly Member[]): 
     else adopted.add(m.name);
   }
   // The fleet's own leftovers (a killed `up`): made again from nothing.
-  await removeMembers(host, i, leftovers, "create");
+  await removeMembers(host, i, leftovers, "create", true, making);
   return { adopted };
 }
 
-/** Makes members (none of which exists, or adopted ones as namespaces only); what a failure leaves is removed. */
-export async function makeMembers(host: Host, i: FleetShape, members: readonly Member[]): Promise<void> {
-  if (!members.length) return;
+/**
+ * Makes members (none of which exists, or adopted ones as namespaces only) and returns what
+ * each is now; what a failure leaves is removed. The batches print each new link back, so
+ * nothing is read again after.
+ */
+export async function makeMembers(host: Host, i: FleetShape, members: readonly Member[]): Promise<Map<string, MemberState>> {
+  const states = new Map<string, MemberState>();
+  if (!members.length) return states;
   const { adopted } = await clearWay(host, i, members);
   await transaction(async (onFailure) => {
     const made: Member[] = [];
-    onFailure(() => removeMembers(host, i, made.filter((m) => !adopted.has(m.name)), "create", false));
+    // Until its own end is set up, a new member's namespace carries no mark: the record of what
+    // is being made says it is the fleet's, to a create that follows a killed one.
+    if (i.owner !== undefined) await host.writeRecord({}, FLEET_RECORD, i.owner, { making: members.map((m) => m.name) });
+    onFailure(() => removeMembers(host, i, made.filter((m) => !adopted.has(m.name)), "create", false, new Set(made.map((m) => m.name))));
     for (const part of chunks(members, CHUNK)) {
       made.push(...part); // a failed batch may have made some of its members: all of them are removed
       await once(host, part.flatMap((m) => argv.make(i, m, adopted.has(m.name))), undefined, (line) => memberAttempt("create", line[0] === "netns" ? line[2] : line[3]));
     }
-    await once(host, members.flatMap((m) => argv.port(i, m)), i.netns, (line) => memberAttempt("create", line[3], i.netns));
-    await eachLimited(members, PARALLEL, (m) => once(host, argv.inside(i, m), m.name, () => memberAttempt("create", m.name)));
+    const ports = (await once(host, [...members.flatMap((m) => argv.port(i, m)), ...members.map((m) => ["link", "show", "dev", m.name])], i.netns, (line) => memberAttempt("create", line[3], i.netns))) as AddrJson[][];
+    await eachLimited(members, PARALLEL, async (m, k) => {
+      const [[own]] = (await once(host, [...argv.inside(i, m), ["link", "show", "dev", i.ifname]], m.name, () => memberAttempt("create", m.name))) as AddrJson[][];
+      states.set(m.name, { name: m.name, inode: await host.netnsInode(m.name), ifindex: own.ifindex, portIfindex: ports[k][0].ifindex });
+    });
   });
+  if (i.owner !== undefined) await host.removeRecord({}, FLEET_RECORD, i.owner); // every member carries its mark now
+  return states;
 }
 
-/** Removes members: each only if it is still the fleet's and holds no other stack's objects (`guard`). */
-export async function removeMembers(host: Host, i: FleetShape, members: readonly Member[], verb: string, guard = true): Promise<void> {
+/** Links (with their marks) and both families' rules in a namespace, in one process: what the guard needs to look at there. */
+const LOOK_INSIDE = `ip -json -details addr show || exit $?; echo; ${SAVE_BOTH}`;
+
+/**
+ * A member as a delete sees it, in one process: the mark on its `lo`, and (the namespace
+ * guard, as a Namespace's delete has it) the other stacks' objects in it: its links and
+ * rules; and, only where the member has records (routes, sysctls, shaping), the full look.
+ * Undefined: it is gone.
+ */
+async function lookInside(host: Host, i: FleetShape, name: string, verb: string): Promise<{ loAlias?: string; others: Marked[] } | undefined> {
+  try {
+    const { stdout } = await host.exec(["sh", "-c", LOOK_INSIDE], { netns: name });
+    const [first, ...saved] = stdout.split("\n");
+    const links = JSON.parse(first) as LinkJson[];
+    let others = [...markedLinks(links, name), ...rulesIn(saved.join("\n"), name)].filter((m) => m.kind !== "namespace");
+    const recorded = async (kind: string) => (await host.recordKeys({ netns: name }, kind)).length > 0;
+    if ((await host.recordFolder({ netns: name })) !== undefined && ((await recorded("route")) || (await recorded("sysctl")) || (await recorded("qdisc")))) others = await othersIn(host, name, i.owner);
+    return { loAlias: links.find((l) => l.ifname === "lo")?.ifalias || undefined, others: others.filter((m) => i.owner === undefined || stackOf(m.owner) !== stackOf(i.owner)) };
+  } catch (e) {
+    if (!(await host.netnsExists(name))) return undefined;
+    throw objectError(memberAttempt(verb, name), unreadableProblem((e as Error).message));
+  }
+}
+
+/** Removes members: each only if it is still the fleet's and (`guard`) holds no other stack's objects. */
+export async function removeMembers(host: Host, i: FleetShape, members: readonly Member[], verb: string, guard = true, unmarkedOurs: ReadonlySet<string> = new Set()): Promise<void> {
   if (!members.length) return;
   const present = await netnsNames(host);
-  const gone = members.filter((m) => present.has(m.name));
-  const ours = await eachLimited(gone, PARALLEL, async (m) => {
-    const [lo] = (await unlessGone(once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt(verb, m.name)), [[]]))[0] as AddrJson[];
-    if (i.owner !== undefined && lo?.ifalias !== markOf(i.owner)) return undefined; // another's now, or unmarked: left alone
-    if (guard) {
-      const others = await othersIn(host, m.name, i.owner).catch(async (e: Error) => {
-        if (!(await host.netnsExists(m.name))) return [];
-        throw objectError(memberAttempt(verb, m.name), unreadableProblem(e.message));
-      });
-      if (others.length) throw objectError(memberAttempt(verb, m.name), othersProblem(others), "busy");
-    }
-    return m;
-  });
+  const ours = await eachLimited(
+    members.filter((m) => present.has(m.name)),
+    PARALLEL,
+    async (m) => {
+      const seen = guard ? await lookInside(host, i, m.name, verb) : { loAlias: ((await unlessGone(once(host, [["addr", "show", "dev", "lo"]], m.name, () => memberAttempt(verb, m.name)), [[]]))[0] as AddrJson[])[0]?.ifalias, others: [] };
+      const ours = i.owner === undefined || seen?.loAlias === markOf(i.owner) || (seen?.loAlias === undefined && unmarkedOurs.has(m.name));
+      if (!seen || !ours) return undefined; // gone, another's now, or unmarked: left alone
+      if (seen.others.length) throw objectError(memberAttempt(verb, m.name), othersProblem(seen.others), "busy");
+      return m;
+    },
+  );
   for (const part of chunks(ours.filter((m): m is Member => m !== undefined), CHUNK * 3)) {
     await once(host, part.map(argv.del), undefined, (line) => memberAttempt(verb, line[2]));
   }

@@ -154,41 +154,43 @@ async function expectationAfter(host: Host, i: FleetInputs): Promise<Expectation
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
 const byName = (list: readonly Member[]) => new Map(list.map((m) => [m.name, m]));
-const sameAddresses = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
-/** Whether a member's inside is as declared (so an update leaves it untouched). */
-const asDeclared = (i: FleetInputs, m: Member, was: Seen1) =>
-  sameAddresses(was.addresses, m.addresses) &&
-  was.gateway === i.gateway &&
-  was.gateway6 === i.gateway6 &&
-  was.up &&
-  was.loopbackUp === i.loopbackUp &&
-  (i.mtu === undefined || was.mtu === i.mtu) &&
-  was.alias === (i.owner && markOf(i.owner, ROLE_END));
+/** What the state says a member has (after refresh: what the kernel had), as the inside's diff takes it. */
+const recorded = (o: FleetInputs, m: Member): Seen1 => ({
+  inode: 0,
+  loAlias: o.owner && markOf(o.owner),
+  loopbackUp: o.loopbackUp,
+  alias: o.owner && markOf(o.owner, ROLE_END),
+  up: true,
+  mtu: o.mtu,
+  addresses: m.addresses,
+  gateway: o.gateway,
+  gateway6: o.gateway6,
+});
 
 /** Settings of the ports whose change sets every port again. */
 const PORTS = ["bridge", "mcastFlood", "owner"] as const;
 
 /**
- * Makes the kernel match `n`: members no longer declared removed, new ones and broken ones
- * (a port or inside end gone) made, and of the rest only those whose inside differs from
- * what is declared touched, in place.
+ * Makes the kernel match `n`, from what the state says it has (`o`: after refresh, what the
+ * kernel had): members no longer declared removed, new ones (and ones a refresh found missing
+ * or broken) made, and of the rest only those whose inside differs touched, in place. The
+ * others are not looked at, and keep their namespaces, links and recorded identities.
  */
-async function converge(host: Host, o: FleetInputs, n: FleetInputs, verb: string): Promise<FleetOutputs> {
+async function converge(host: Host, o: FleetInputs, n: FleetInputs, state: Partial<FleetOutputs>, verb: string): Promise<FleetOutputs> {
   const news = byName(n.members);
   const olds = byName(o.members);
   await removeMembers(host, n, o.members.filter((m) => !news.has(m.name)), verb);
-  const { seen, ports } = await observe(host, n, verb);
+  const made = await makeMembers(host, n, n.members.filter((m) => !olds.has(m.name)));
   const kept = n.members.filter((m) => olds.has(m.name));
-  const broken = kept.filter((m) => !whole(n, seen.get(m.name), ports.get(m.name)));
-  await makeMembers(host, n, [...n.members.filter((m) => !olds.has(m.name)), ...broken]);
-  const intact = kept.filter((m) => !broken.includes(m));
-  if (PORTS.some((f) => o[f] !== n[f])) await once(host, intact.flatMap((m) => argv.port(n, m).slice(1)), n.netns, (line) => memberAttempt(verb, line[3], n.netns));
-  const touched = intact.filter((m) => !asDeclared(n, m, seen.get(m.name)!));
-  await eachLimited(touched, PARALLEL, (m) => once(host, argv.inside(n, m, seen.get(m.name)!), m.name, () => memberAttempt(verb, m.name)));
-  const after = await observe(host, n, verb);
+  if (PORTS.some((f) => o[f] !== n[f])) await once(host, kept.flatMap((m) => argv.port(n, m).slice(1)), n.netns, (line) => memberAttempt(verb, line[3], n.netns));
+  await eachLimited(kept, PARALLEL, async (m) => {
+    const lines = argv.inside(n, m, recorded(o, olds.get(m.name)!));
+    if (lines.length) await once(host, lines, m.name, () => memberAttempt(verb, m.name));
+  });
+  const before = new Map((state.memberStates ?? []).map((s) => [s.name, s]));
   const expectation = await expectationAfter(host, n);
-  return { memberStates: statesOf(n, after.seen, after.ports), ...(expectation && { expectation }) };
+  return { memberStates: n.members.flatMap((m) => made.get(m.name) ?? before.get(m.name) ?? []), ...(expectation && { expectation }) };
 }
 
 const spec: KindSpec<typeof schema, FleetOutputs> = {
@@ -200,11 +202,10 @@ const spec: KindSpec<typeof schema, FleetOutputs> = {
 
   async create(host, raw) {
     const i = full(raw);
-    await makeMembers(host, i, i.members);
-    const { seen, ports } = await observe(host, i, "create");
+    const made = await makeMembers(host, i, i.members);
     try {
       const expectation = await expectationAfter(host, i);
-      return { memberStates: statesOf(i, seen, ports), ...(expectation && { expectation }) };
+      return { memberStates: i.members.map((m) => made.get(m.name)!), ...(expectation && { expectation }) };
     } catch (e) {
       // The step fails, so no state will hold the members: nothing of it may stay behind.
       await removeMembers(host, i, i.members, "create", false).catch((undoErr: Error) => {
@@ -238,7 +239,7 @@ const spec: KindSpec<typeof schema, FleetOutputs> = {
     return { inputs: stored as FleetInputs, outs: { memberStates: statesOf(inputs, seen, ports), ...(checked && { expectation: same ? state.expectation : checked.result }) } };
   },
 
-  update: (host, o, n) => converge(host, full(o), full(n), "update"),
+  update: (host, o, n, state) => converge(host, full(o), full(n), state, "update"),
 
   async delete(host, raw) {
     const i = full(raw);

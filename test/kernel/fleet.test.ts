@@ -6,6 +6,7 @@
  */
 import { namespaceFleet } from "../../provider/kinds/namespace-fleet";
 import { ownerOf } from "../../provider/core/owner";
+import { hostFor } from "../../provider/hosts";
 import { ip } from "../support/local";
 import { addressesOf, checked, inodeOf, links, namedNamespaces, nsExec, removeNamespaces, uniqueName } from "../support/kernel";
 
@@ -99,6 +100,15 @@ describe("NamespaceFleet on the real kernel", () => {
     expect((outs.memberStates as unknown[]).length).toBe(2);
     await namespaceFleet.delete("x", outs);
     expect(namedNamespaces().filter((n) => n.startsWith(`${lab}m`))).toEqual([]);
+
+    // Killed between its batches: namespaces made, not yet marked, and the record of what it was making.
+    await ip(["netns", "add", member(0)]);
+    await ip(["netns", "add", member(1)]);
+    await hostFor(undefined).writeRecord({}, "fleet", OWNER, { making: [member(0), member(1)] });
+    const again = await namespaceFleet.create(inputs);
+    expect((again.outs.memberStates as Array<{ inode: number }>).map((s) => s.inode)).toEqual([inodeOf(member(0)), inodeOf(member(1))]);
+    expect(await hostFor(undefined).readRecord({}, "fleet", OWNER)).toBeUndefined(); // done: every member carries its mark
+    await namespaceFleet.delete("x", again.outs);
 
     await ip(["netns", "add", member(1)]);
     await expect(namespaceFleet.create(inputs)).rejects.toThrow(/namespace ".*m1" already exists and was not made by pulumi-linuxnet .*set adopt: true/);
