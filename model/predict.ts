@@ -121,6 +121,8 @@ export class Predictor {
   private readonly labels = new Map<string, Netns>();
   /** Per link and family, who answers ARP / neighbour discovery for each address (see `answering`). */
   private readonly answers = new Map<string, Map<bigint, Neighbour[]>>();
+  /** Each link's own usable IPv6 addresses: neighbour discovery answers for these only, so one address on two links of a namespace (a router's fe80::1 on each leg) is answered on both. */
+  private readonly ownV6 = new Map<Iface, Set<bigint>>();
 
   /** The same model without VXLAN tunnels joined: the underlay they ride on. */
   private base?: Predictor;
@@ -140,21 +142,26 @@ export class Predictor {
       const held = this.held.get(i.ns)!;
       const v6 = this.ipv6On(i);
       const settled = v6 && this.l2.carrier(i);
+      const own = new Set<bigint>();
+      this.ownV6.set(i, own);
       for (const a of i.addresses) {
         this.addresses.add(a.ip);
+        if (!isV4(a.ip) && settled) own.add(a.ip);
+        if (isLinkLocal(a.ip) && settled && !this.linkLocal.has(i)) this.linkLocal.set(i, a.ip);
         if (held.usable.has(a.ip)) continue;
         if (isV4(a.ip) || settled) held.usable.set(a.ip, i);
         else held.tentative.set(a.ip, v6 ? `${ipText(a.ip)} on ${i.name} stays tentative: ${i.up ? "its link has no carrier" : "its link is down"}, so duplicate address detection has not passed` : `IPv6 is off on ${i.name} (disable_ipv6)`);
-        if (isLinkLocal(a.ip) && settled && !this.linkLocal.has(i)) this.linkLocal.set(i, a.ip);
       }
       if (!settled || this.linkLocal.has(i) || i.noLinkLocal) continue;
       const auto = i.mac && !this.sysctlSet(i.ns, /^net\.ipv6\.conf\.[^.]+\.(addr_gen_mode|stable_secret)$/) ? eui64(i.mac) : undefined;
       if (auto !== undefined) {
         this.linkLocal.set(i, auto);
+        own.add(auto);
         if (!held.usable.has(auto)) held.usable.set(auto, i);
       } else {
         const standIn = (0xfe80n << 112n) | (0xffff0000n << 32n) | BigInt(this.linkLocalUnknown.size + 1);
         this.linkLocalUnknown.set(i, standIn);
+        own.add(standIn);
         this.standIns.set(standIn, i);
         held.usable.set(standIn, i);
       }
@@ -223,8 +230,9 @@ export class Predictor {
     if (!map) {
       map = new Map();
       for (const n of wire.neighbours) {
-        for (const [ip, holder] of this.held.get(n.station.ns)?.usable ?? []) {
-          if (familyOf(ip) !== family || (family === "ipv6" && holder !== n.station)) continue;
+        const ips = family === "ipv6" ? (this.ownV6.get(n.station) ?? []) : this.held.get(n.station.ns)?.usable.keys() ?? [];
+        for (const ip of ips) {
+          if (familyOf(ip) !== family) continue;
           if (!map.has(ip)) map.set(ip, []);
           map.get(ip)!.push(n);
         }
