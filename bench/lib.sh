@@ -17,3 +17,19 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]
 # The kernel tears a deleted namespace's devices down after `ip netns del` returns: wait until
 # the sandbox holds only `lo` and no namespace (else say what is left and stop).
 settle() { for _ in $(seq 300); do [ "$(ip -o link show | wc -l)" = 1 ] && [ -z "$(ls /run/netns)" ] && return 0; sleep 0.1; done; echo "bench: leftovers" >&2; ip -br link >&2; ls /run/netns >&2; exit 1; }
+# tries FROM TO [MAX]: one-packet pings (2 s each) from namespace FROM ("br0": this one, where
+# the bridge is) to TO until one is answered, at most MAX (default 10): prints how many it took,
+# or "no" and fails if none answered. A lab that is still settling (a large one floods
+# multicast for a while) may lose the first; a lab that is broken loses them all.
+tries() {
+  local from=$1 to=$2 max=${3:-10} k cmd
+  cmd=(ping -n -q -c 1 -W 2 "$to")
+  [ "$from" = br0 ] || cmd=(ip netns exec "$from" "${cmd[@]}")
+  for ((k = 1; k <= max; k++)); do "${cmd[@]}" >/dev/null 2>&1 && { echo "$k"; return 0; }; done
+  echo no
+  return 1
+}
+# softnet: the packets "processed dropped" (columns 1 and 2 of /proc/net/softnet_stat, hex,
+# dropped = the per-CPU input backlog was full), summed over the CPUs. Per machine: every
+# namespace and every other process on the machine counts.
+softnet() { local p=0 d=0 a b _r; while read -r a b _r; do p=$((p + 16#$a)); d=$((d + 16#$b)); done </proc/net/softnet_stat; echo "$p $d"; }

@@ -101,9 +101,13 @@ export function eui64(mac: string): bigint | undefined {
 }
 
 export function ipText(ip: bigint): string {
+  if (isV4(ip)) {
+    const n = Number(ip & 0xffffffffn);
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  }
   const out: number[] = [];
   for (let k = 15; k >= 0; k--) out.push(Number((ip >> BigInt(k * 8)) & 0xffn));
-  return isV4(ip) ? out.slice(12).join(".") : ipaddr.fromByteArray(out).toString();
+  return ipaddr.fromByteArray(out).toString();
 }
 
 export const netText = (n: Net): string => (n.len === 0 ? "default" : `${ipText(n.ip)}/${n.len}`);

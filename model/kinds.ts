@@ -6,7 +6,7 @@
  */
 import type { Resource } from "./resource";
 import { at, isSecret, isUnknown } from "./values";
-import { addr, type Family, isV4, type Net, net } from "./ip";
+import { addr, type Family, type Net, net } from "./ip";
 import { type Builder, ifKey, type IfaceKind, type Model, newModel, type Origin, type ReachEntry } from "./model";
 
 /** Reads a resource's values, noting each one the model cannot use (a secret, or known only after up). */
@@ -216,7 +216,7 @@ const shaping: ReachEntry = (r, b) => {
  * A NamespaceFleet: each member a namespace the stack makes, with a veth whose own end
  * (`ifname`) holds the member's addresses and default routes (`gateway`, `gateway6`) and whose
  * other end, named like the member, is a port of `bridge` in `netns` (no bridge: a lone end
- * there). A member without IPv6 addresses has no link-local address (addrgenmode none).
+ * there). A member has no link-local address (addrgenmode none) unless `linkLocal` is set.
  */
 const fleet: ReachEntry = (r, b) => {
   const x = new Reader(r, b);
@@ -235,7 +235,7 @@ const fleet: ReachEntry = (r, b) => {
     b.declareNamespace(host, name, x.bool("loopbackUp", true), x.origin(`member ${name}`));
     const inside = b.namespace(host, name);
     const addresses = split(x, inside, x.list(`members[${k}].addresses`)).addresses;
-    const end = b.iface({ ns: inside, name: ifname, kind: "veth", up: true, addresses, noLinkLocal: !addresses.some((a) => !isV4(a.ip)), origin: x.origin(`member ${name}`) });
+    const end = b.iface({ ns: inside, name: ifname, kind: "veth", up: true, addresses, noLinkLocal: !x.bool("linkLocal", false), origin: x.origin(`member ${name}`) });
     const port = b.iface({ ns: netns, name, kind: "veth", up: true, addresses: [], noLinkLocal: true, master: bridgeName, origin: x.origin(`member ${name}'s port`) });
     [end.peer, port.peer] = [port.key, end.key];
     for (const [gw, family] of [[gateway, "ipv4"], [gateway6, "ipv6"]] as const) {
@@ -245,6 +245,16 @@ const fleet: ReachEntry = (r, b) => {
     for (const h of x.hidden.splice(before)) b.outside(inside, h.text);
   });
   x.done(netns);
+};
+
+/** A VXLAN end: a link whose frames go in UDP to `remote` (layer2.ts joins the ends that send to each other). */
+const vxlan: ReachEntry = (r, b) => {
+  const x = new Reader(r, b);
+  const ns = x.ns();
+  const host = x.host();
+  const end = { vni: x.str("vni") ?? "?", port: x.str("port") ?? "4789", local: x.str("local"), remote: x.str("remote"), group: x.str("group"), learning: x.bool("learning", true), host: (host ?? "?").replace(/:\d+$/, "") };
+  link(x, ns, "vxlan", "", x.str("name"), { master: x.str("master"), vxlan: end });
+  x.done(ns);
 };
 
 /** The Router is a component: its sysctls and rules are resources of their own. */
@@ -263,7 +273,7 @@ export const REACH_KINDS: Readonly<Record<string, ReachEntry>> = {
   Router: nothing,
   VxlanTunnel: nothing, // a component: its two ends are VxlanInterface resources
   // A tunnel to another machine's link: what crosses it is not modelled yet, so its namespace is unknown.
-  VxlanInterface: (r, b) => outsideKind(r, b, "VXLAN is outside the model: what crosses the tunnel is not known"),
+  VxlanInterface: vxlan,
   // A probe makes nothing in the kernel: it only looks.
   Probe: nothing,
   // Delay, rate and duplication do not change whether an echo is answered; loss and corruption make it a chance.

@@ -8,7 +8,11 @@
  * passthru: the one macvlan of its parent, which it stands in for on the wire). A macvlan in
  * source mode takes frames only from MACs listed for it, which no resource declares: unknown.
  */
+import { ipText } from "./ip";
 import type { Iface, Model } from "./model";
+
+/** Whether a VXLAN tunnel's UDP gets through the underlay both ways (the prediction's to say). */
+export type Underlay = (a: Iface, b: Iface) => true | { no: string } | { unknown: string };
 
 /** An interface that sends and receives frames itself (not a bridge port). */
 export interface Neighbour {
@@ -43,20 +47,56 @@ const where = (m: Model, i: Iface) => `${m.namespaces.get(i.ns)!.label} ${i.name
 export class Layer2 {
   private readonly root = new Map<string, string>();
   private readonly segments = new Map<string, Segment>();
-  private readonly traits = new Map<string, { open?: string; stp?: string }>();
+  private readonly traits = new Map<string, { open?: string; stp?: string; cut?: string }>();
   private readonly wires = new Map<string, Wire>();
   /** Stations by segment key, filled on first use. */
   private bySegment?: Map<string, Iface[]>;
 
-  constructor(private readonly m: Model) {
+  /** VXLAN ends whose tunnel is not joined: why (unknown: the wire is open; no: said when nobody answers). */
+  private readonly tunnelNotes = new Map<string, { no?: string; unknown?: string }>();
+
+  constructor(
+    private readonly m: Model,
+    underlay?: Underlay,
+  ) {
     for (const i of m.ifaces.values()) {
-      if (i.kind !== "veth" || !i.up) continue;
+      if ((i.kind !== "veth" && i.kind !== "vxlan") || !i.up) continue;
       const peer = i.peer ? m.ifaces.get(i.peer) : undefined;
       if (peer?.up) this.union(i.key, peer.key);
       const bridge = i.master ? m.ifaces.get(`${i.ns}/${i.master}`) : undefined;
       if (bridge?.kind === "bridge" && bridge.up) this.union(i.key, bridge.key);
     }
+    this.tunnels(underlay);
   }
+
+  /**
+   * VXLAN: two up ends of one VNI and port join their wires when each one's `remote` is on the
+   * other's side (its `local`, its machine, or an address of its namespace) and the underlay
+   * carries the UDP both ways. An end with a multicast group, or one whose remote is no end of
+   * the stack, may reach what the stack does not declare: its wire is open.
+   */
+  private tunnels(underlay?: Underlay): void {
+    const ends = [...this.m.ifaces.values()].filter((i) => i.kind === "vxlan" && i.up && i.vxlan);
+    if (!ends.length) return;
+    const side = (b: Iface) => new Set([b.vxlan!.local, b.vxlan!.host, ...[...this.m.ifaces.values()].filter((j) => j.ns === b.ns).flatMap((j) => j.addresses.map((a) => ipText(a.ip)))].filter(Boolean));
+    const sendsTo = (a: Iface, b: Iface) => a !== b && a.vxlan!.vni === b.vxlan!.vni && a.vxlan!.port === b.vxlan!.port && a.vxlan!.remote !== undefined && side(b).has(a.vxlan!.remote);
+    for (const a of ends) {
+      const e = a.vxlan!;
+      const to = ends.filter((b) => sendsTo(a, b));
+      const back = to.filter((b) => sendsTo(b, a));
+      if (e.group !== undefined) this.tunnelNotes.set(a.key, { unknown: `${where(this.m, a)} sends to the multicast group ${e.group}: who else listens there is not declared` });
+      else if (e.remote === undefined) this.tunnelNotes.set(a.key, { no: `${where(this.m, a)} has no remote: its frames go only where its FDB says, and the stack declares no entry` });
+      else if (!to.length) this.tunnelNotes.set(a.key, { unknown: `${where(this.m, a)} sends to ${e.remote}, where no VXLAN end of the stack with VNI ${e.vni} and port ${e.port} is` });
+      else if (!back.length) this.tunnelNotes.set(a.key, { unknown: `${where(this.m, a)} sends to ${to.map((b) => where(this.m, b)).join(", ")}, which does not send back to it (only what it learns${e.learning ? "" : ", and learning is off"})` });
+      for (const b of back) {
+        if (a.key > b.key) continue;
+        const u = underlay ? underlay(a, b) : { unknown: "the VXLAN underlay is not known" };
+        if (u === true) this.union(a.key, b.key);
+        else for (const x of [a, b]) this.tunnelNotes.set(x.key, "no" in u ? { no: u.no } : { unknown: u.unknown });
+      }
+    }
+  }
+
 
   private find(k: string): string {
     let r = k;
@@ -69,20 +109,24 @@ export class Layer2 {
   }
 
   /** Everything joined on the base wire of `i` (before tags): why unknown stations may be there, STP. */
-  private baseTraits(i: Iface): { open?: string; stp?: string } {
+  private baseTraits(i: Iface): { open?: string; stp?: string; cut?: string } {
     const base = this.find(i.key);
     const known = this.traits.get(base);
     if (known) return known;
     let open: string | undefined;
     let stp: string | undefined;
+    let cut: string | undefined;
     for (const j of this.m.ifaces.values()) {
       if (this.find(j.key) !== base) continue;
       const ns = this.m.namespaces.get(j.ns)!;
       if (j.kind === "bridge" && j.stp) stp ??= `bridge ${where(this.m, j)} runs STP: its ports forward only after the forward delay, if STP does not block them`;
       if (j.master && !this.m.ifaces.has(`${j.ns}/${j.master}`)) open ??= `${where(this.m, j)} is a port of ${j.master}, which the stack does not manage`;
       if (!ns.managed) open ??= `${ns.label} is not made by the stack: what else is on the link through ${j.name} is not known`;
+      const note = this.tunnelNotes.get(j.key);
+      if (note?.unknown) open ??= note.unknown;
+      if (note?.no) cut ??= note.no;
     }
-    const traits = { open, stp };
+    const traits = { open, stp, cut };
     this.traits.set(base, traits);
     return traits;
   }
@@ -94,7 +138,10 @@ export class Layer2 {
     let s: Segment;
     if (depth > 8) s = { key: "", unknown: `${where(this.m, i)} sits on a chain of parents too deep for the model` };
     else if (i.master) s = { key: "", unknown: `${where(this.m, i)} is a bridge port: what sits on it is outside the model` };
-    else if (i.kind === "veth" || i.kind === "bridge") s = { key: this.find(i.key), ...this.baseTraits(i) };
+    else if (i.kind === "veth" || i.kind === "bridge" || i.kind === "vxlan") {
+      const { cut, ...traits } = this.baseTraits(i);
+      s = { key: this.find(i.key), ...traits, ...(cut && { down: cut }) };
+    }
     else {
       const parent = i.parent ? this.m.ifaces.get(i.parent) : undefined;
       const parentName = i.parent?.slice(i.parent.indexOf("/") + 1) ?? "?";
@@ -113,15 +160,16 @@ export class Layer2 {
   }
 
   /**
-   * Whether the link has a carrier (operationally up): a veth whose peer is up too, a bridge with
-   * a port that has one, a VLAN or macvlan whose parent has one (a parent the stack does not
-   * manage is taken as up). IPv6 starts duplicate address detection only then: until, the
-   * link's IPv6 addresses stay tentative.
+   * Whether an up link lets its IPv6 addresses pass duplicate address detection: a veth only
+   * with its peer up (a carrier), a bridge always, a VLAN or macvlan as its parent (a parent the
+   * stack does not manage is taken as up). Until then the link's IPv6 addresses stay tentative.
    */
   carrier(i: Iface, depth = 0): boolean {
     if (!i.up || depth > 8) return false;
     if (i.kind === "veth") return i.peer === undefined || this.m.ifaces.get(i.peer)?.up === true;
-    if (i.kind === "bridge") return [...this.m.ifaces.values()].some((j) => j.ns === i.ns && j.master === i.name && this.carrier(j, depth + 1));
+    if (i.kind === "vxlan") return true;
+    // an up bridge's addresses pass DAD with or without ports (the kernel, measured: an empty bridge's IPv6 address answers)
+    if (i.kind === "bridge") return true;
     const parent = i.parent ? this.m.ifaces.get(i.parent) : undefined;
     return parent === undefined || this.carrier(parent, depth + 1);
   }

@@ -33,7 +33,19 @@ export interface Netns {
   outside: string[];
 }
 
-export type IfaceKind = "veth" | "bridge" | "vlan" | "macvlan";
+export type IfaceKind = "veth" | "bridge" | "vlan" | "macvlan" | "vxlan";
+
+/** A VXLAN end as declared (VxlanInterface). */
+export interface VxlanEnd {
+  vni: string;
+  port: string;
+  local?: string;
+  remote?: string;
+  group?: string;
+  learning: boolean;
+  /** Its machine as the connection names it ("" here). */
+  host: string;
+}
 
 export interface Iface {
   /** `nsKey/name`. */
@@ -58,6 +70,7 @@ export interface Iface {
   tag?: string;
   /** macvlan mode. */
   mode?: string;
+  vxlan?: VxlanEnd;
   stp?: boolean;
   origin: Origin;
 }

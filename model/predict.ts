@@ -14,7 +14,7 @@
  * are never consulted; IPv6 has main only). IPv4 addresses are local to a namespace whatever
  * the state of their link (the kernel keeps their local routes when a link is down); an IPv6
  * address is usable only once duplicate address detection (DAD) has passed, which starts when
- * its link has a carrier: on a link without one it stays tentative and answers nothing (so
+ * its link is ready (up; a veth only with its peer up): until, it stays tentative and answers nothing (so
  * does every IPv6 address for about a second after its link comes up: the prediction is of
  * the settled network). Every IPv6 link has a link-local address derived from its MAC (EUI-64),
  * known where the state holds the MAC (after up); a link-local destination names the link it
@@ -110,6 +110,8 @@ export class Predictor {
   readonly linkLocal = new Map<Iface, bigint>();
   /** Interfaces with IPv6 whose link-local address is not known (no MAC in the state yet), and stand-ins for them as sources. */
   readonly linkLocalUnknown = new Map<Iface, bigint>();
+  /** The stand-ins back to their interfaces. */
+  readonly standIns = new Map<bigint, Iface>();
   /** Routes per namespace, family and table, as `routes` computes them. */
   readonly routeCache = new Map<string, RouteCandidate[]>();
   /** Every address the stack declares. */
@@ -119,9 +121,17 @@ export class Predictor {
   private readonly labels = new Map<string, Netns>();
   /** Per link and family, who answers ARP / neighbour discovery for each address (see `answering`). */
   private readonly answers = new Map<string, Map<bigint, Neighbour[]>>();
+  /** Each link's own usable IPv6 addresses: neighbour discovery answers for these only, so one address on two links of a namespace (a router's fe80::1 on each leg) is answered on both. */
+  private readonly ownV6 = new Map<Iface, Set<bigint>>();
 
-  constructor(readonly m: Model) {
-    this.l2 = new Layer2(m);
+  /** The same model without VXLAN tunnels joined: the underlay they ride on. */
+  private base?: Predictor;
+
+  constructor(
+    readonly m: Model,
+    tunnels = true,
+  ) {
+    this.l2 = new Layer2(m, tunnels ? (a, b) => this.underlay(a, b) : undefined);
     for (const ns of m.namespaces.values()) this.outside.set(ns.key, [...ns.outside]);
     for (const i of m.ifaces.values()) {
       if (!this.ifaces.has(i.ns)) {
@@ -132,21 +142,27 @@ export class Predictor {
       const held = this.held.get(i.ns)!;
       const v6 = this.ipv6On(i);
       const settled = v6 && this.l2.carrier(i);
+      const own = new Set<bigint>();
+      this.ownV6.set(i, own);
       for (const a of i.addresses) {
         this.addresses.add(a.ip);
+        if (!isV4(a.ip) && settled) own.add(a.ip);
+        if (isLinkLocal(a.ip) && settled && !this.linkLocal.has(i)) this.linkLocal.set(i, a.ip);
         if (held.usable.has(a.ip)) continue;
         if (isV4(a.ip) || settled) held.usable.set(a.ip, i);
         else held.tentative.set(a.ip, v6 ? `${ipText(a.ip)} on ${i.name} stays tentative: ${i.up ? "its link has no carrier" : "its link is down"}, so duplicate address detection has not passed` : `IPv6 is off on ${i.name} (disable_ipv6)`);
-        if (isLinkLocal(a.ip) && settled && !this.linkLocal.has(i)) this.linkLocal.set(i, a.ip);
       }
       if (!settled || this.linkLocal.has(i) || i.noLinkLocal) continue;
       const auto = i.mac && !this.sysctlSet(i.ns, /^net\.ipv6\.conf\.[^.]+\.(addr_gen_mode|stable_secret)$/) ? eui64(i.mac) : undefined;
       if (auto !== undefined) {
         this.linkLocal.set(i, auto);
+        own.add(auto);
         if (!held.usable.has(auto)) held.usable.set(auto, i);
       } else {
         const standIn = (0xfe80n << 112n) | (0xffff0000n << 32n) | BigInt(this.linkLocalUnknown.size + 1);
         this.linkLocalUnknown.set(i, standIn);
+        own.add(standIn);
+        this.standIns.set(standIn, i);
         held.usable.set(standIn, i);
       }
     }
@@ -164,6 +180,24 @@ export class Predictor {
         }
       }
     }
+  }
+
+  /**
+   * Whether a VXLAN tunnel's UDP gets through both ways: between the own namespaces of two
+   * machines of the stack it is taken to (the provider reaches both; their networks are not the
+   * stack's to say); else the underlay is predicted as a ping from each end to its remote.
+   */
+  private underlay(a: Iface, b: Iface): true | { no: string } | { unknown: string } {
+    const [na, nb] = [this.m.namespaces.get(a.ns)!, this.m.namespaces.get(b.ns)!];
+    if (na.name === "" && nb.name === "" && na.host !== nb.host && !(na.managed && nb.managed)) return true;
+    this.base ??= new Predictor(this.m, false);
+    for (const [x, n] of [[a, na], [b, nb]] as const) {
+      const p = predict(this.base, n.key, x.vxlan!.remote!);
+      const what = `the VXLAN underlay from ${n.label} to ${x.vxlan!.remote}`;
+      if (p.answer === "unknown") return { unknown: `${what}: ${p.reason}` };
+      if (p.answer === "unreachable") return { no: `${what} does not get through: ${p.reason}` };
+    }
+    return true;
   }
 
   private sysctlSet(ns: string, key: RegExp): boolean {
@@ -196,8 +230,9 @@ export class Predictor {
     if (!map) {
       map = new Map();
       for (const n of wire.neighbours) {
-        for (const [ip, holder] of this.held.get(n.station.ns)?.usable ?? []) {
-          if (familyOf(ip) !== family || (family === "ipv6" && holder !== n.station)) continue;
+        const ips = family === "ipv6" ? (this.ownV6.get(n.station) ?? []) : this.held.get(n.station.ns)?.usable.keys() ?? [];
+        for (const ip of ips) {
+          if (familyOf(ip) !== family) continue;
           if (!map.has(ip)) map.set(ip, []);
           map.get(ip)!.push(n);
         }
@@ -282,8 +317,8 @@ class Walk {
     return this.p.ifaces.get(ns.key) ?? [];
   }
   private text(ip: bigint): string {
-    const standIn = [...this.p.linkLocalUnknown].find(([, a]) => a === ip);
-    return standIn ? `${standIn[0].name}'s link-local address` : ipText(ip);
+    const standIn = this.p.standIns.get(ip);
+    return standIn ? `${standIn.name}'s link-local address` : ipText(ip);
   }
 
   /** The namespace is one whose state the model knows, or the answer is unknown. */
@@ -312,10 +347,9 @@ class Walk {
     if (!this.v6) return Number(this.sysctl(ns, "net.ipv4.ip_default_ttl") ?? 64);
     const own = this.sysctl(ns, `net.ipv6.conf.${dev}.hop_limit`);
     if (own !== undefined) return Number(own);
-    for (const d of ["all", "default"]) {
-      const v = this.sysctl(ns, `net.ipv6.conf.${d}.hop_limit`);
-      if (v !== undefined) unknown(`net.ipv6.conf.${d}.hop_limit=${v} in ${ns.label}: which links it reaches depends on when they were made (a link takes conf.default's when it is made)`);
-    }
+    // conf.all's is no link's (measured: a reply keeps 64); conf.default's is taken by the links made after it
+    const v = this.sysctl(ns, "net.ipv6.conf.default.hop_limit");
+    if (v !== undefined) unknown(`net.ipv6.conf.default.hop_limit=${v} in ${ns.label}: which links it reaches depends on when they were made (a link takes conf.default's when it is made)`);
     return 64;
   }
 

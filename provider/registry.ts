@@ -82,7 +82,7 @@ export const KINDS = {
     kind: "NamespaceFleet",
     key: "namespaceFleet",
     file: "namespace-fleet",
-    inputs: ["count", "namePrefix", "start", "members", "netns", "bridge", "ifname", "subnet", "subnet6", "firstHost", "gateway", "gateway6", "mtu", "loopbackUp", "mcastFlood", "expect"],
+    inputs: ["count", "namePrefix", "start", "members", "netns", "bridge", "ifname", "subnet", "subnet6", "firstHost", "gateway", "gateway6", "mtu", "loopbackUp", "linkLocal", "mcastFlood", "expect"],
     outputs: ["memberStates", "expectation"],
     // Members come and go in place; the ports' namespace or the inside end's name is every member's identity.
     replaceOn: ["netns", "ifname"],

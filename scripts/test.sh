@@ -99,8 +99,19 @@ fi
 
 status=0 counted=()
 if [ -z "$host_skip" ]; then
-  npx jest --ci --runInBand --selectProjects "${host[@]}" --json --outputFile="$reports/host.json" "${args[@]}" || status=$?
-  counted+=("$reports/host.json")
+  # The unit tier touches no kernel object and is CPU-bound (type-checking docs, building the
+  # API reference): it runs on every core. The kernel and e2e tiers run one file at a time:
+  # their tests count what the sandbox holds, and time what the kernel does.
+  serial=() unit=""
+  for p in "${host[@]}"; do if [ "$p" = unit ]; then unit=yes; else serial+=("$p"); fi; done
+  if [ -n "$unit" ] && { [ ${#args[@]} -eq 0 ] || npx jest --selectProjects unit --listTests "${args[@]}" 2>/dev/null | grep -q '/dist/test/'; }; then
+    npx jest --ci --maxWorkers="$(nproc)" --selectProjects unit --json --outputFile="$reports/unit.json" "${args[@]}" || status=$?
+    counted+=("$reports/unit.json")
+  fi
+  if [ ${#serial[@]} -gt 0 ] && { [ ${#args[@]} -eq 0 ] || npx jest --selectProjects "${serial[@]}" --listTests "${args[@]}" 2>/dev/null | grep -q '/dist/test/'; }; then
+    npx jest --ci --runInBand --selectProjects "${serial[@]}" --json --outputFile="$reports/host.json" "${args[@]}" || status=$?
+    counted+=("$reports/host.json")
+  fi
 fi
 if [ -z "$skip" ]; then
   scripts/full-kernel.sh jest "$reports/fullkernel.json" "${args[@]}" || status=$?

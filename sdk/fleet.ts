@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { placeholders } from "../provider/registry";
 import { Bridge, netnsInput } from "./bridge";
-import { type NetnsRef, placeOf as linkPlaceOf } from "./link";
+import type { NetnsRef } from "./link";
 import { type CommonArgs, connectionInput, MODULE, ownerFor, withSecretConnection } from "./provider";
 import { claimAddresses, claimInterface, claimNamespace, hostOf, knownOf, netnsWords, place, placeOf, remember, who } from "./topology";
 import provider = require("./providers/namespace-fleet");
@@ -59,6 +59,14 @@ export interface NamespaceFleetArgs extends CommonArgs {
   mtu?: pulumi.Input<number>;
   /** Bring each member's `lo` up. Default: true. */
   loopbackUp?: pulumi.Input<boolean>;
+  /**
+   * An IPv6 link-local address on each member's own end. Default: false: a member's IPv6 uses
+   * its `subnet6` address alone (no link-local, no duplicate address detection on it), as at a
+   * thousand members on one bridge their link-local addresses' detection, router and listener
+   * solicitations overflow the kernel's input backlog for minutes (bench/storm.sh). Changing it
+   * applies to members made from then on.
+   */
+  linkLocal?: boolean;
   /** Flood multicast to the members' ports (the bridge's own default). Default: true. */
   mcastFlood?: pulumi.Input<boolean>;
   /** What every member reaches, checked at create, update and refresh. */
@@ -74,8 +82,6 @@ export interface FleetMemberState {
   ifindex: number;
   /** Its port's ifindex (in `netns`). */
   portIfindex: number;
-  /** After a refresh: what differs in this member from the fleet's settings (null: none), repaired by the next `up`. */
-  drift?: { gateway?: string | null; gateway6?: string | null; loopbackUp?: boolean; up?: boolean };
 }
 
 /** The members' names as the provider gives them (`namePrefix` + number, or as listed): for the preview's claims. */
@@ -83,6 +89,18 @@ function memberNames(args: NamespaceFleetArgs): string[] | undefined {
   if (args.members) return args.members.every((m) => typeof m?.name === "string") ? args.members.map((m) => m.name) : undefined;
   if (typeof args.count !== "number" || typeof args.namePrefix !== "string" || !Number.isInteger(args.count) || args.count < 0) return undefined;
   return Array.from({ length: Math.min(args.count, 100_000) }, (_, k) => `${args.namePrefix}${(args.start ?? 0) + k}`);
+}
+
+/**
+ * A Bridge's namespace as the ports' namespace: its plain name where the program gave one (an
+ * output whose value is undefined reads as unknown at preview, and `netns` replaces the fleet),
+ * else its output.
+ */
+function bridgeNetns(bridge: Bridge): pulumi.Input<string> | undefined {
+  const known = knownOf(bridge.name)?.netns;
+  if (known === undefined) return bridge.netns as pulumi.Output<string>;
+  const netns = known.includes("\x01") ? known.slice(known.indexOf("\x01") + 1) : known;
+  return netns || undefined;
 }
 
 /**
@@ -108,9 +126,7 @@ export class NamespaceFleet extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: NamespaceFleetArgs, opts?: pulumi.CustomResourceOptions) {
     const bridge = args.bridge instanceof Bridge ? args.bridge.name : args.bridge;
-    // The bridge's namespace as its inputs say (its `netns` output is absent for pulumi's own
-    // namespace, and an absent output reads as unknown at preview: every preview would replace).
-    const netns = netnsInput(args.netns) ?? (args.bridge instanceof Bridge ? linkPlaceOf(args.bridge)?.netns : undefined);
+    const netns = netnsInput(args.netns) ?? (args.bridge instanceof Bridge ? bridgeNetns(args.bridge) : undefined);
     const names = memberNames(args);
     const host = hostOf(args.connection);
     if (names && host !== undefined) {

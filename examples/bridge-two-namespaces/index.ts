@@ -2,18 +2,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as linuxnet from "pulumi-linuxnet";
 
 // Two namespaces on a bridge, the classic ip netns/brctl experiment: net1 and net2, each with a
-// veth end; the peers are ports of bridge br0.
+// veth end; the peers are ports of bridge br0. Dual-stack: each address has an IPv6 twin
+// (fd00:192:168::101/64 beside 192.168.0.101/24).
 // With `withBridge: false` the bridge does not exist yet and the two cannot reach each other.
 const config = new pulumi.Config();
 const withBridge = config.getBoolean("withBridge") ?? true;
 
-const br0 = withBridge ? new linuxnet.Bridge("br0", { name: "br0", addresses: ["192.168.0.100/24"] }) : undefined;
+const br0 = withBridge ? new linuxnet.Bridge("br0", { name: "br0", addresses: ["192.168.0.100/24", "fd00:192:168::100/64"] }) : undefined;
 
 const namespaces = [1, 2].map((i) => new linuxnet.Namespace(`net${i}`, { name: `net${i}` }));
 const ends = namespaces.map(
   (ns, k) =>
     new linuxnet.VethPair(`veth${k + 1}`, {
-      end: { name: `veth${k + 1}`, netns: ns.name, addresses: [`192.168.0.10${k + 1}/24`] },
+      end: { name: `veth${k + 1}`, netns: ns.name, addresses: [`192.168.0.10${k + 1}/24`, `fd00:192:168::10${k + 1}/64`] },
       peer: { name: `veth${k + 1}_p`, master: br0?.name },
     }),
 );

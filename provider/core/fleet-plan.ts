@@ -40,12 +40,16 @@ export interface FleetPlanInputs {
   start: number;
   members?: Array<{ name: string; addresses?: string[] }>;
   netns?: string;
+  bridge?: string;
   subnet?: string;
   subnet6?: string;
   firstHost: number;
   gateway?: string;
   gateway6?: string;
 }
+
+/** The kernel's limit of ports on one bridge (BR_MAX_PORTS, 1 << 10; port numbers start at 1). */
+export const BRIDGE_PORTS = 1023;
 
 export type Problem = { path: PropertyKey[]; message: string };
 
@@ -63,6 +67,10 @@ export function expand(v: FleetPlanInputs): Member[] | Problem {
   if (v.count !== undefined && v.namePrefix === undefined) return fail(["namePrefix"], "invalid namePrefix (must be given with count: members are named namePrefix + number)");
   const given: Array<{ name: string; addresses?: string[] }> = v.members ?? Array.from({ length: v.count! }, (_, k) => ({ name: `${v.namePrefix}${v.start + k}` }));
   if (!given.length) return fail(["members"], "invalid members (must name at least one member)");
+  if (v.bridge !== undefined && given.length > BRIDGE_PORTS) {
+    const field = v.count !== undefined ? "count" : "members";
+    return fail([field], `invalid ${field} (${given.length} members: a Linux bridge takes at most ${BRIDGE_PORTS} ports (BR_MAX_PORTS), so split them over several fleets and bridges)`);
+  }
   if (v.count !== undefined) {
     const last = given[given.length - 1].name;
     const problem = ifNameProblem(last) ?? (/^\d+$/.test(last) ? "must not be all digits" : undefined);
@@ -97,3 +105,38 @@ export function expand(v: FleetPlanInputs): Member[] | Problem {
   }
   return members;
 }
+
+/** What the member engine reads of a fleet's inputs (members expanded). */
+export interface FleetShape {
+  members: Member[];
+  netns?: string;
+  bridge?: string;
+  ifname: string;
+  mtu?: number;
+  loopbackUp: boolean;
+  linkLocal: boolean;
+  mcastFlood: boolean;
+  gateway?: string;
+  gateway6?: string;
+  owner?: string;
+  adopt: boolean;
+}
+
+/** One member as the kernel has it. */
+export interface MemberState {
+  name: string;
+  /** The member's namespace's inode: a member made again has another. */
+  inode: number;
+  /** The inside end's ifindex (in the member). */
+  ifindex: number;
+  /** The port's ifindex (in `netns`). */
+  portIfindex: number;
+  /** What a refresh found differ from the fleet's settings in this member (null: none). */
+  drift?: Drift;
+}
+
+export type Drift = Partial<Record<"gateway" | "gateway6" | "loopbackUp" | "up", string | boolean | null>>;
+
+/** The parts of a member its marks tell apart (as a VethPair's ends): its own end, its port. */
+export const ROLE_END = "end";
+export const ROLE_PORT = "peer";

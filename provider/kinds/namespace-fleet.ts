@@ -13,17 +13,18 @@
  * unmarked namespace is built into with `adopt`); its own leftover of a killed `up` is made
  * again; a member holding other stacks' objects is never deleted (the namespace guard).
  *
- * IPv6: a member without IPv6 addresses has it silenced on both ends (`addrgenmode none`: no
- * link-local address, so no duplicate address detection, router or listener solicitations);
- * ports never carry IPv6. A thousand members multicasting to every port of one bridge overflow
- * the kernel's input backlog (bench/storm.sh).
+ * IPv6: no link-local address on either end unless `linkLocal` (`addrgenmode none`), and the
+ * members' `subnet6` addresses without duplicate address detection (`nodad`): no DAD, router
+ * or listener solicitations. A thousand members doing those on one bridge overflowed the
+ * kernel's input backlog (bench/storm.sh, N=1000: 1.1 million packets dropped during the
+ * build and 1 million in the 30 s after with IPv6 on as the kernel has it; none with this).
  */
 import { z } from "zod";
-import { expand, type Member } from "../core/fleet-plan";
+import { type Drift, expand, type FleetShape, type Member, type MemberState, ROLE_END } from "../core/fleet-plan";
 import { defined, handlers, holdsUnknown, type KindSpec, type Props } from "../core/kind";
-import { argv, type Drift, eachLimited, type FleetShape, memberAttempt, type MemberState, observe, once, PARALLEL, ROLE_END, type Seen1, statesOf, whole } from "../core/members";
+import { argv, eachLimited, makeMembers, once, PARALLEL, removeMembers } from "../core/members";
+import { DRIFTS, driftOf, memberAttempt, observe, type Seen1, statesOf, whole } from "../core/member-look";
 import { addresses as addressList, ipAddress, mtu, subnet } from "../core/net";
-import { makeMembers, removeMembers } from "../core/member-lifecycle";
 import { markOf } from "../core/owner";
 import { failureLine, holds, type Expectation } from "../core/probe-answer";
 import { bool, ifName, ifNameProblem, netnsName, ownership } from "../core/validate";
@@ -81,6 +82,8 @@ const raw = z.strictObject({
   gateway6: ipAddress("gateway6").optional(),
   mtu: mtu("mtu").optional(),
   loopbackUp: bool("loopbackUp").default(true),
+  /** An IPv6 link-local address on each member's own end (with its DAD, router and listener solicitations: see the top of this file). */
+  linkLocal: bool("linkLocal").default(false),
   /** Multicast flooding to the members' ports (the bridge's default: on). */
   mcastFlood: bool("mcastFlood").default(true),
   expect: expectation.optional(),
@@ -158,14 +161,6 @@ async function expectationAfter(host: Host, i: FleetInputs): Promise<Expectation
 
 // ── handlers ────────────────────────────────────────────────────────────────────────────
 const byName = (list: readonly Member[]) => new Map(list.map((m) => [m.name, m]));
-
-/** What a refresh keeps per member, only where the member differs from the fleet (null: none). */
-const DRIFTS = ["gateway", "gateway6", "loopbackUp", "up"] as const;
-
-function driftOf(i: FleetInputs, s: Seen1): Drift | undefined {
-  const d = Object.fromEntries(DRIFTS.filter((f) => s[f] !== (f === "up" ? true : i[f])).map((f) => [f, s[f] ?? null]));
-  return Object.keys(d).length ? d : undefined;
-}
 
 /** What the state says a member has (after refresh: what the kernel had), as the inside's diff takes it. */
 function recorded(o: FleetInputs, m: Member, drift: Drift = {}): Seen1 {

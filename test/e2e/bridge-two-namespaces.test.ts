@@ -22,7 +22,7 @@ describe("examples/bridge-two-namespaces (scenario 2) through the real pulumi CL
       "net1 → net2": expect.objectContaining({ reachable: false, received: 0 }),
       "net2 → net1": expect.objectContaining({ reachable: false, received: 0 }),
     });
-    expectJudged(await judgeReachability(stack, "examples/bridge-two-namespaces without the bridge"), { compared: 6 });
+    expectJudged(await judgeReachability(stack, "examples/bridge-two-namespaces without the bridge"), { ipv4: { compared: 6 }, ipv6: { compared: 10 } });
   });
 
   it("adding the bridge previews as one create and two in-place port updates; after up all ping", async () => {
@@ -44,7 +44,8 @@ describe("examples/bridge-two-namespaces (scenario 2) through the real pulumi CL
       "net1 → br0": expect.objectContaining({ reachable: true, ttl: 64 }),
       "net2 → net1": expect.objectContaining({ reachable: true, ttl: 64 }),
     });
-    expectJudged(await judgeReachability(stack, "examples/bridge-two-namespaces with the bridge"), { compared: 9 });
+    expectJudged(await judgeReachability(stack, "examples/bridge-two-namespaces with the bridge"), { ipv4: { compared: 9 }, ipv6: { compared: 11 } });
+    expect(await pings("net1", "fd00:192:168::102")).toBe(true); // dual-stack (the judge waited for DAD to end)
     expect((await stack.preview("--expect-no-changes")).code).toBe(0);
   });
 

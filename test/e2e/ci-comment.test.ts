@@ -61,7 +61,7 @@ describe("examples/ci/comment.sh makes the pull-request comment locally", () => 
   it("for changes to the deployed stack: update, replace, create rows with old → new; the secret address is never printed", async () => {
     await stack.up();
     // The example marks one veth end's address secret (what the comment must never print): the model cannot use it.
-    expectJudged(await judgeReachability(stack, "examples/ci after up"), { compared: 12, unknown: { count: 4, why: /^VethPair uplink's end\.addresses is a secret$/ } });
+    expectJudged(await judgeReachability(stack, "examples/ci after up"), { ipv4: { compared: 12, unknown: { count: 4, why: /^VethPair uplink's end\.addresses is a secret$/ } }, ipv6: { compared: 2, unknown: { count: 2, why: /^VethPair uplink's end\.addresses is a secret$/ } } });
     await stack.cli(["stack", "export", "--file", state]);
     maybeWriteFixture("ci-export", readFileSync(state, "utf8"));
     await stack.cli(["stack", "export", "--show-secrets", "--file", plainState]);

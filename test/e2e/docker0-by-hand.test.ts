@@ -13,7 +13,7 @@ describe("examples/docker0-by-hand (scenario 3) through the real pulumi CLI", ()
 
   it("up: every namespace has eth0 on docker0 and pings the bridge and the other two", async () => {
     await stack.up();
-    expectJudged(await judgeReachability(stack, "examples/docker0-by-hand after up"), { compared: 16 });
+    expectJudged(await judgeReachability(stack, "examples/docker0-by-hand after up"), { ipv4: { compared: 16 }, ipv6: { compared: 6 } });
     for (const [i, ns] of ["ns0", "ns1", "ns2"].entries()) {
       expect((await linkState(`veth${i}`))?.master).toBe("docker0");
       expect(await pings(ns, "172.17.0.1")).toBe(true);

@@ -12,6 +12,14 @@ import { maybeWriteFixture, runCli } from "../unit/cli/helpers";
 
 jest.setTimeout(300_000);
 
+/**
+ * Both judgements (without and with the router): IPv4 every pair; IPv6 the link-local pairs
+ * (the stack has no IPv6 address of its own), but for the LAN bridges lan10 and lan20, which
+ * have no MAC of their own in the state (a bridge's follows its ports), so their link-local
+ * addresses are not known.
+ */
+const JUDGED = { ipv4: { compared: 48 }, ipv6: { compared: 32, unknown: { count: 8, why: /^the link-local address of sw lan(10|20) is not known / } } };
+
 /** The TTL of the reply to one ping, or undefined without a reply. */
 async function replyTtl(from: string, to: string): Promise<number | undefined> {
   try {
@@ -34,7 +42,7 @@ describe("examples/macvlan-router (scenario 5 complete) through the real pulumi 
     expect(await pings("d2", "172.16.20.11")).toBe(true);
     expect(await replyTtl("d1", "172.16.20.10")).toBeUndefined();
     expect(await replyTtl("d1", "172.16.20.11")).toBeUndefined();
-    expectJudged(await judgeReachability(stack, "examples/macvlan-router without the router"), { compared: 48 });
+    expectJudged(await judgeReachability(stack, "examples/macvlan-router without the router"), JUDGED);
     expect((await stack.outputs()).seen).toEqual({
       "d1 → d3": expect.objectContaining({ reachable: true, ttl: 64 }),
       "d2 → d4": expect.objectContaining({ reachable: true, ttl: 64 }),
@@ -58,7 +66,7 @@ describe("examples/macvlan-router (scenario 5 complete) through the real pulumi 
     expect(await replyTtl("d1", "172.16.20.11")).toBe(63);
     expect(await replyTtl("d4", "172.16.10.10")).toBe(63);
     expect(await replyTtl("d1", "172.16.10.11")).toBe(64); // same network: no hop
-    expectJudged(await judgeReachability(stack, "examples/macvlan-router with host3 routing"), { compared: 48 });
+    expectJudged(await judgeReachability(stack, "examples/macvlan-router with host3 routing"), JUDGED);
     const out = await stack.outputs();
     expect(out.routerMade).toEqual([
       "sysctl net.ipv4.ip_forward=1",

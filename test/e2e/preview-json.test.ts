@@ -195,7 +195,11 @@ describe("the demo stack (Pulumi.yaml at the root)", () => {
     const { text } = await previewJson(stack);
     maybeWriteFixture("demo-create", text);
     await stack.up();
-    expectJudged(await judgeReachability(stack, "the demo stack after up"), { compared: 56 });
+    expectJudged(await judgeReachability(stack, "the demo stack after up"), {
+      ipv4: { compared: 56 },
+      // The bridge br-lan has no MAC of its own in the state (a bridge's follows its ports): its link-local address is not known.
+      ipv6: { compared: 10, unknown: { count: 4, why: /^the link-local address of demo-lan br-lan is not known / } },
+    });
     const exported = (await stack.cli(["stack", "export"])).stdout;
     maybeWriteFixture("demo-export", exported);
     // The demo grows as kinds land: its first scenarios must be drawn as they are, whatever else it holds.

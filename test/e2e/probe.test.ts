@@ -1,16 +1,22 @@
 /**
  * Probes through the real pulumi CLI (test/programs/probe: probe-r routes between probe-a and
- * probe-b; a matrix of four probes): up checks them, a wrong expectation fails up with one
+ * probe-b, IPv4 and IPv6; a matrix of six probes, two of them to IPv6 addresses, one
+ * link-local with its interface): up checks them, a wrong expectation fails up with one
  * line, refresh finds reachability broken by hand, and the next up checks again — passing
- * where up repairs the cause, failing where it cannot.
+ * where up repairs the cause, failing where it cannot. The kernel also judges the
+ * reachability model on the stack, both families.
  */
 import { run } from "../support/local";
 import { namedNamespaces } from "../support/kernel";
 import { planned, PulumiStack, testProgramDir } from "../support/pulumi";
+import { expectJudged, judgeReachability } from "../support/reachability";
 
 jest.setTimeout(300_000);
 
-type Seen = Record<string, { holds: boolean; seen: Record<string, unknown> }>;
+/** The judgement after up: 3 namespaces × the stack's addresses, per family. */
+const JUDGED = { ipv4: { compared: 12 }, ipv6: { compared: 16 } };
+
+type Seen = Record<string, { holds: boolean; seen: Record<string, unknown>; to: string }>;
 const inR = (...argv: string[]) => run(["ip", "netns", "exec", "probe-r", ...argv]);
 /** The lines of the CLI's output that say an error, without the stack's own "update failed". */
 const errors = (out: string) => out.split("\n").filter((l) => /^\s+error: /.test(l) && !/error: update failed/.test(l)).map((l) => l.trim());
@@ -20,14 +26,19 @@ describe("probes through the real pulumi CLI", () => {
   beforeAll(() => stack.init());
   afterAll(() => stack.dispose());
 
-  it("up runs every probe of the matrix after what it depends on; the outputs say what each saw", async () => {
+  it("up runs every probe of the matrix after what it depends on, IPv6 ones too; the outputs say what each saw; the kernel agrees with the model", async () => {
     await stack.up();
     const seen = (await stack.outputs()).seen as Seen;
-    expect(Object.keys(seen).sort()).toEqual(["a → b", "a → nobody", "a → r", "b → a"]);
+    expect(Object.keys(seen).sort()).toEqual(["a → b", "a → b6", "a → nobody", "a → r", "a → rll", "b → a"]);
     expect(seen["a → b"]).toMatchObject({ holds: true, seen: { via: "icmp", reachable: true, ttl: 63, received: 1 } });
     expect(seen["a → r"]).toMatchObject({ holds: true, seen: { reachable: true, ttl: 64 } });
+    // IPv6: a link's address output (its prefix length dropped), one router on the way: hop limit 63.
+    expect(seen["a → b6"]).toMatchObject({ holds: true, to: "fd00:31:2::2", seen: { via: "icmp", reachable: true, ttl: 63 } }); // received not 1: requests sent while a's address was tentative are answered too
+    // A link-local address with the interface it is reached through: the router's leg, no hop.
+    expect(seen["a → rll"]).toMatchObject({ holds: true, to: "fe80::1%eth0", seen: { via: "icmp", reachable: true, ttl: 64 } });
     expect(seen["a → nobody"]).toMatchObject({ holds: true, seen: { reachable: false, received: 0 } });
     expect(seen["a → nobody"].seen.error).toBeUndefined();
+    expectJudged(await judgeReachability(stack, "test/programs/probe after up"), JUDGED);
     expect((await stack.preview("--expect-no-changes")).code).toBe(0);
   });
 
@@ -42,11 +53,14 @@ describe("probes through the real pulumi CLI", () => {
     expect((await stack.preview("--expect-no-changes")).code).toBe(0); // the failed update recorded nothing
   });
 
-  it("refresh finds a route deleted by hand as changed probes; the next up recreates the route and checks them again", async () => {
+  it("refresh finds routes deleted by hand as changed probes, IPv4 and IPv6; the next up recreates the routes and checks them again", async () => {
     await run(["ip", "-n", "probe-b", "route", "del", "default"]);
+    await run(["ip", "-6", "-n", "probe-b", "route", "del", "default"]);
     const refreshed = await stack.refresh();
     expect(refreshed.stdout).toMatch(/~ +pulumi-nodejs:dynamic\/linuxnet:Probe +lab-a-b +updated/);
+    expect(refreshed.stdout).toMatch(/~ +pulumi-nodejs:dynamic\/linuxnet:Probe +lab-a-b6 +updated/);
     expect(refreshed.stdout).toMatch(/~ +pulumi-nodejs:dynamic\/linuxnet:Probe +lab-b-a +updated/);
+    expect(refreshed.stdout).not.toMatch(/Probe +lab-a-rll +updated/); // on the link: no route needed
     expect(refreshed.stdout).not.toMatch(/Probe +lab-a-r +updated/); // its answer did not change
     const exported = JSON.parse((await stack.cli(["stack", "export"])).stdout);
     const aToB = exported.deployment.resources.find((res: { urn: string }) => res.urn.endsWith("::lab-a-b"));
@@ -57,6 +71,7 @@ describe("probes through the real pulumi CLI", () => {
     await stack.up();
     const seen = (await stack.outputs()).seen as Seen;
     expect(seen["a → b"]).toMatchObject({ holds: true, seen: { reachable: true, ttl: 63 } });
+    expect(seen["a → b6"]).toMatchObject({ holds: true, seen: { reachable: true, ttl: 63 } });
   });
 
   it("refresh finds a DROP rule added by hand; up checks again and fails in one line per probe until the rule is gone", async () => {

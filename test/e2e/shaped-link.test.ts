@@ -40,7 +40,7 @@ describe("examples/shaped-link through the real pulumi CLI", () => {
     expect(await root()).toMatchObject({ kind: "tbf", handle: "148:", options: { rate: 1_250_000 } });
     expect((await stack.outputs()).qdiscs).toEqual([`tbf on eth0 in ${near}`]);
     // A rate changes no echo's answer: the model decides every pair across the shaped link.
-    expectJudged(await judgeReachability(stack, "examples/shaped-link after up"), { compared: 4 });
+    expectJudged(await judgeReachability(stack, "examples/shaped-link after up"), { ipv4: { compared: 4 }, ipv6: { compared: 2 } });
     const ratio = report(10e6, await throughput(2_500_000));
     expect(ratio).toBeGreaterThan(0.8);
     expect(ratio).toBeLessThan(1.2);

@@ -6,6 +6,7 @@
  */
 import { namespaceFleet } from "../../provider/kinds/namespace-fleet";
 import { ownerOf } from "../../provider/core/owner";
+import { hostFor } from "../../provider/hosts";
 import { ip } from "../support/local";
 import { addressesOf, checked, inodeOf, links, namedNamespaces, nsExec, removeNamespaces, uniqueName } from "../support/kernel";
 
@@ -23,7 +24,7 @@ beforeEach(async () => {
   await ip(["link", "set", "br0", "up"], { netns: lab });
 });
 afterEach(async () => {
-  await removeNamespaces([...made, ...namedNamespaces().filter((n) => n.startsWith(`${lab}m`))]);
+  await removeNamespaces([...made, ...namedNamespaces().filter((n) => n.startsWith(`${lab}m`) || n.startsWith(`${lab}l`))]);
   made.clear();
 });
 
@@ -112,6 +113,16 @@ describe("NamespaceFleet on the real kernel", () => {
     await namespaceFleet.delete("x", outs);
     expect(namedNamespaces().filter((n) => n.startsWith(`${lab}m`))).toEqual([]);
 
+    // Killed between its batches: namespaces made, not yet marked, and the record of what it was making.
+    await ip(["netns", "add", member(0)]);
+    await ip(["netns", "add", member(1)]);
+    await ip(["link", "add", "name", member(1), "netns", lab, "type", "veth", "peer", "name", "eth0", "netns", member(1)]); // its port not marked yet
+    await hostFor(undefined).writeRecord({}, "fleet", OWNER, { making: [member(0), member(1)] });
+    const again = await namespaceFleet.create(inputs);
+    expect((again.outs.memberStates as Array<{ inode: number }>).map((s) => s.inode)).toEqual([inodeOf(member(0)), inodeOf(member(1))]);
+    expect(await hostFor(undefined).readRecord({}, "fleet", OWNER)).toBeUndefined(); // done: every member carries its mark
+    await namespaceFleet.delete("x", again.outs);
+
     await ip(["netns", "add", member(1)]);
     await expect(namespaceFleet.create(inputs)).rejects.toThrow(/namespace ".*m1" already exists and was not made by pulumi-linuxnet .*set adopt: true/);
     expect(namedNamespaces()).toContain(member(1));
@@ -135,6 +146,11 @@ describe("NamespaceFleet on the real kernel", () => {
     const { outs } = await namespaceFleet.create(inputs);
     expect(outs.expectation).toEqual({ holds: true, checked: 2, failing: [] });
     expect(await addressesOf("eth0", member(1))).toEqual(["10.77.0.3/24", "fd77::3/64"]);
+    // No link-local address (no DAD, router or listener solicitations at scale) unless asked for.
+    expect((await nsExec(member(1), "ip", "-6", "addr", "show", "dev", "eth0", "scope", "link")).trim()).toBe("");
+    const withLinkLocal = await checked(namespaceFleet, fleet({ count: 1, namePrefix: `${lab}l`, subnet6: "fd77::/64", linkLocal: true }));
+    await namespaceFleet.create(withLinkLocal);
+    expect(await nsExec(`${lab}l0`, "ip", "-6", "addr", "show", "dev", "eth0", "scope", "link")).toMatch(/inet6 fe80::/);
   });
 
   it("refuses at check, naming the field and the rule", async () => {

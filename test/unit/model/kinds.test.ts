@@ -109,9 +109,34 @@ const CASES: Record<string, () => void> = {
     addsNothing(pair(), res("VxlanTunnel", "wan", { vni: 100, a: { local: "10.0.0.1" }, b: { local: "10.0.0.2" } }));
   },
   VxlanInterface() {
-    const state = [...pair(), res("VxlanInterface", "vx", { name: "vxlan100", netns: "b", vni: 100, remote: "192.0.2.2", up: true })];
-    expect(outside(model(state))).toEqual({ b: ["VxlanInterface vx: VXLAN is outside the model: what crosses the tunnel is not known"] });
-    expect([ping(state, "a", "10.0.0.2").answer, ping(state, "a", "10.0.0.1").answer]).toEqual(["unknown", "reachable"]); // only what touches its namespace
+    // On one machine: u1 and u2 joined by an underlay veth, a VXLAN end in each sending to the other
+    const vx = (name: string, netns: string, address: string, remote: string | undefined, extra: Record<string, unknown> = {}) =>
+      res("VxlanInterface", name, { name: "vx0", netns, vni: 100, port: 4789, remote, learning: true, up: true, addresses: [address], ...extra });
+    const under = (o: { down?: boolean } = {}) => [ns("u1"), ns("u2"), veth("u", { name: "eth0", netns: "u1", addresses: ["192.168.0.1/24"] }, { name: "eth0", netns: "u2", addresses: ["192.168.0.2/24"], up: !o.down })];
+    const joined = [...under(), vx("vx1", "u1", "10.6.0.1/24", "192.168.0.2"), vx("vx2", "u2", "10.6.0.2/24", "192.168.0.1")];
+    expect(outside(model(joined))).toEqual({});
+    expect(ifaces(model(joined))["|u1/vx0"]).toEqual({ kind: "vxlan", up: true, addresses: 1 });
+    expect(ping(joined, "u1", "10.6.0.2")).toMatchObject({ answer: "reachable", ttl: 64, reason: "on one link with u2", path: ["u1 vx0 → u2 vx0", "u2 replies from 10.6.0.2 to 10.6.0.1", "u2 vx0 → u1 vx0"] });
+    // the underlay predicted: its link down, the tunnel carries nothing
+    const cut = [...under({ down: true }), vx("vx1", "u1", "10.6.0.1/24", "192.168.0.2"), vx("vx2", "u2", "10.6.0.2/24", "192.168.0.1")];
+    expect(ping(cut, "u1", "10.6.0.2")).toMatchObject({ answer: "unreachable", reason: "nobody answers for 10.6.0.2 on the link of u1 vx0: the VXLAN underlay from u1 to 192.168.0.2 does not get through: nobody answers for 192.168.0.2 on the link of u1 eth0: its peer u2 eth0 is down" });
+    // another VNI, one way only, a multicast group, no remote: what the stack does not declare is unknown, with why
+    expect(ping([...under(), vx("vx1", "u1", "10.6.0.1/24", "192.168.0.2"), vx("vx2", "u2", "10.6.0.2/24", "192.168.0.1", { vni: 200 })], "u1", "10.6.0.2").reason).toBe("nobody the stack knows answers for 10.6.0.2 on the link of u1 vx0, and u1 vx0 sends to 192.168.0.2, where no VXLAN end of the stack with VNI 100 and port 4789 is");
+    expect(ping([...under(), vx("vx1", "u1", "10.6.0.1/24", "192.168.0.2"), vx("vx2", "u2", "10.6.0.2/24", undefined)], "u1", "10.6.0.2").reason).toBe("nobody the stack knows answers for 10.6.0.2 on the link of u1 vx0, and u1 vx0 sends to u2 vx0, which does not send back to it (only what it learns)");
+    expect(ping([...under(), vx("vx1", "u1", "10.6.0.1/24", undefined, { group: "239.1.1.1" })], "u1", "10.6.0.2").answer).toBe("unknown");
+    expect(ping([...under(), vx("vx1", "u1", "10.6.0.1/24", undefined), vx("vx2", "u2", "10.6.0.2/24", undefined)], "u1", "10.6.0.2")).toMatchObject({ answer: "unreachable", reason: "nobody answers for 10.6.0.2 on the link of u1 vx0: u1 vx0 has no remote: its frames go only where its FDB says, and the stack declares no entry" });
+    // Across two machines of the stack (a VxlanTunnel's two ends, each a port of a bridge in the machine's own namespace)
+    const on = (host: string) => ({ connection: { host, privateKey: "[secret]" } });
+    const side = (host: string, other: string, address: string) => [
+      res("Namespace", `c-${host}`, { name: "c", loopbackUp: true, ...on(host) }),
+      res("Bridge", `br-${host}`, { name: "br0", addresses: [], up: true, stp: false, ...on(host) }),
+      res("VethPair", `c-${host}`, { end: { name: "eth0", netns: "c", addresses: [address], up: true }, peer: { name: "c-p", master: "br0", addresses: [], up: true }, ...on(host) }),
+      res("VxlanInterface", `vx-${host}`, { name: "vx100", vni: 100, port: 4789, local: host, remote: other, learning: true, up: true, master: "br0", addresses: [], ...on(host) }),
+    ];
+    const wan = [...side("192.0.2.1", "192.0.2.2", "10.7.0.1/24"), ...side("192.0.2.2", "192.0.2.1", "10.7.0.2/24")];
+    expect(ping(wan, "c@192.0.2.1", "10.7.0.2")).toMatchObject({ answer: "reachable", ttl: 64, reason: "on one link with c@192.0.2.2" });
+    // the machines' own namespaces are not the stack's: an address nobody of the stack holds stays unknown there
+    expect(ping(wan, "c@192.0.2.1", "10.7.0.9").answer).toBe("unknown");
   },
   Probe() {
     addsNothing(pair(), res("Probe", "p", { netns: "a", to: "10.0.0.2", expect: "reachable", count: 1, timeout: 5 }));
