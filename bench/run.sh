@@ -3,7 +3,10 @@
 # peers on one bridge", built four ways — pulumi-linuxnet's per-resource program (bench/program:
 # a Namespace and a VethPair per member) and its fleet (bench/fleet: one NamespaceFleet) through
 # the real CLI, a tutorial-style script (one `ip` per step) and `ip -batch` — in the same run, so
-# the ratios compare like with like on a shared, noisy machine. The per-resource program runs
+# the ratios compare like with like on a shared, noisy machine. A Linux bridge holds at most 1023
+# ports, so above N=1023 all four build the same N members without a bridge ("plain": each
+# member's other end a plain link in the lab's namespace), and the reach check gives the last
+# member's other end the bridge's address for the while of the check. The per-resource program runs
 # per N in the default mode (the engine writes the whole state after every step) and in the
 # fast mode (PULUMI_SKIP_CHECKPOINTS=true: once, at the end), each up, no-op preview, refresh and
 # destroy; the fleet in the default mode: up, no-op preview, refresh, update of one member (its
@@ -18,6 +21,7 @@
 #   bench/run.sh [N ...]        default: 10 50 200; LINUXNET_BENCH_REPS (default 3) runs each
 #   LINUXNET_BENCH_MODES="default fast" (default both): the per-resource program's modes
 #   LINUXNET_BENCH_PROGRAM_MAX (default 1000): the per-resource program only up to this N (0: never)
+#   LINUXNET_BENCH_TOPOLOGY=plain: no bridge at every N (default: above 1023 only); no per-resource program then
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -29,17 +33,28 @@ sizes=${*:-10 50 200}
 reps=${LINUXNET_BENCH_REPS:-3}
 modes=${LINUXNET_BENCH_MODES:-default fast}
 program_max=${LINUXNET_BENCH_PROGRAM_MAX:-1000}
-# A Linux bridge holds at most 1023 ports (the kernel's BR_MAX_PORTS; the next one: "Exchange full").
-for n in $sizes; do [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 1023 ] || { echo "bench: N '$n': must be a whole number from 1 to 1023 (every member is a port of one bridge, and a Linux bridge holds at most 1023 ports)" >&2; exit 2; }; done
+for n in $sizes; do [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || { echo "bench: N '$n': must be a whole number from 1" >&2; exit 2; }; done
+# topology N: "bridge" (every member's other end a port of br0) up to 1023 members, the most a
+# Linux bridge holds (the kernel's BR_MAX_PORTS; the next one: "Exchange full"); "plain" above,
+# or at every N with LINUXNET_BENCH_TOPOLOGY=plain (N=1000 both ways: the growth to N=5000 alike).
+topology() { if [ "$1" -le 1023 ] && [ "$forced" != plain ]; then echo bridge; else echo plain; fi; }
+forced=${LINUXNET_BENCH_TOPOLOGY:-auto}
+[[ $forced == auto || $forced == plain ]] || { echo "bench: LINUXNET_BENCH_TOPOLOGY: auto (a bridge up to 1023 members, none above) or plain (no bridge at every N), not '$forced'" >&2; exit 2; }
 [[ $program_max =~ ^[0-9]+$ ]] || { echo "bench: LINUXNET_BENCH_PROGRAM_MAX: a whole number, not '$program_max'" >&2; exit 2; }
 work=$(mktemp -d)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-# check N WHAT: that a build really works: the last namespace reaches the bridge, in at most 10
-# tries; notes the tries and the packets dropped since the build began ($sn0: softnet before it).
+# check N WHAT [PORT]: that a build really works: the last namespace reaches the bridge, in at most
+# 10 tries; notes the tries and the packets dropped since the build began ($sn0: softnet before
+# it). Without a bridge (N above 1023) the last member's other end, PORT, holds br0's address
+# 10.200.0.1/16 for the while of the check.
 check() {
-  local k
-  k=$(tries "b$(($1 - 1))" 10.200.0.1 10) || { echo "bench: N=$1 $2: b$(($1 - 1)) cannot reach br0 (10 pings of 2 s unanswered)" >&2; exit 1; }
+  local k plain=false
+  [ "$(topology "$1")" = bridge ] || plain=true
+  if $plain; then ip addr add 10.200.0.1/16 dev "$3"; fi
+  k=$(tries "b$(($1 - 1))" 10.200.0.1 10) || { echo "bench: N=$1 $2: b$(($1 - 1)) cannot reach 10.200.0.1 (10 pings of 2 s unanswered)" >&2; exit 1; }
+  if $plain; then ip addr del 10.200.0.1/16 dev "$3"; fi
   echo "$1 $2 $k $(($(softnet | cut -d' ' -f2) - ${sn0#* }))" >>"$work/checks"
 }
 
@@ -82,10 +97,10 @@ rescue() {
 
 # The yardstick of the fleet's update of one member: the up of a one-member fleet.
 one=()
-fl stack init fleet1 >/dev/null && fl config set n 1 >/dev/null
+fl stack init fleet1 >/dev/null && fl config set n 1 >/dev/null && fl config set topology "$(topology 1)" >/dev/null
 for ((r = 0; r < reps; r++)); do
   sn0=$(softnet)
-  one+=("$(cli "$fleet" default up --yes --skip-preview)"); check 1 fleet
+  one+=("$(cli "$fleet" default up --yes --skip-preview)"); check 1 fleet b0
   cli "$fleet" default destroy --yes --skip-preview >/dev/null; settle
 done
 fl stack rm --yes --force fleet1 >/dev/null
@@ -97,19 +112,22 @@ for n in $sizes; do
   tut=() tdown=() bat=() fup=() fpre=() fref=() fupd=() fdes=() fcli=() fprov=()
   declare -A up=() pre=() ref=() des=() rcli=() rprov=()
   spawns=0 sessions=0
+  topo=$(topology "$n")
+  # The per-resource program's topology is one bridge: at most 1023 members.
   program=false
-  [ "$n" -gt "$program_max" ] || program=true
+  [ "$n" -gt "$program_max" ] || [ "$topo" = plain ] || program=true
   if $program; then
     pl stack init "bench$n" >/dev/null 2>&1 || pl stack select "bench$n" >/dev/null
     pl config set n "$n" >/dev/null
   fi
   fl stack init "fleet$n" >/dev/null 2>&1 || fl stack select "fleet$n" >/dev/null
   fl config set n "$n" >/dev/null
+  fl config set topology "$topo" >/dev/null
   for ((r = 0; r < reps; r++)); do
     sn0=$(softnet)
-    tut+=("$(time_of bash bench/tutorial.sh up "$n")"); check "$n" tutorial; tdown+=("$(time_of bash bench/tutorial.sh down "$n")"); settle
+    tut+=("$(time_of bash bench/tutorial.sh up "$n" "$topo")"); check "$n" tutorial "bv$((n - 1))"; tdown+=("$(time_of bash bench/tutorial.sh down "$n" "$topo")"); settle
     sn0=$(softnet)
-    bat+=("$(time_of bash bench/batch.sh up "$n")"); check "$n" batch; time_of bash bench/batch.sh down "$n" >/dev/null; settle
+    bat+=("$(time_of bash bench/batch.sh up "$n" "$topo")"); check "$n" batch "bv$((n - 1))"; time_of bash bench/batch.sh down "$n" "$topo" >/dev/null; settle
     for m in $modes; do
       $program || break
       : >"$work/rss" && : >"$work/spawns"
@@ -145,7 +163,7 @@ for n in $sizes; do
       continue
     fi
     fup+=("$u")
-    check "$n" fleet
+    check "$n" fleet "b$((n - 1))"
     fpre+=("$(cli "$fleet" default preview --expect-no-changes)")
     fref+=("$(cli "$fleet" default refresh --yes --skip-preview)")
     inode=$(stat -L -c %i "/run/netns/b$((n - 1))")
@@ -196,6 +214,7 @@ if [ -s "$results" ]; then
 fi
 
 echo "fleet (bench/fleet: one NamespaceFleet), default mode: seconds (medians of $reps runs); a one-member fleet's up: $(sec "$mone")"
+awk -v f="$forced" '$1 > 1023 || f == "plain" { p = p (p == "" ? "" : ", ") $1 } END { if (p != "") print "N=" p ": no bridge (a bridge holds at most 1023 ports): every member'"'"'s other end a plain link, in the fleet, the tutorial script and ip -batch alike" }' "$fresults"
 printf '%-5s %8s %7s %7s | %8s %6s %6s | %8s %6s | %8s %6s | %8s %6s | %8s %6s | %6s %6s\n' \
   N tutorial down batch up /tut /batch preview /tut refresh /tut "update 1" /up1 destroy /down cli-MB prov-MB
 while read -r n mt md mb u p f c d rc rp; do
@@ -225,7 +244,7 @@ if [ -n "$big" ] && grep -q '^1000 ' "$fresults"; then
   echo " N=$big against N=1000, up per member: ${g}x (ip -batch: ${gb}x)"
   target "up per member growth <= 1.3x, or <= ip -batch's growth" "$g" "$(awk -v b="$gb" 'BEGIN { if (b ~ /^[0-9.]+$/) printf "%.2f", (b > 1.3 ? b : 1.3) }')"
 fi
-echo "reach checks (b(N-1) pings br0, one packet of 2 s per try, up to 10): tries, and the packets the machine dropped at a full input backlog from the build's start to the answer"
+echo "reach checks (b(N-1) pings 10.200.0.1: br0, or without a bridge its veth's other end; one packet of 2 s per try, up to 10): tries, and the packets the machine dropped at a full input backlog from the build's start to the answer"
 awk '{ k = $1 " " $2; t[k] = t[k] (t[k] == "" ? "" : ",") $3; d[k] = d[k] (d[k] == "" ? "" : ",") $4; if (!(k in o)) { o[k] = ++c; key[c] = k } }
   END { for (i = 1; i <= c; i++) { split(key[i], f, " "); printf "  N=%-5s %-17s tries %-8s dropped %s\n", f[1], f[2], t[key[i]], d[key[i]] } }' "$work/checks"
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $(ip -V | head -1), pulumi $(pulumi version)"
+echo "machine: $(nproc) cores, load average $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end, $(ip -V | head -1), pulumi $(pulumi version)"
