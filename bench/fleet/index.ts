@@ -16,8 +16,8 @@ if (topology !== "bridge" && topology !== "plain") throw new Error(`bench/fleet:
 // (the state holds every member written out either way, so only that member differs).
 const like = { count: n, namePrefix: "b" };
 const members = Array.from({ length: n }, (_, k) => (k === moved ? { name: `b${k}`, addresses: ["10.200.255.250/16"] } : { name: `b${k}` }));
-// The bridge by its name (an output of br0, so the fleet comes after it): given as the Bridge,
-// the fleet takes the bridge's `netns`, which a bridge in the provider's own namespace does not
-// set and a preview then holds unknown, and every no-op preview proposes to replace the fleet.
+// The bridge by its name (an output of br0, so the fleet comes after it); the Bridge itself
+// works too since the SDK takes its namespace from its inputs (before, a bridge in the
+// provider's own namespace made every no-op preview propose to replace the fleet).
 const bridge = topology === "bridge" ? new linuxnet.Bridge("br0", { name: "br0", addresses: ["10.200.0.1/16"] }).name : undefined;
 new linuxnet.NamespaceFleet("b", { ...(moved === undefined ? like : { members }), ...(bridge === undefined ? {} : { bridge }), subnet: "10.200.0.0/16" });
