@@ -4,7 +4,7 @@
  * first, in one process.
  */
 import { objectError, unlessGone } from "./errors";
-import { type LinkJson, type Marked, markedLinks, othersIn, rulesIn, SAVE_BOTH, stackOf, unreadableProblem } from "./marked";
+import { type LinkJson, type Marked, markedLinks, namespaceNames, othersIn, rulesIn, SAVE_BOTH, stackOf, unreadableProblem } from "./marked";
 import { markOf } from "./owner";
 import type { Host } from "../hosts";
 import { type Drift, familyOf, type FleetShape, type Member, type MemberState, ROLE_PORT } from "./fleet-plan";
@@ -40,8 +40,7 @@ export interface Seen1 {
 
 /** The namespaces of the host (one `ip netns list`). */
 export async function netnsNames(host: Host): Promise<Set<string>> {
-  const { stdout } = await host.run(["ip", "-json", "netns", "list"]);
-  return new Set(stdout.trim() ? (JSON.parse(stdout) as Array<{ name: string }>).map((n) => n.name) : []);
+  return new Set(await namespaceNames(host));
 }
 
 /** One member's inside, in one process (two with IPv6 routes to read). */
